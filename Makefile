@@ -1,0 +1,49 @@
+# ecsd build. `make` builds build/ecsd; `make check` runs every test
+# (see scripts/test.sh). Sanitizer builds go to build-asan/.
+CC ?= gcc
+BUILD ?= build
+PKGS := libmicrohttpd jansson sqlite3 libcrypto
+CFLAGS_BASE := -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+	-Wno-missing-field-initializers -Isrc $(shell pkg-config --cflags $(PKGS))
+LDLIBS := $(shell pkg-config --libs $(PKGS)) -lpthread
+OPT ?= -O2 -g
+SAN ?=
+CFLAGS += $(CFLAGS_BASE) $(OPT) $(SAN)
+LDFLAGS += $(SAN)
+
+LIB_SRCS := $(filter-out src/main.c,$(wildcard src/*/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
+
+.PHONY: all clean check asan unit
+all: $(BUILD)/ecsd $(BUILD)/unit_tests
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libecsd.a: $(LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/ecsd: $(BUILD)/src/main.o $(BUILD)/libecsd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/unit_tests: $(UNIT_OBJS) $(BUILD)/libecsd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The same tree built with AddressSanitizer and UndefinedBehaviorSanitizer.
+asan:
+	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
+
+unit: $(BUILD)/unit_tests
+	$(BUILD)/unit_tests
+
+check:
+	scripts/test.sh
+
+clean:
+	rm -rf build build-asan
+
+-include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(BUILD)/src/main.d

@@ -1,0 +1,135 @@
+/* store.h - the narrow interface to durable state.
+ *
+ * Every resource (cluster, task definition, family, container instance,
+ * task, service) is a JSON document plus the columns that queries filter on.
+ * Operations see only this interface; the backend behind it (SQLite today,
+ * PostgreSQL later) is a table of function pointers (store_backend_t).
+ *
+ * Threads: a store_t is shared by all threads. A store_txn_t belongs to the
+ * thread that began it and is used by that thread only. Every API operation
+ * runs in exactly one transaction that api/dispatch.c begins and ends.
+ */
+#ifndef ECSD_STORE_STORE_H
+#define ECSD_STORE_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+typedef enum store_kind {
+    STORE_CLUSTER = 1,
+    STORE_TASKDEF = 2,   /* key "family:revision"; family, num = revision */
+    STORE_FAMILY = 3,    /* key family; doc {"lastRevision", "activeCount"} */
+    STORE_INSTANCE = 4,  /* key instance id */
+    STORE_TASK = 5,      /* key task id */
+    STORE_SERVICE = 6,   /* key "cluster/service name" */
+} store_kind_t;
+
+/* One stored resource. Strings are owned by the record (NULL = no value). */
+typedef struct store_record {
+    char *key;        /* unique within (kind, account) */
+    char *cluster;    /* owning cluster name */
+    char *status;     /* e.g. ACTIVE/INACTIVE, a task's lastStatus */
+    char *desired;    /* a task's desiredStatus */
+    char *family;     /* task-definition family */
+    int64_t num;      /* a number to order by (revision, creation time ms) */
+    char *started_by;
+    char *service;
+    char *instance;   /* container instance id */
+    json_t *doc;      /* the resource as the API shows it (owned reference) */
+    int64_t version;  /* bumped by every put; read-only for callers */
+} store_record_t;
+
+typedef enum store_order {
+    STORE_ORDER_KEY = 0,        /* key ascending */
+    STORE_ORDER_FAMILY_NUM = 1, /* family, then num (numerically) */
+    STORE_ORDER_NUM_KEY = 2,    /* num, then key */
+} store_order_t;
+
+/* Position after which a page starts: the sort columns of the last row seen. */
+typedef struct store_cursor {
+    char *text; /* key (ORDER_KEY, ORDER_NUM_KEY) or family (ORDER_FAMILY_NUM) */
+    int64_t num;
+} store_cursor_t;
+
+/* A filter: NULL / 0 members do not filter. */
+typedef struct store_query {
+    store_kind_t kind;
+    const char *account; /* required */
+    const char *cluster;
+    const char *status;
+    const char *status_not; /* rows whose status differs */
+    const char *desired;
+    const char *family;
+    const char *key_prefix;
+    const char *started_by;
+    const char *service;
+    const char *instance;
+    store_order_t order;
+    bool descending;
+    const store_cursor_t *after; /* NULL: from the first row */
+    int limit;                   /* 0: no limit */
+} store_query_t;
+
+typedef struct store store_t;
+typedef struct store_txn store_txn_t;
+
+typedef enum store_mode { STORE_READ = 0, STORE_WRITE = 1 } store_mode_t;
+
+/* Open the default backend (SQLite) in data_dir, creating and migrating it. */
+int store_open_sqlite(const char *data_dir, store_t **out, ecs_error_t *err);
+void store_close(store_t *s);
+
+int store_begin(store_t *s, store_mode_t mode, store_txn_t **out, ecs_error_t *err);
+int store_commit(store_txn_t *t, ecs_error_t *err); /* ends t, on failure too */
+void store_rollback(store_txn_t *t);                /* ends t; NULL is fine */
+
+/* 1 found (out filled), 0 not found, -1 error. */
+int store_get(store_txn_t *t, store_kind_t kind, const char *account, const char *key,
+              store_record_t *out, ecs_error_t *err);
+/* Insert or replace the record with rec->key. */
+int store_put(store_txn_t *t, store_kind_t kind, const char *account, const store_record_t *rec,
+              ecs_error_t *err);
+int store_delete(store_txn_t *t, store_kind_t kind, const char *account, const char *key,
+                 ecs_error_t *err);
+/* Rows matching q in q's order, at most q->limit. *out is an array of *n
+ * records, free it with store_records_free(). */
+int store_query(store_txn_t *t, const store_query_t *q, store_record_t **out, size_t *n,
+                ecs_error_t *err);
+int store_count(store_txn_t *t, const store_query_t *q, int64_t *count, ecs_error_t *err);
+
+void store_record_clear(store_record_t *r); /* frees members, not r */
+void store_records_free(store_record_t *rs, size_t n);
+void store_cursor_clear(store_cursor_t *c);
+
+/* The backend table; store.c forwards to it. */
+typedef struct store_backend {
+    const char *name;
+    int (*begin)(store_t *s, store_mode_t mode, store_txn_t **out, ecs_error_t *err);
+    int (*commit)(store_txn_t *t, ecs_error_t *err);
+    void (*rollback)(store_txn_t *t);
+    int (*get)(store_txn_t *t, store_kind_t kind, const char *account, const char *key,
+               store_record_t *out, ecs_error_t *err);
+    int (*put)(store_txn_t *t, store_kind_t kind, const char *account, const store_record_t *rec,
+               ecs_error_t *err);
+    int (*del)(store_txn_t *t, store_kind_t kind, const char *account, const char *key,
+               ecs_error_t *err);
+    int (*query)(store_txn_t *t, const store_query_t *q, store_record_t **out, size_t *n,
+                 ecs_error_t *err);
+    int (*count)(store_txn_t *t, const store_query_t *q, int64_t *count, ecs_error_t *err);
+    void (*close)(store_t *s);
+} store_backend_t;
+
+/* Every backend's store_t begins with this. */
+struct store {
+    const store_backend_t *backend;
+};
+/* Every backend's store_txn_t begins with this. */
+struct store_txn {
+    store_t *store;
+};
+
+#endif
