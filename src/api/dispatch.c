@@ -1,0 +1,125 @@
+#include "api/dispatch.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/api.h"
+#include "api/validate.h"
+#include "common/cleanup.h"
+#include "common/clock.h"
+#include "common/log.h"
+
+void api_render_error(const ecs_error_t *err, api_response_t *resp)
+{
+    cleanup_json json_t *doc = json_pack("{s:s, s:s}", "__type", err->type, "message", err->message);
+    resp->status = err->status;
+    resp->body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    if (resp->body == NULL) /* out of memory: still answer something valid */
+        resp->body = strdup("{\"__type\":\"ServerException\",\"message\":\"\"}");
+    resp->body_len = resp->body ? strlen(resp->body) : 0;
+    if (err->status >= 500)
+        log_error("request %s: %s: %s", resp->request_id, err->type, err->message);
+}
+
+static bool content_type_ok(const char *ct)
+{
+    if (ct == NULL)
+        return false;
+    size_t n = strcspn(ct, ";"); /* ignore parameters such as charset */
+    while (n > 0 && ct[n - 1] == ' ')
+        n--;
+    return (n == strlen(API_CONTENT_TYPE) && strncasecmp(ct, API_CONTENT_TYPE, n) == 0) ||
+           (n == strlen("application/json") && strncasecmp(ct, "application/json", n) == 0);
+}
+
+static const api_op_t *lookup_op(const char *target, ecs_error_t *err)
+{
+    const size_t plen = strlen(API_TARGET_PREFIX);
+    if (target == NULL) {
+        ecs_err(err, 400, "UnknownOperationException", "Missing X-Amz-Target header.");
+        return NULL;
+    }
+    const api_op_t *op = NULL;
+    if (strncmp(target, API_TARGET_PREFIX, plen) == 0)
+        op = api_op_find(target + plen, strlen(target + plen));
+    if (op == NULL)
+        ecs_err(err, 400, "UnknownOperationException", "Unknown operation '%.200s'.", target);
+    return op;
+}
+
+static json_t *parse_body(const api_request_t *req, ecs_error_t *err)
+{
+    if (req->body_len == 0) /* SDKs send "{}"; an empty body means the same */
+        return json_object();
+    json_error_t jerr;
+    json_t *in = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (in == NULL) {
+        ecs_err(err, 400, "SerializationException", "Malformed JSON at position %d: %s", jerr.position,
+                jerr.text);
+        return NULL;
+    }
+    if (!json_is_object(in)) {
+        json_decref(in);
+        ecs_err(err, 400, "SerializationException", "The request body must be a JSON object.");
+        return NULL;
+    }
+    return in;
+}
+
+/* Runs op in one transaction. The answer is rendered before the commit, so
+ * a failure after the commit cannot turn a done change into a 500 (which
+ * clients would retry). */
+static int run_op(const api_service_t *svc, const api_op_t *op, json_t *in, api_response_t *resp,
+                  ecs_error_t *err)
+{
+    api_ctx_t ctx = {.region = svc->region, .account = svc->account, .now_ms = clock_now_ms()};
+    if (store_begin(svc->store, (op->flags & API_OP_WRITE) ? STORE_WRITE : STORE_READ, &ctx.txn, err) < 0)
+        return -1;
+    cleanup_json json_t *out = NULL;
+    if (op->handler(&ctx, in, &out, err) < 0) {
+        store_rollback(ctx.txn);
+        return -1;
+    }
+    char *body = json_dumps(out, ECSD_JSON_DUMP_FLAGS);
+    if (body == NULL) {
+        store_rollback(ctx.txn);
+        return ecs_server_err(err, "Cannot serialise the answer.");
+    }
+    if (store_commit(ctx.txn, err) < 0) {
+        free(body);
+        return -1;
+    }
+    resp->status = 200;
+    resp->body = body;
+    resp->body_len = strlen(body);
+    return 0;
+}
+
+void api_dispatch(const api_service_t *svc, const api_request_t *req, api_response_t *resp)
+{
+    ecs_error_t err = {0};
+    cleanup_json json_t *in = NULL;
+    ids_uuid4(resp->request_id);
+    const api_op_t *op = lookup_op(req->target, &err);
+    if (op == NULL)
+        goto fail;
+    if (!content_type_ok(req->content_type)) {
+        ecs_err(&err, 400, "SerializationException",
+                "Content-Type must be " API_CONTENT_TYPE ", not '%.100s'.",
+                req->content_type ? req->content_type : "");
+        goto fail;
+    }
+    if (op->handler == NULL) {
+        ecs_err(&err, 400, "UnsupportedFeatureException", "%s is not implemented by ecsd yet (%s).",
+                op->name, op->pending);
+        goto fail;
+    }
+    in = parse_body(req, &err);
+    if (in == NULL || api_validate_input(op->name, in, &err) < 0)
+        goto fail;
+    if (run_op(svc, op, in, resp, &err) == 0)
+        return;
+fail:
+    api_render_error(&err, resp);
+}

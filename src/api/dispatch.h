@@ -1,0 +1,42 @@
+/* dispatch.h - one path from an HTTP request to an operation and back:
+ * target lookup, JSON parsing, parameter checking, the operation's one
+ * transaction, and the rendering of its answer or error. No sockets here,
+ * so tests can drive it in memory. */
+#ifndef ECSD_API_DISPATCH_H
+#define ECSD_API_DISPATCH_H
+
+#include <stddef.h>
+
+#include "common/ids.h"
+#include "store/store.h"
+
+/* What every request shares; read-only while the server runs. */
+typedef struct api_service {
+    store_t *store;
+    const char *region;
+    const char *account;
+} api_service_t;
+
+typedef struct api_request {
+    const char *target;       /* X-Amz-Target, NULL if absent */
+    const char *content_type; /* Content-Type, NULL if absent */
+    const char *body;         /* not NUL-terminated */
+    size_t body_len;
+} api_request_t;
+
+typedef struct api_response {
+    int status;
+    char *body; /* malloc'd JSON text; the caller frees it */
+    size_t body_len;
+    char request_id[IDS_UUID_LEN + 1];
+} api_response_t;
+
+#define API_TARGET_PREFIX "AmazonEC2ContainerServiceV20141113."
+#define API_CONTENT_TYPE "application/x-amz-json-1.1"
+
+void api_dispatch(const api_service_t *svc, const api_request_t *req, api_response_t *resp);
+
+/* Renders an error as the JSON answer {"__type","message"}: the one place. */
+void api_render_error(const ecs_error_t *err, api_response_t *resp);
+
+#endif

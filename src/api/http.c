@@ -1,0 +1,193 @@
+/* http.c - libmicrohttpd glue. MHD runs a pool of worker threads, each with
+ * its own epoll loop; a request's state (struct http_request) belongs to the
+ * connection and is freed by request_completed(). */
+#include "api/http.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+
+struct http_server {
+    struct MHD_Daemon *daemon;
+    const api_service_t *svc;
+    int port;
+};
+
+typedef struct http_request {
+    char *body;
+    size_t len, cap;
+    bool too_large;
+} http_request_t;
+
+static enum MHD_Result send_body(struct MHD_Connection *conn, int status, char *body, size_t len,
+                                 const char *content_type, const char *request_id)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (r == NULL) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    if (request_id != NULL)
+        MHD_add_response_header(r, "x-amzn-RequestId", request_id);
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *conn, int status, const char *type,
+                                  const char *msg)
+{
+    ecs_error_t err;
+    api_response_t resp = {0};
+    ids_uuid4(resp.request_id);
+    ecs_err(&err, status, type, "%s", msg);
+    api_render_error(&err, &resp);
+    return send_body(conn, resp.status, resp.body, resp.body_len, API_CONTENT_TYPE, resp.request_id);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
+{
+    (void)version;
+    http_server_t *h = cls;
+    http_request_t *req = *con_cls;
+    if (req == NULL) {
+        if (strcmp(method, "GET") == 0 && strcmp(url, "/healthz") == 0)
+            return send_body(conn, 200, strdup("ok\n"), 3, "text/plain", NULL);
+        if (strcmp(url, "/") != 0)
+            return send_error(conn, 404, "UnknownOperationException", "Not found: only POST / is served.");
+        if (strcmp(method, "POST") != 0)
+            return send_error(conn, 405, "UnknownOperationException", "Only POST is allowed on /.");
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl != NULL && strtoull(cl, NULL, 10) > HTTP_MAX_BODY)
+            return send_error(conn, 413, "SerializationException",
+                              "The request body is larger than the limit of 262144 bytes.");
+        req = calloc(1, sizeof *req);
+        if (req == NULL)
+            return MHD_NO;
+        *con_cls = req;
+        return MHD_YES;
+    }
+    if (*upload_size > 0) {
+        if (!req->too_large && req->len + *upload_size > HTTP_MAX_BODY)
+            req->too_large = true; /* chunked upload: keep reading, answer at the end */
+        if (!req->too_large) {
+            if (req->len + *upload_size > req->cap) {
+                size_t cap = req->cap ? req->cap : 1024;
+                while (cap < req->len + *upload_size)
+                    cap *= 2;
+                char *grown = realloc(req->body, cap);
+                if (grown == NULL)
+                    return MHD_NO;
+                req->body = grown;
+                req->cap = cap;
+            }
+            memcpy(req->body + req->len, upload, *upload_size);
+            req->len += *upload_size;
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (req->too_large)
+        return send_error(conn, 413, "SerializationException",
+                          "The request body is larger than the limit of 262144 bytes.");
+    api_request_t areq = {
+        .target = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Amz-Target"),
+        .content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
+        .body = req->body,
+        .body_len = req->len,
+    };
+    api_response_t resp = {0};
+    api_dispatch(h->svc, &areq, &resp);
+    return send_body(conn, resp.status, resp.body, resp.body_len, API_CONTENT_TYPE, resp.request_id);
+}
+
+static void request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                              enum MHD_RequestTerminationCode toe)
+{
+    (void)cls, (void)conn, (void)toe;
+    http_request_t *req = *con_cls;
+    if (req != NULL) {
+        free(req->body);
+        free(req);
+        *con_cls = NULL;
+    }
+}
+
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, ecs_error_t *err)
+{
+    char host[128];
+    const char *colon = strrchr(listen, ':');
+    if (colon == NULL || (size_t)(colon - listen) >= sizeof host)
+        return ecs_server_err(err, "listen address '%s' is not ADDR:PORT", listen);
+    memcpy(host, listen, (size_t)(colon - listen));
+    host[colon - listen] = '\0';
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end != '\0' || port < 0 || port > 65535)
+        return ecs_server_err(err, "listen port in '%s' is not 0..65535", listen);
+    memset(ss, 0, sizeof *ss);
+    size_t hl = strlen(host);
+    if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+        host[hl - 1] = '\0';
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) != 1)
+            return ecs_server_err(err, "listen address '%s' is not an IPv6 address", listen);
+        return 0;
+    }
+    struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+    a4->sin_family = AF_INET;
+    a4->sin_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
+        return ecs_server_err(err, "listen address '%s' is not an IPv4 address", listen);
+    return 0;
+}
+
+int http_start(const char *listen, int threads, const api_service_t *svc, http_server_t **out,
+               ecs_error_t *err)
+{
+    struct sockaddr_storage ss;
+    if (parse_listen(listen, &ss, err) < 0)
+        return -1;
+    http_server_t *h = calloc(1, sizeof *h);
+    if (h == NULL)
+        return ecs_server_err(err, "out of memory");
+    h->svc = svc;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    if (ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
+                                 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                                 MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+                                 MHD_OPTION_NOTIFY_COMPLETED, request_completed, h,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+                                 MHD_OPTION_END);
+    if (h->daemon == NULL) {
+        free(h);
+        return ecs_server_err(err, "cannot listen on %s (address in use?)", listen);
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    h->port = info ? info->port : 0;
+    *out = h;
+    return 0;
+}
+
+int http_port(const http_server_t *h) { return h->port; }
+
+void http_stop(http_server_t *h)
+{
+    if (h == NULL)
+        return;
+    MHD_stop_daemon(h->daemon);
+    free(h);
+}

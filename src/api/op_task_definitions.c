@@ -1,0 +1,245 @@
+/* op_task_definitions.c - RegisterTaskDefinition, DeregisterTaskDefinition,
+ * DescribeTaskDefinition, ListTaskDefinitions, ListTaskDefinitionFamilies
+ * (ecs-behavior.md §4.5-4.9, §5.7).
+ *
+ * Each family has a record (STORE_FAMILY) holding the last revision ever
+ * registered and how many revisions are ACTIVE: revisions are never reused,
+ * and the family listing can filter on ACTIVE/INACTIVE without scanning
+ * revisions. Registration runs in a write transaction, so concurrent
+ * registrations of one family get distinct, consecutive revisions. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/ops.h"
+#include "api/paging.h"
+#include "api/params.h"
+#include "api/taskdef_validate.h"
+#include "common/arn.h"
+#include "common/cleanup.h"
+#include "common/clock.h"
+
+#define REVISION_MAX 1000000
+
+static const char describe_failed[] = "Unable to describe task definition.";
+
+static int put_family(const api_ctx_t *ctx, const char *family, long long last, long long active,
+                      ecs_error_t *err)
+{
+    store_record_t r = {.key = (char *)family, .family = (char *)family,
+                        .status = active > 0 ? "ACTIVE" : "INACTIVE", .num = last,
+                        .doc = json_pack("{s:I, s:I}", "lastRevision", last, "activeCount", active)};
+    int rc = store_put(ctx->txn, STORE_FAMILY, ctx->account, &r, err);
+    json_decref(r.doc);
+    return rc;
+}
+
+static int put_revision(const api_ctx_t *ctx, const char *family, long long rev, const char *status,
+                        json_t *doc, ecs_error_t *err)
+{
+    char key[API_NAME_MAX + 32];
+    snprintf(key, sizeof key, "%s:%lld", family, rev);
+    store_record_t r = {.key = key, .family = (char *)family, .num = rev, .status = (char *)status,
+                        .doc = doc};
+    return store_put(ctx->txn, STORE_TASKDEF, ctx->account, &r, err);
+}
+
+int op_register_task_definition(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+{
+    cleanup_json json_t *td = NULL;
+    if (taskdef_normalize(in, &td, err) < 0)
+        return -1;
+    const char *family = json_string_value(json_object_get(td, "family"));
+    store_record_t fam = {0};
+    int found = store_get(ctx->txn, STORE_FAMILY, ctx->account, family, &fam, err);
+    if (found < 0)
+        return -1;
+    long long last = found ? json_integer_value(json_object_get(fam.doc, "lastRevision")) : 0;
+    long long active = found ? json_integer_value(json_object_get(fam.doc, "activeCount")) : 0;
+    store_record_clear(&fam);
+    if (last >= REVISION_MAX)
+        return ecs_client_err(err, "Family %s has reached the limit of %d revisions.", family, REVISION_MAX);
+    long long rev = last + 1;
+    char path[API_NAME_MAX + 32];
+    snprintf(path, sizeof path, "%s:%lld", family, rev);
+    cleanup_free char *arn = api_arn(ctx, "task-definition", path);
+    json_object_set_new(td, "taskDefinitionArn", json_string(arn));
+    json_object_set_new(td, "revision", json_integer(rev));
+    json_object_set_new(td, "status", json_string("ACTIVE"));
+    json_object_set_new(td, "registeredAt", json_timestamp(ctx->now_ms));
+    if (put_revision(ctx, family, rev, "ACTIVE", td, err) < 0 ||
+        put_family(ctx, family, rev, active + 1, err) < 0)
+        return -1;
+    *out = json_pack("{s:O}", "taskDefinition", td);
+    return 0;
+}
+
+/* Splits a "family:revision" or task-definition ARN. *rev is 0 when value
+ * names a family alone. -1 when it cannot name a task definition. */
+static int parse_taskdef_ref(const api_ctx_t *ctx, const char *value, char family[API_NAME_MAX + 1],
+                             long long *rev, ecs_error_t *err)
+{
+    const char *ref = value;
+    char buf[API_NAME_MAX + 32];
+    if (arn_is_arn(value)) {
+        arn_parts_t a;
+        if (arn_parse(value, &a) < 0 || !arn_part_eq(a.type, a.type_len, "task-definition"))
+            return ecs_invalid_param(err, "taskDefinition: '%.300s' is not a task-definition ARN.", value);
+        if (!arn_part_eq(a.region, a.region_len, ctx->region) ||
+            !arn_part_eq(a.account, a.account_len, ctx->account))
+            return ecs_client_err(err, "%s", describe_failed);
+        if (a.path_len >= sizeof buf)
+            return ecs_client_err(err, "%s", describe_failed);
+        memcpy(buf, a.path, a.path_len);
+        buf[a.path_len] = '\0';
+        ref = buf;
+    }
+    const char *colon = strchr(ref, ':');
+    size_t flen = colon ? (size_t)(colon - ref) : strlen(ref);
+    if (flen == 0 || flen > API_NAME_MAX)
+        return ecs_client_err(err, "%s", describe_failed);
+    memcpy(family, ref, flen);
+    family[flen] = '\0';
+    *rev = 0;
+    if (colon != NULL) {
+        char *end;
+        long long r = strtoll(colon + 1, &end, 10);
+        if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || r < 1 || r > REVISION_MAX)
+            return ecs_client_err(err, "Invalid revision '%.40s' in task definition '%.300s'.", colon + 1,
+                                  value);
+        *rev = r;
+    }
+    return 0;
+}
+
+/* The revision value names: an explicit revision in any status, or a
+ * family's latest ACTIVE one. 1 found, 0 not found, -1 error. */
+static int load_taskdef(const api_ctx_t *ctx, const char *value, store_record_t *rec, ecs_error_t *err)
+{
+    char family[API_NAME_MAX + 1];
+    long long rev;
+    if (parse_taskdef_ref(ctx, value, family, &rev, err) < 0)
+        return -1;
+    if (rev > 0) {
+        char key[API_NAME_MAX + 32];
+        snprintf(key, sizeof key, "%s:%lld", family, rev);
+        return store_get(ctx->txn, STORE_TASKDEF, ctx->account, key, rec, err);
+    }
+    store_query_t q = {.kind = STORE_TASKDEF, .account = ctx->account, .family = family, .status = "ACTIVE",
+                       .order = STORE_ORDER_FAMILY_NUM, .descending = true, .limit = 1};
+    store_record_t *rows = NULL;
+    size_t n = 0;
+    if (store_query(ctx->txn, &q, &rows, &n, err) < 0)
+        return -1;
+    if (n == 1) {
+        *rec = rows[0];
+        rows[0] = (store_record_t){0};
+    }
+    store_records_free(rows, n);
+    return n == 1;
+}
+
+int op_describe_task_definition(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+{
+    store_record_t rec = {0};
+    int found = load_taskdef(ctx, param_str(in, "taskDefinition"), &rec, err);
+    if (found <= 0)
+        return found < 0 ? -1 : ecs_client_err(err, "%s", describe_failed);
+    *out = json_pack("{s:O}", "taskDefinition", rec.doc);
+    store_record_clear(&rec);
+    return 0;
+}
+
+int op_deregister_task_definition(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+{
+    const char *value = param_str(in, "taskDefinition");
+    char family[API_NAME_MAX + 1];
+    long long rev;
+    if (parse_taskdef_ref(ctx, value, family, &rev, err) < 0)
+        return -1;
+    if (rev == 0)
+        return ecs_client_err(err, "Revision is missing.");
+    store_record_t rec = {0};
+    int found = load_taskdef(ctx, value, &rec, err);
+    if (found <= 0)
+        return found < 0 ? -1 : ecs_client_err(err, "%s", describe_failed);
+    int rc = 0;
+    if (strcmp(rec.status, "ACTIVE") == 0) {
+        store_record_t fam = {0};
+        rc = store_get(ctx->txn, STORE_FAMILY, ctx->account, family, &fam, err);
+        if (rc > 0) {
+            long long last = json_integer_value(json_object_get(fam.doc, "lastRevision"));
+            long long active = json_integer_value(json_object_get(fam.doc, "activeCount"));
+            json_object_set_new(rec.doc, "status", json_string("INACTIVE"));
+            json_object_set_new(rec.doc, "deregisteredAt", json_timestamp(ctx->now_ms));
+            rc = put_revision(ctx, family, rev, "INACTIVE", rec.doc, err) < 0 ||
+                         put_family(ctx, family, last, active > 0 ? active - 1 : 0, err) < 0
+                     ? -1
+                     : 0;
+        } else if (rc == 0) {
+            rc = ecs_server_err(err, "store: family %s has revisions but no record", family);
+        }
+        store_record_clear(&fam);
+    }
+    if (rc == 0)
+        *out = json_pack("{s:O}", "taskDefinition", rec.doc);
+    store_record_clear(&rec);
+    return rc;
+}
+
+int op_list_task_definitions(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+{
+    const char *status = param_str(in, "status");
+    const char *sort = param_str(in, "sort");
+    api_page_t page;
+    if (api_page_read(in, 100, &page, err) < 0) {
+        api_page_clear(&page);
+        return -1;
+    }
+    store_query_t q = {.kind = STORE_TASKDEF, .account = ctx->account, .family = param_str(in, "familyPrefix"),
+                       .status = status ? status : "ACTIVE", .order = STORE_ORDER_FAMILY_NUM,
+                       .descending = sort != NULL && strcmp(sort, "DESC") == 0};
+    store_record_t *rows = NULL;
+    size_t n = 0;
+    cleanup_free char *next = NULL;
+    int rc = api_page_query(ctx->txn, &q, &page, &rows, &n, &next, err);
+    api_page_clear(&page);
+    if (rc < 0)
+        return -1;
+    json_t *arns = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append(arns, json_object_get(rows[i].doc, "taskDefinitionArn"));
+    store_records_free(rows, n);
+    *out = json_pack("{s:o}", "taskDefinitionArns", arns);
+    if (next != NULL)
+        json_object_set_new(*out, "nextToken", json_string(next));
+    return 0;
+}
+
+int op_list_task_definition_families(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+{
+    const char *status = param_str(in, "status");
+    api_page_t page;
+    if (api_page_read(in, 100, &page, err) < 0) {
+        api_page_clear(&page);
+        return -1;
+    }
+    store_query_t q = {.kind = STORE_FAMILY, .account = ctx->account, .key_prefix = param_str(in, "familyPrefix"),
+                       .status = status == NULL || strcmp(status, "ALL") == 0 ? NULL : status,
+                       .order = STORE_ORDER_KEY};
+    store_record_t *rows = NULL;
+    size_t n = 0;
+    cleanup_free char *next = NULL;
+    int rc = api_page_query(ctx->txn, &q, &page, &rows, &n, &next, err);
+    api_page_clear(&page);
+    if (rc < 0)
+        return -1;
+    json_t *families = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(families, json_string(rows[i].key));
+    store_records_free(rows, n);
+    *out = json_pack("{s:o}", "families", families);
+    if (next != NULL)
+        json_object_set_new(*out, "nextToken", json_string(next));
+    return 0;
+}

@@ -1,0 +1,20 @@
+/* ops.h - the operation handlers (one file per resource group). */
+#ifndef ECSD_API_OPS_H
+#define ECSD_API_OPS_H
+
+#include "api/api.h"
+
+/* op_clusters.c */
+int op_create_cluster(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_delete_cluster(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_describe_clusters(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_list_clusters(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+
+/* op_task_definitions.c */
+int op_register_task_definition(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_deregister_task_definition(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_describe_task_definition(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_list_task_definitions(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_list_task_definition_families(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+
+#endif

@@ -1,0 +1,86 @@
+#include "api/paging.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/params.h"
+#include "common/cleanup.h"
+
+#define TOKEN_MAX 2048
+
+int api_page_read(const json_t *in, int def_max, api_page_t *page, ecs_error_t *err)
+{
+    *page = (api_page_t){.max_results = def_max};
+    long long max = param_int(in, "maxResults", def_max);
+    if (max < 1 || max > 100)
+        return ecs_invalid_param(err, "maxResults must be between 1 and 100.");
+    page->max_results = (int)max;
+    const char *token = param_str(in, "nextToken");
+    if (token != NULL) {
+        if (api_page_token_decode(token, &page->after) < 0)
+            return ecs_invalid_param(err, "Invalid nextToken.");
+        page->has_after = true;
+    }
+    return 0;
+}
+
+void api_page_clear(api_page_t *page) { store_cursor_clear(&page->after); }
+
+/* Token = base64("ecsd1\n" num "\n" text): opaque to clients, versioned for us. */
+char *api_page_token_encode(const store_cursor_t *c)
+{
+    cleanup_free char *raw = NULL;
+    int n = asprintf(&raw, "ecsd1\n%lld\n%s", (long long)c->num, c->text ? c->text : "");
+    if (n < 0)
+        abort();
+    char *out = malloc(4 * (((size_t)n + 2) / 3) + 1);
+    if (out == NULL)
+        abort();
+    EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)raw, n);
+    return out;
+}
+
+int api_page_token_decode(const char *token, store_cursor_t *c)
+{
+    size_t len = strlen(token);
+    if (len == 0 || len > TOKEN_MAX || len % 4 != 0)
+        return -1;
+    unsigned char raw[TOKEN_MAX];
+    int n = EVP_DecodeBlock(raw, (const unsigned char *)token, (int)len);
+    if (n < 0)
+        return -1;
+    /* EVP_DecodeBlock counts padding as zero bytes: drop them. */
+    for (size_t i = len; i > 0 && token[i - 1] == '='; i--)
+        n--;
+    raw[n] = '\0';
+    if ((size_t)n != strlen((char *)raw) || strncmp((char *)raw, "ecsd1\n", 6) != 0)
+        return -1;
+    char *p = (char *)raw + 6, *end;
+    long long num = strtoll(p, &end, 10);
+    if (end == p || *end != '\n')
+        return -1;
+    c->num = num;
+    c->text = strdup(end + 1);
+    return c->text ? 0 : -1;
+}
+
+int api_page_query(store_txn_t *txn, store_query_t *q, const api_page_t *page, store_record_t **rows,
+                   size_t *n, char **next_token, ecs_error_t *err)
+{
+    *next_token = NULL;
+    q->after = page->has_after ? &page->after : NULL;
+    q->limit = page->max_results + 1; /* one more tells whether a next page exists */
+    if (store_query(txn, q, rows, n, err) < 0)
+        return -1;
+    if (*n > (size_t)page->max_results) {
+        const store_record_t *last = &(*rows)[page->max_results - 1];
+        store_cursor_t c = {.num = last->num};
+        c.text = q->order == STORE_ORDER_FAMILY_NUM ? last->family : last->key;
+        *next_token = api_page_token_encode(&c);
+        store_record_clear(&(*rows)[page->max_results]);
+        *n = (size_t)page->max_results;
+    }
+    return 0;
+}

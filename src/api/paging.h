@@ -1,0 +1,30 @@
+/* paging.h - maxResults and opaque nextToken for the List* operations.
+ * Pages are keyset pages: a token holds the sort columns of the last row
+ * returned, so it keeps working while rows are added or removed. */
+#ifndef ECSD_API_PAGING_H
+#define ECSD_API_PAGING_H
+
+#include <stdbool.h>
+
+#include "api/api.h"
+
+typedef struct api_page {
+    int max_results;       /* 1..100 */
+    bool has_after;
+    store_cursor_t after;  /* owned; cleared by api_page_clear */
+} api_page_t;
+
+/* Reads maxResults (1..100, default def_max) and nextToken from in. */
+int api_page_read(const json_t *in, int def_max, api_page_t *page, ecs_error_t *err);
+void api_page_clear(api_page_t *page);
+
+/* Runs q (order and filters set by the caller) for one page and returns the
+ * rows; *next_token (malloc'd) is set when more rows follow, else NULL. */
+int api_page_query(store_txn_t *txn, store_query_t *q, const api_page_t *page, store_record_t **rows,
+                   size_t *n, char **next_token, ecs_error_t *err);
+
+/* Token encoding, exposed for tests. */
+char *api_page_token_encode(const store_cursor_t *c);
+int api_page_token_decode(const char *token, store_cursor_t *c);
+
+#endif

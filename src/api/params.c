@@ -1,0 +1,72 @@
+#include "api/params.h"
+
+#include <string.h>
+
+#include "common/arn.h"
+
+const char *param_str(const json_t *in, const char *name)
+{
+    return json_string_value(json_object_get(in, name));
+}
+
+long long param_int(const json_t *in, const char *name, long long def)
+{
+    json_t *v = json_object_get(in, name);
+    return json_is_integer(v) ? json_integer_value(v) : def;
+}
+
+bool api_name_valid(const char *s)
+{
+    size_t n = strlen(s);
+    return n >= 1 && n <= API_NAME_MAX &&
+           strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
+}
+
+char *api_arn(const api_ctx_t *ctx, const char *type, const char *path)
+{
+    return arn_build(ctx->region, ctx->account, type, path);
+}
+
+int api_resolve_name(const api_ctx_t *ctx, const char *field, const char *type, const char *value,
+                     char name[API_NAME_MAX + 1], ecs_error_t *err)
+{
+    const char *n = value;
+    size_t len = strlen(value);
+    if (arn_is_arn(value)) {
+        arn_parts_t a;
+        if (arn_parse(value, &a) < 0 || !arn_part_eq(a.type, a.type_len, type))
+            return ecs_invalid_param(err, "%s: '%.300s' is not a %s ARN.", field, value, type);
+        if (!arn_part_eq(a.region, a.region_len, ctx->region))
+            return ecs_invalid_param(err, "%s: the ARN '%.300s' is not in region %s.", field, value,
+                                     ctx->region);
+        if (!arn_part_eq(a.account, a.account_len, ctx->account))
+            return ecs_invalid_param(err, "%s: the ARN '%.300s' does not belong to account %s.", field,
+                                     value, ctx->account);
+        n = a.path;
+        len = a.path_len;
+    }
+    if (len == 0 || len > API_NAME_MAX)
+        return ecs_invalid_param(err, "%s: '%.300s' is not a valid %s name.", field, value, type);
+    memcpy(name, n, len);
+    name[len] = '\0';
+    return 0;
+}
+
+int api_load_active_cluster(const api_ctx_t *ctx, const json_t *in, store_record_t *rec,
+                            ecs_error_t *err)
+{
+    const char *value = param_str(in, "cluster");
+    char name[API_NAME_MAX + 1];
+    if (api_resolve_name(ctx, "cluster", "cluster", value ? value : "default", name, err) < 0)
+        return -1;
+    int found = store_get(ctx->txn, STORE_CLUSTER, ctx->account, name, rec, err);
+    if (found < 0)
+        return -1;
+    if (found == 0)
+        return ecs_err(err, 400, "ClusterNotFoundException", "Cluster not found.");
+    if (rec->status == NULL || strcmp(rec->status, "ACTIVE") != 0) {
+        store_record_clear(rec);
+        return ecs_err(err, 400, "ClusterNotFoundException", "The referenced cluster was inactive.");
+    }
+    return 0;
+}

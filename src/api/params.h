@@ -1,0 +1,38 @@
+/* params.h - reading request members (their JSON types were already
+ * checked by api_validate_input) and resolving the names and ARNs that
+ * parameters carry. */
+#ifndef ECSD_API_PARAMS_H
+#define ECSD_API_PARAMS_H
+
+#include <stdbool.h>
+
+#include "api/api.h"
+
+#define API_NAME_MAX 255
+
+/* The string member `name`, or NULL when absent. */
+const char *param_str(const json_t *in, const char *name);
+/* The integer member `name`, or def when absent. */
+long long param_int(const json_t *in, const char *name, long long def);
+
+/* True when s is 1..255 of [A-Za-z0-9_-]: the rule for cluster, service,
+ * family, container and volume names. */
+bool api_name_valid(const char *s);
+
+/* Resolves a "short name or full ARN" parameter of resource type `type`
+ * (e.g. "cluster") to the name: an ARN must be an ECS ARN of that type,
+ * region and account. field names the parameter in messages.
+ * Writes at most API_NAME_MAX chars + NUL into name. */
+int api_resolve_name(const api_ctx_t *ctx, const char *field, const char *type, const char *value,
+                     char name[API_NAME_MAX + 1], ecs_error_t *err);
+
+/* The cluster a cluster-scoped request names (member "cluster", default
+ * "default"), loaded and ACTIVE: ClusterNotFoundException with ECS's two
+ * texts otherwise. rec must be cleared by the caller. */
+int api_load_active_cluster(const api_ctx_t *ctx, const json_t *in, store_record_t *rec,
+                            ecs_error_t *err);
+
+/* The ARN of an ECS resource in the request's region and account. */
+char *api_arn(const api_ctx_t *ctx, const char *type, const char *path);
+
+#endif

@@ -1,0 +1,147 @@
+#include "common/config.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct config_option {
+    const char *flag;      /* --flag */
+    const char *env;       /* ECSD_... */
+    const char *def;       /* default value */
+    size_t offset;         /* of the char * in ecsd_config_t */
+    unsigned scope;
+    const char *help;
+} config_option_t;
+
+#define OPT(field) offsetof(ecsd_config_t, field)
+
+static const config_option_t options[] = {
+    {"listen", "ECSD_LISTEN", "127.0.0.1:7070", OPT(listen), CFG_SERVER,
+     "address and port the API listens on"},
+    {"data-dir", "ECSD_DATA_DIR", "./ecsd-data", OPT(data_dir), CFG_SERVER | CFG_AGENT,
+     "folder of the durable state"},
+    {"region", "ECSD_REGION", "us-east-1", OPT(region), CFG_SERVER, "region served and put in ARNs"},
+    {"account-id", "ECSD_ACCOUNT_ID", "000000000000", OPT(account_id), CFG_SERVER,
+     "12-digit account id put in ARNs"},
+    {"threads", "ECSD_THREADS", "8", OPT(threads), CFG_SERVER, "HTTP worker threads"},
+    {"log-level", "ECSD_LOG_LEVEL", "info", OPT(log_level), CFG_SERVER | CFG_AGENT,
+     "debug, info, warn or error"},
+    {"cluster", "ECSD_CLUSTER", "default", OPT(cluster), CFG_AGENT, "cluster the host joins"},
+    {"endpoint", "ECSD_ENDPOINT", "http://127.0.0.1:7070", OPT(endpoint), CFG_AGENT,
+     "URL of the ecsd server"},
+};
+
+#define N_OPTIONS (sizeof options / sizeof options[0])
+
+static char **field(ecsd_config_t *cfg, const config_option_t *o)
+{
+    return (char **)((char *)cfg + o->offset);
+}
+
+static void set(ecsd_config_t *cfg, const config_option_t *o, const char *v)
+{
+    char **f = field(cfg, o);
+    free(*f);
+    *f = strdup(v);
+    if (*f == NULL)
+        abort();
+}
+
+void config_print_help(FILE *f, unsigned scope, const char *cmd)
+{
+    fprintf(f, "usage: ecsd %s [options]\n\noptions (each also settable by its environment variable):\n", cmd);
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        if (!(options[i].scope & scope))
+            continue;
+        fprintf(f, "  --%-12s %-18s %s (default %s)\n", options[i].flag, options[i].env, options[i].help,
+                options[i].def);
+    }
+    fprintf(f, "  --print-config                  print the effective configuration and exit\n"
+               "  --help                          this text\n");
+}
+
+int config_parse(ecsd_config_t *cfg, unsigned scope, const char *cmd, int argc, char **argv)
+{
+    *cfg = (ecsd_config_t){0};
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        const char *env = getenv(options[i].env);
+        set(cfg, &options[i], env != NULL && env[0] != '\0' ? env : options[i].def);
+    }
+    bool print = false;
+    for (int a = 1; a < argc; a++) {
+        const char *arg = argv[a];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            config_print_help(stdout, scope, cmd);
+            return 1;
+        }
+        if (strcmp(arg, "--print-config") == 0) {
+            print = true;
+            continue;
+        }
+        if (strncmp(arg, "--", 2) != 0) {
+            fprintf(stderr, "ecsd %s: unexpected argument '%s' (see --help)\n", cmd, arg);
+            return -1;
+        }
+        const char *name = arg + 2, *eq = strchr(name, '=');
+        size_t name_len = eq ? (size_t)(eq - name) : strlen(name);
+        const config_option_t *o = NULL;
+        for (size_t i = 0; i < N_OPTIONS; i++) {
+            if ((options[i].scope & scope) && strlen(options[i].flag) == name_len &&
+                strncmp(options[i].flag, name, name_len) == 0)
+                o = &options[i];
+        }
+        if (o == NULL) {
+            fprintf(stderr, "ecsd %s: unknown option '%s' (see --help)\n", cmd, arg);
+            return -1;
+        }
+        const char *value = eq ? eq + 1 : (a + 1 < argc ? argv[++a] : NULL);
+        if (value == NULL) {
+            fprintf(stderr, "ecsd %s: option --%s needs a value\n", cmd, o->flag);
+            return -1;
+        }
+        set(cfg, o, value);
+    }
+    if (print) {
+        for (size_t i = 0; i < N_OPTIONS; i++)
+            if (options[i].scope & scope)
+                printf("%s=%s\n", options[i].env, *field(cfg, &options[i]));
+        return 1;
+    }
+    return 0;
+}
+
+void config_free(ecsd_config_t *cfg)
+{
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        char **f = field(cfg, &options[i]);
+        free(*f);
+        *f = NULL;
+    }
+}
+
+/* True when s has min..max characters, each from allowed. */
+static bool chars_in(const char *s, const char *allowed, size_t min, size_t max)
+{
+    size_t n = strlen(s);
+    return n >= min && n <= max && strspn(s, allowed) == n;
+}
+
+int config_check(const ecsd_config_t *cfg, unsigned scope)
+{
+    if (scope & CFG_SERVER) {
+        if (!chars_in(cfg->account_id, "0123456789", 12, 12)) {
+            fprintf(stderr, "ecsd: --account-id must be 12 digits, not '%s'\n", cfg->account_id);
+            return -1;
+        }
+        if (!chars_in(cfg->region, "abcdefghijklmnopqrstuvwxyz0123456789-", 1, 31)) {
+            fprintf(stderr, "ecsd: --region '%s' is not a region name\n", cfg->region);
+            return -1;
+        }
+        int t = atoi(cfg->threads);
+        if (t < 1 || t > 256) {
+            fprintf(stderr, "ecsd: --threads must be 1..256, not '%s'\n", cfg->threads);
+            return -1;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,33 @@
+/* config.h - every option of every subcommand, declared once (Redis's
+ * config table): its flag, environment variable, default and help text
+ * drive parsing, --help and --print-config. */
+#ifndef ECSD_COMMON_CONFIG_H
+#define ECSD_COMMON_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Which subcommands an option belongs to. */
+enum config_scope { CFG_SERVER = 1u << 0, CFG_AGENT = 1u << 1, CFG_DEV = CFG_SERVER | CFG_AGENT };
+
+typedef struct ecsd_config {
+    char *listen;      /* server: ADDR:PORT */
+    char *data_dir;
+    char *region;
+    char *account_id;
+    char *threads;     /* server: HTTP worker threads */
+    char *log_level;
+    char *cluster;     /* agent */
+    char *endpoint;    /* agent */
+} ecsd_config_t;
+
+/* Fills cfg from defaults, then ECSD_* environment, then argv flags
+ * (argv[0] is the subcommand). Returns 0, 1 when --help or --print-config
+ * was handled, -1 on a bad flag (message printed). */
+int config_parse(ecsd_config_t *cfg, unsigned scope, const char *cmd, int argc, char **argv);
+void config_free(ecsd_config_t *cfg);
+void config_print_help(FILE *f, unsigned scope, const char *cmd);
+/* Checks values (region, account id, listen address). -1 with a message printed. */
+int config_check(const ecsd_config_t *cfg, unsigned scope);
+
+#endif

@@ -1,0 +1,56 @@
+#include "store/sqlite_schema.h"
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Migrations in order; never edit one that has shipped, append a new one.
+ * Version N is reached by applying migrations[N-1]. */
+static const char *const migrations[] = {
+    /* 1: one table of resources: a JSON document plus the columns queries
+     * filter and order on. */
+    "CREATE TABLE resources ("
+    "  kind INTEGER NOT NULL, account TEXT NOT NULL, key TEXT NOT NULL,"
+    "  cluster TEXT, status TEXT, desired TEXT, family TEXT, num INTEGER NOT NULL DEFAULT 0,"
+    "  started_by TEXT, service TEXT, instance TEXT,"
+    "  doc TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1,"
+    "  PRIMARY KEY (kind, account, key)) WITHOUT ROWID;"
+    "CREATE INDEX resources_cluster ON resources (kind, account, cluster, status);"
+    "CREATE INDEX resources_family ON resources (kind, account, family, num);"
+    "CREATE INDEX resources_num ON resources (kind, account, num, key);"
+    "CREATE INDEX resources_instance ON resources (kind, account, instance) WHERE instance IS NOT NULL;"
+    "CREATE INDEX resources_service ON resources (kind, account, service) WHERE service IS NOT NULL;"
+    "CREATE INDEX resources_started_by ON resources (kind, account, started_by) WHERE started_by IS NOT NULL;",
+};
+
+int sqlite_schema_migrate(sqlite3 *db, ecs_error_t *err)
+{
+    const int newest = (int)(sizeof migrations / sizeof migrations[0]);
+    for (;;) {
+        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+            return ecs_server_err(err, "store: cannot begin migration: %s", sqlite3_errmsg(db));
+        sqlite3_stmt *st = NULL;
+        int version = -1;
+        if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+            version = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        if (version < 0 || version > newest) {
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return ecs_server_err(err, "store: schema version %d is unknown to this ecsd (newest %d)",
+                                  version, newest);
+        }
+        if (version == newest)
+            return sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK
+                       ? 0
+                       : ecs_server_err(err, "store: commit failed: %s", sqlite3_errmsg(db));
+        char bump[64];
+        snprintf(bump, sizeof bump, "PRAGMA user_version = %d", version + 1);
+        if (sqlite3_exec(db, migrations[version], NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_exec(db, bump, NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+            ecs_server_err(err, "store: migration %d failed: %s", version + 1, sqlite3_errmsg(db));
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return -1;
+        }
+    }
+}
