@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests in the normal build and under ASan+UBSan,
+# then the end-to-end tests against the sanitizer build of the server.
+# Ends with one line "N passed, N failed" summing every stage.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh || exit 1
+
+log=$(mktemp -d /tmp/ecsd-test.XXXXXX)
+passed=0 failed=0 broken=0
+
+# stage NAME COMMAND...: runs a stage, adds its "N passed, N failed" line.
+stage() {
+    local name=$1; shift
+    echo "== $name"
+    "$@" 2>&1 | tee "$log/$name.out"
+    local rc=${PIPESTATUS[0]}
+    local line
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log/$name.out" | tail -1)
+    if [ -z "$line" ]; then
+        echo "!! stage $name ended without a result line (exit $rc)"
+        broken=$((broken + 1))
+        return
+    fi
+    passed=$((passed + ${line%% passed*}))
+    local f=${line#*passed, }
+    failed=$((failed + ${f%% failed}))
+    [ "$rc" -eq 0 ] || [ "${f%% failed}" -gt 0 ] || { echo "!! stage $name exited $rc"; broken=$((broken + 1)); }
+}
+
+make -s -j"$(nproc)" all || { echo "0 passed, 1 failed"; exit 1; }
+make -s -j"$(nproc)" asan || { echo "0 passed, 1 failed"; exit 1; }
+stage banned scripts/check-banned.sh
+stage unit build/unit_tests
+stage unit-asan build-asan/unit_tests
+ECSD_BIN=build-asan/ecsd stage e2e python3 tests/e2e/run.py
+
+failed=$((failed + broken))
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

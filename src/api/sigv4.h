@@ -1,0 +1,74 @@
+/* sigv4.h - AWS Signature Version 4 verification (AWS4-HMAC-SHA256).
+ *
+ * A pure module: no sockets, no global state besides the OpenSSL algorithms
+ * fetched once. The caller hands over the request exactly as received and
+ * gets back either the authenticated account and region, or the exception
+ * AWS would answer with (docs/ecs-behavior.md §1.6.3, HTTP 400).
+ *
+ * Both forms are accepted:
+ *   - the Authorization header (what every SDK sends), with X-Amz-Date or,
+ *     failing that, Date;
+ *   - query-string ("presigned") authentication: X-Amz-Algorithm,
+ *     X-Amz-Credential, X-Amz-Date, X-Amz-Expires, X-Amz-SignedHeaders,
+ *     X-Amz-Signature (the last one is left out of the canonical query).
+ *
+ * The payload hash is the hex SHA-256 of the body bytes; when an
+ * X-Amz-Content-SHA256 header is present its value is used instead (as
+ * botocore does) and it must then match the body (UNSIGNED-PAYLOAD is only
+ * accepted for an empty body).
+ *
+ * All inputs are pointer + length; nothing is assumed NUL-terminated except
+ * method, path, query and the params' strings. Thread-safe.
+ */
+#ifndef ECSD_API_SIGV4_H
+#define ECSD_API_SIGV4_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+typedef struct sigv4_header {
+    const char *name;   /* any case, not NUL-terminated */
+    size_t name_len;
+    const char *value;  /* as received (outer whitespace may be present) */
+    size_t value_len;
+} sigv4_header_t;
+
+typedef struct sigv4_request {
+    const char *method;             /* "POST" */
+    const char *path;               /* raw path as received, e.g. "/" */
+    const char *query;              /* raw query string without '?', or NULL */
+    const sigv4_header_t *headers;  /* as received, in order */
+    size_t n_headers;
+    const unsigned char *body;      /* exact bytes; may be NULL when body_len == 0 */
+    size_t body_len;
+} sigv4_request_t;
+
+/* Buffer sizes handed to the lookup function. */
+#define SIGV4_SECRET_MAX 256  /* secret_size: room for the secret and its NUL */
+#define SIGV4_ACCOUNT_MAX 13  /* account_size: 12 digits and a NUL */
+
+/* Finds the secret and the account of an access key id (NUL-terminated).
+ * Writes NUL-terminated strings into secret/account and returns 1, or
+ * returns 0 when the key is unknown. */
+typedef int (*sigv4_lookup_fn)(void *arg, const char *access_key, char *secret,
+                               size_t secret_size, char *account, size_t account_size);
+
+typedef struct sigv4_params {
+    const char *service;     /* signing name, "ecs"; NULL means "ecs" */
+    const char *region;      /* the served region; NULL accepts any well-formed region */
+    int64_t now;             /* server clock, epoch seconds */
+    int max_skew_seconds;    /* allowed clock skew; <= 0 means 900 (15 min.) */
+    sigv4_lookup_fn lookup;
+    void *lookup_arg;
+} sigv4_params_t;
+
+/* Returns 0 when the request is authentic: account_out gets the key's
+ * account, region_out the region of the credential scope (both
+ * NUL-terminated). Returns -1 with err filled (status 400, AWS's __type and
+ * message) otherwise; 500 ServerException only if OpenSSL fails. */
+int sigv4_verify(const sigv4_request_t *req, const sigv4_params_t *p, char account_out[13],
+                 char region_out[32], ecs_error_t *err);
+
+#endif

@@ -1,0 +1,34 @@
+/* taskdef_validate.h - validation and normalisation of a
+ * RegisterTaskDefinition request (2015-05 API surface). A pure function:
+ * no store, no HTTP.
+ */
+#ifndef ECSD_API_TASKDEF_VALIDATE_H
+#define ECSD_API_TASKDEF_VALIDATE_H
+
+#include <jansson.h>
+
+#include "common/error.h"
+
+/* Limits (docs/ecs-behavior.md Appendix B). */
+#define TASKDEF_MAX_CONTAINERS 10
+#define TASKDEF_MAX_SIZE 65536      /* bytes of the compact serialised request */
+#define TASKDEF_MAX_NAME 255        /* family, container and volume names */
+#define TASKDEF_MAX_IMAGE 255
+#define TASKDEF_MAX_PATH 4096       /* host sourcePath, mount containerPath */
+#define TASKDEF_MIN_MEMORY 4        /* MiB, Docker's minimum */
+#define TASKDEF_MAX_CPU 10240
+
+/* Validates a RegisterTaskDefinition request `in` (members family,
+ * containerDefinitions, volumes; anything else is ignored) and builds the
+ * normalised task definition body as ECS echoes it:
+ *   {"family", "containerDefinitions": [...], "volumes": [...]}
+ * (the caller adds taskDefinitionArn, revision, status). Defaults are filled
+ * in (cpu 0, essential true, protocol "tcp", readOnly false, empty lists),
+ * members the 2015 API does not define are dropped. The result shares no
+ * node with `in`.
+ * Returns 0 with *out owned by the caller, or -1 with err filled (out
+ * untouched): ClientException (400) for any invalid request,
+ * ServerException (500) only if memory runs out. */
+int taskdef_normalize(const json_t *in, json_t **out, ecs_error_t *err);
+
+#endif

@@ -1,0 +1,158 @@
+"""Starts a real ecsd for end-to-end tests and gives boto3 / aws CLI clients for it.
+
+A test module defines functions named test_*; each takes one argument, the
+running Server (shared by the tests of a module unless the module sets
+FRESH_SERVER = True, which gives each test its own server and data folder).
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import boto3
+import botocore.config
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.join(REPO, os.environ.get("ECSD_BIN", "build/ecsd"))
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+KEY_ID, SECRET = "AKIDECSDTEST", "ecsd-test-secret"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """One ecsd server process on a free loopback port with its own data folder."""
+
+    def __init__(self, data_dir=None, extra_args=(), env=None):
+        self.own_dir = data_dir is None
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix="ecsd-e2e-")
+        self.extra_args = list(extra_args)
+        self.env = env or {}
+        self.proc = None
+        self.port = None
+
+    @property
+    def endpoint(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, port=None):
+        self.port = port or free_port()
+        self.log_path = os.path.join(self.data_dir, "server.log")
+        env = dict(os.environ, **self.env)
+        env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [BIN, "server", "--listen", f"127.0.0.1:{self.port}", "--data-dir", self.data_dir,
+             "--region", REGION, "--account-id", ACCOUNT] + self.extra_args,
+            stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"ecsd exited with {self.proc.returncode}: {self.read_log()}")
+            try:
+                with urllib.request.urlopen(self.endpoint + "/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("ecsd did not become ready: " + self.read_log())
+
+    def read_log(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode(errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self, sig=signal.SIGTERM):
+        """Stops the server; returns its exit code. A clean stop must exit 0
+        (under ASan a leak or error makes it non-zero)."""
+        if self.proc is None:
+            return None
+        self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        self.proc = None
+        self.log.close()
+        return rc
+
+    def kill9(self):
+        return self.stop(signal.SIGKILL)
+
+    def cleanup(self):
+        if self.own_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def client(self, region=REGION, **cfg):
+        return boto3.client(
+            "ecs", endpoint_url=self.endpoint, region_name=region,
+            aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET,
+            config=botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"}, **cfg))
+
+    def cli(self, *args, check=True):
+        """Runs `aws ecs ARGS...` against the server; returns the parsed JSON output
+        (or a CompletedProcess when check is False)."""
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=KEY_ID, AWS_SECRET_ACCESS_KEY=SECRET,
+                   AWS_DEFAULT_REGION=REGION, AWS_PAGER="", AWS_MAX_ATTEMPTS="1")
+        p = subprocess.run(["aws", "--endpoint-url", self.endpoint, "--output", "json", "ecs"] + list(args),
+                           capture_output=True, text=True, env=env, timeout=60)
+        if not check:
+            return p
+        if p.returncode != 0:
+            raise AssertionError(f"aws ecs {' '.join(args)} failed: {p.stderr}")
+        return json.loads(p.stdout) if p.stdout.strip() else {}
+
+    def raw(self, body, target="ListClusters", headers=None, path="/", method="POST"):
+        """Sends a raw HTTP request; returns (status, headers, parsed-or-raw body)."""
+        h = {"Content-Type": "application/x-amz-json-1.1",
+             "X-Amz-Target": "AmazonEC2ContainerServiceV20141113." + target}
+        if headers is not None:
+            h.update(headers)
+        h = {k: v for k, v in h.items() if v is not None}
+        data = body if isinstance(body, (bytes, type(None))) else body.encode()
+        req = urllib.request.Request(self.endpoint + path, data=data, headers=h, method=method)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                status, hdrs, raw = r.status, dict(r.headers), r.read()
+        except urllib.error.HTTPError as e:
+            status, hdrs, raw = e.code, dict(e.headers), e.read()
+        try:
+            return status, hdrs, json.loads(raw)
+        except ValueError:
+            return status, hdrs, raw
+
+
+def error_code(exc):
+    """The __type of a botocore ClientError."""
+    return exc.response["Error"]["Code"]
+
+
+def expect_error(fn, code, message=None, status=400):
+    """Calls fn(); asserts it raised a ClientError with this code (and message
+    substring and HTTP status). Returns the error response."""
+    from botocore.exceptions import ClientError
+    try:
+        fn()
+    except ClientError as e:
+        got = error_code(e)
+        assert got == code, f"expected {code}, got {got}: {e.response['Error'].get('Message')}"
+        if message is not None:
+            msg = e.response["Error"].get("Message", "")
+            assert message in msg, f"expected message containing {message!r}, got {msg!r}"
+        got_status = e.response["ResponseMetadata"]["HTTPStatusCode"]
+        assert got_status == status, f"expected HTTP {status}, got {got_status}"
+        return e.response
+    raise AssertionError(f"expected {code}, but the call succeeded")
