@@ -168,7 +168,8 @@ static int check_volume(const json_t *vols, size_t i, json_t *out, ecs_error_t *
 {
     const json_t *v = json_array_get(vols, i);
     if (!json_is_object(v))
-        return ecs_client_err(err, "Invalid 'volumes' setting. Volume %zu is not an object.", i + 1);
+        return ecs_client_err(err, "Invalid 'volumes' setting. Volume %zu is not an object.",
+                              i + 1);
 
     const json_t *jname = member(v, "name");
     if (blank(jname))
@@ -184,7 +185,8 @@ static int check_volume(const json_t *vols, size_t i, json_t *out, ecs_error_t *
     json_t *host_echo = NULL;
     if (host != NULL) {
         if (!json_is_object(host))
-            return ecs_client_err(err, "Invalid 'host' setting for volume '%s'. It must be an object.",
+            return ecs_client_err(err,
+                                  "Invalid 'host' setting for volume '%s'. It must be an object.",
                                   name);
         const json_t *sp = member(host, "sourcePath");
         /* "" is the same as no sourcePath: Docker picks the host path. */

@@ -573,7 +573,8 @@ TEST(taskdef_volumes)
                  "Invalid 'host' setting for volume 'v'. It must be an object.");
     CHECK_REJECT(with_volumes("{'name':'v'}", "[]"),
                  "Invalid 'volumes' setting. It must be a list of volumes.");
-    CHECK_REJECT(with_volumes("['v']", "[]"), "Invalid 'volumes' setting. Volume 1 is not an object.");
+    CHECK_REJECT(with_volumes("['v']", "[]"),
+                 "Invalid 'volumes' setting. Volume 1 is not an object.");
 
     char path[5000];
     path[0] = '/';
