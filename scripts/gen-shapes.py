@@ -49,6 +49,7 @@ IMPLEMENTED_LATER = [
     "RegisterContainerInstance.versionInfo.agentHash",
     "RegisterContainerInstance.versionInfo.dockerVersion",
     "StopTask.reason",
+    "RunTask.clientToken",                            # 2023-11; the aws CLI always sends one
     "CreateService.deploymentConfiguration.maximumPercent",
     "CreateService.deploymentConfiguration.minimumHealthyPercent",
     "UpdateService.deploymentConfiguration.maximumPercent",

@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "api/http.h"
+#include "api/poll.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "sched/janitor.h"
 #include "store/store.h"
 
 #define ECSD_VERSION "0.1.0"
@@ -48,19 +50,34 @@ static int run_server(const ecsd_config_t *cfg, const char *what)
         log_error("%s", err.message);
         return 1;
     }
-    api_service_t svc = {.store = store, .region = cfg->region, .account = cfg->account_id};
+    char advertise[300];
+    if (cfg->advertise_url[0] != '\0')
+        snprintf(advertise, sizeof advertise, "%s", cfg->advertise_url);
+    else
+        snprintf(advertise, sizeof advertise, "http://%s", cfg->listen);
+    size_t alen = strlen(advertise);
+    while (alen > 0 && advertise[alen - 1] == '/')
+        advertise[--alen] = '\0';
+    poll_hub_t *hub = poll_hub_new();
+    api_service_t svc = {.store = store, .region = cfg->region, .account = cfg->account_id,
+                         .advertise_url = advertise, .agent_timeout_s = atoi(cfg->agent_timeout), .hub = hub};
     http_server_t *http = NULL;
-    if (http_start(cfg->listen, atoi(cfg->threads), &svc, &http, &err) < 0) {
-        log_error("%s", err.message);
+    if (hub == NULL || http_start(cfg->listen, atoi(cfg->threads), &svc, &http, &err) < 0) {
+        log_error("%s", hub ? err.message : "cannot start the poll hub");
+        poll_hub_free(hub);
         store_close(store);
         return 1;
     }
+    janitor_t *janitor = janitor_start(store, atoi(cfg->task_retention), 60);
     log_info("ecsd %s %s: serving the ECS API on http://%s (port %d), region %s, account %s, data in %s",
              what, ECSD_VERSION, cfg->listen, http_port(http), cfg->region, cfg->account_id, cfg->data_dir);
     int sig = 0;
     sigwait(&stop, &sig);
     log_info("ecsd %s: signal %d, stopping", what, sig);
+    janitor_stop(janitor);
+    poll_hub_shutdown(hub); /* answers the waiting polls, so the HTTP server can stop */
     http_stop(http);
+    poll_hub_free(hub);
     store_close(store);
     return 0;
 }

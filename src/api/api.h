@@ -12,13 +12,39 @@
 #include "common/error.h"
 #include "store/store.h"
 
+struct poll_hub;
+
+/* What every request shares; read-only while the server runs. */
+typedef struct api_service {
+    store_t *store;
+    const char *region;        /* served region, put in ARNs */
+    const char *account;       /* account of requests until authentication names one */
+    const char *advertise_url; /* base URL agents are told to poll, e.g. "http://127.0.0.1:7070" */
+    int agent_timeout_s;       /* an agent silent this long reads agentConnected: false */
+    struct poll_hub *hub;      /* wakes agents' blocking polls; NULL in tests without HTTP */
+} api_service_t;
+
+#define API_WAKE_MAX 64
+
+/* What an operation asks to happen after its transaction commits. */
+typedef struct api_effects {
+    char wake[API_WAKE_MAX][65]; /* container instance ids whose desired state changed */
+    int n_wake;
+    bool wake_all;               /* more than API_WAKE_MAX: wake every poll of the account */
+} api_effects_t;
+
 /* Per-request context. Owned by the dispatcher; valid during the call. */
 typedef struct api_ctx {
     const char *region;   /* e.g. "us-east-1" */
     const char *account;  /* 12 digits */
     int64_t now_ms;       /* request time, epoch milliseconds */
     store_txn_t *txn;     /* the operation's one transaction */
+    const api_service_t *svc;
+    api_effects_t fx;
 } api_ctx_t;
+
+/* Asks that the polls of this container instance be answered after commit. */
+void api_wake_instance(api_ctx_t *ctx, const char *instance_id);
 
 /* An operation: input object in, output object out (*out owned by caller).
  * Returns 0, or -1 with err filled. On -1 the transaction is rolled back. */

@@ -1,10 +1,12 @@
 #include "api/dispatch.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "api/api.h"
+#include "api/poll.h"
 #include "api/validate.h"
 #include "common/cleanup.h"
 #include "common/clock.h"
@@ -20,6 +22,32 @@ void api_render_error(const ecs_error_t *err, api_response_t *resp)
     resp->body_len = resp->body ? strlen(resp->body) : 0;
     if (err->status >= 500)
         log_error("request %s: %s: %s", resp->request_id, err->type, err->message);
+}
+
+void api_wake_instance(api_ctx_t *ctx, const char *instance_id)
+{
+    api_effects_t *fx = &ctx->fx;
+    for (int i = 0; i < fx->n_wake; i++)
+        if (strcmp(fx->wake[i], instance_id) == 0)
+            return;
+    if (fx->n_wake == API_WAKE_MAX) {
+        fx->wake_all = true;
+        return;
+    }
+    snprintf(fx->wake[fx->n_wake++], sizeof fx->wake[0], "%s", instance_id);
+}
+
+/* After a commit: answer the blocking polls whose instance changed. */
+static void api_apply_effects(const api_service_t *svc, const char *account, const api_effects_t *fx)
+{
+    if (svc->hub == NULL)
+        return;
+    if (fx->wake_all) {
+        poll_hub_wake(svc->hub, account, NULL);
+        return;
+    }
+    for (int i = 0; i < fx->n_wake; i++)
+        poll_hub_wake(svc->hub, account, fx->wake[i]);
 }
 
 static bool content_type_ok(const char *ct)
@@ -73,7 +101,7 @@ static json_t *parse_body(const api_request_t *req, ecs_error_t *err)
 static int run_op(const api_service_t *svc, const api_op_t *op, json_t *in, api_response_t *resp,
                   ecs_error_t *err)
 {
-    api_ctx_t ctx = {.region = svc->region, .account = svc->account, .now_ms = clock_now_ms()};
+    api_ctx_t ctx = {.region = svc->region, .account = svc->account, .now_ms = clock_now_ms(), .svc = svc};
     if (store_begin(svc->store, (op->flags & API_OP_WRITE) ? STORE_WRITE : STORE_READ, &ctx.txn, err) < 0)
         return -1;
     cleanup_json json_t *out = NULL;
@@ -90,6 +118,7 @@ static int run_op(const api_service_t *svc, const api_op_t *op, json_t *in, api_
         free(body);
         return -1;
     }
+    api_apply_effects(svc, ctx.account, &ctx.fx);
     resp->status = 200;
     resp->body = body;
     resp->body_len = strlen(body);

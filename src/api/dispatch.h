@@ -7,15 +7,9 @@
 
 #include <stddef.h>
 
+#include "api/api.h"
 #include "common/ids.h"
 #include "store/store.h"
-
-/* What every request shares; read-only while the server runs. */
-typedef struct api_service {
-    store_t *store;
-    const char *region;
-    const char *account;
-} api_service_t;
 
 typedef struct api_request {
     const char *target;       /* X-Amz-Target, NULL if absent */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/poll.h"
 #include "common/log.h"
 
 struct http_server {
@@ -22,6 +23,11 @@ typedef struct http_request {
     char *body;
     size_t len, cap;
     bool too_large;
+    bool is_poll;          /* POST /v1/poll: an agent's blocking poll */
+    bool waiting;          /* suspended in the poll hub */
+    poll_waiter_t waiter;
+    struct MHD_Connection *conn;
+    http_server_t *server;
 } http_request_t;
 
 static enum MHD_Result send_body(struct MHD_Connection *conn, int status, char *body, size_t len,
@@ -51,6 +57,46 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, int status, const
     return send_body(conn, resp.status, resp.body, resp.body_len, API_CONTENT_TYPE, resp.request_id);
 }
 
+static void suspend_conn(void *arg)
+{
+    http_request_t *req = arg;
+    MHD_suspend_connection(req->conn);
+}
+
+static void resume_conn(void *arg)
+{
+    http_request_t *req = arg;
+    MHD_resume_connection(req->conn);
+}
+
+/* A blocking poll: answer now if the instance changed, else wait in the
+ * hub; the hub resumes the connection and MHD calls us again. The state is
+ * looked at again after joining the hub, so a change committed between the
+ * first look and the join is not missed. */
+static enum MHD_Result answer_poll(http_server_t *h, http_request_t *req)
+{
+    poll_hub_t *hub = h->svc->hub;
+    api_response_t resp = {0};
+    if (req->waiting) { /* woken or timed out */
+        req->waiting = false;
+        api_poll(h->svc, req->body, req->len, true, &resp, &req->waiter);
+    } else if (api_poll(h->svc, req->body, req->len, false, &resp, &req->waiter) == 0) {
+        req->waiter.fire = resume_conn;
+        req->waiter.arg = req;
+        poll_hub_add(hub, &req->waiter);
+        api_response_t again = {0};
+        if (api_poll(h->svc, req->body, req->len, false, &again, &req->waiter) == 1) {
+            poll_hub_remove(hub, &req->waiter);
+            resp = again;
+        } else if ((req->waiting = poll_hub_arm(hub, &req->waiter, suspend_conn, req))) {
+            return MHD_YES;
+        } else {
+            api_poll(h->svc, req->body, req->len, true, &resp, &req->waiter);
+        }
+    }
+    return send_body(req->conn, resp.status, resp.body, resp.body_len, API_CONTENT_TYPE, resp.request_id);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls)
@@ -61,10 +107,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (req == NULL) {
         if (strcmp(method, "GET") == 0 && strcmp(url, "/healthz") == 0)
             return send_body(conn, 200, strdup("ok\n"), 3, "text/plain", NULL);
-        if (strcmp(url, "/") != 0)
+        bool is_poll = strcmp(url, "/v1/poll") == 0 && h->svc->hub != NULL;
+        if (strcmp(url, "/") != 0 && !is_poll)
             return send_error(conn, 404, "UnknownOperationException", "Not found: only POST / is served.");
         if (strcmp(method, "POST") != 0)
-            return send_error(conn, 405, "UnknownOperationException", "Only POST is allowed on /.");
+            return send_error(conn, 405, "UnknownOperationException", "Only POST is allowed here.");
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl != NULL && strtoull(cl, NULL, 10) > HTTP_MAX_BODY)
             return send_error(conn, 413, "SerializationException",
@@ -72,6 +119,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         req = calloc(1, sizeof *req);
         if (req == NULL)
             return MHD_NO;
+        req->is_poll = is_poll;
+        req->conn = conn;
+        req->server = h;
         *con_cls = req;
         return MHD_YES;
     }
@@ -98,6 +148,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (req->too_large)
         return send_error(conn, 413, "SerializationException",
                           "The request body is larger than the limit of 262144 bytes.");
+    if (req->is_poll)
+        return answer_poll(h, req);
     api_request_t areq = {
         .target = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Amz-Target"),
         .content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
@@ -115,6 +167,8 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
     (void)cls, (void)conn, (void)toe;
     http_request_t *req = *con_cls;
     if (req != NULL) {
+        if (req->is_poll && req->server->svc->hub != NULL)
+            poll_hub_remove(req->server->svc->hub, &req->waiter);
         free(req->body);
         free(req);
         *con_cls = NULL;
@@ -162,7 +216,8 @@ int http_start(const char *listen, int threads, const api_service_t *svc, http_s
     if (h == NULL)
         return ecs_server_err(err, "out of memory");
     h->svc = svc;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,

@@ -14,6 +14,7 @@
 #include "api/ops.h"
 #include "api/paging.h"
 #include "api/params.h"
+#include "api/taskdef_model.h"
 #include "api/taskdef_validate.h"
 #include "common/arn.h"
 #include "common/cleanup.h"
@@ -114,7 +115,7 @@ static int parse_taskdef_ref(const api_ctx_t *ctx, const char *value, char famil
 
 /* The revision value names: an explicit revision in any status, or a
  * family's latest ACTIVE one. 1 found, 0 not found, -1 error. */
-static int load_taskdef(const api_ctx_t *ctx, const char *value, store_record_t *rec, ecs_error_t *err)
+int taskdef_load(const api_ctx_t *ctx, const char *value, store_record_t *rec, ecs_error_t *err)
 {
     char family[API_NAME_MAX + 1];
     long long rev;
@@ -142,7 +143,7 @@ static int load_taskdef(const api_ctx_t *ctx, const char *value, store_record_t 
 int op_describe_task_definition(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     store_record_t rec = {0};
-    int found = load_taskdef(ctx, param_str(in, "taskDefinition"), &rec, err);
+    int found = taskdef_load(ctx, param_str(in, "taskDefinition"), &rec, err);
     if (found <= 0)
         return found < 0 ? -1 : ecs_client_err(err, "%s", describe_failed);
     *out = json_pack("{s:O}", "taskDefinition", rec.doc);
@@ -160,7 +161,7 @@ int op_deregister_task_definition(api_ctx_t *ctx, json_t *in, json_t **out, ecs_
     if (rev == 0)
         return ecs_client_err(err, "Revision is missing.");
     store_record_t rec = {0};
-    int found = load_taskdef(ctx, value, &rec, err);
+    int found = taskdef_load(ctx, value, &rec, err);
     if (found <= 0)
         return found < 0 ? -1 : ecs_client_err(err, "%s", describe_failed);
     int rc = 0;
@@ -241,5 +242,23 @@ int op_list_task_definition_families(api_ctx_t *ctx, json_t *in, json_t **out, e
     *out = json_pack("{s:o}", "families", families);
     if (next != NULL)
         json_object_set_new(*out, "nextToken", json_string(next));
+    return 0;
+}
+
+int taskdef_load_for_run(const api_ctx_t *ctx, const char *value, store_record_t *rec, ecs_error_t *err)
+{
+    int found = taskdef_load(ctx, value, rec, err);
+    if (found < 0) {
+        /* a malformed reference names no task definition */
+        if (strcmp(err->type, "ClientException") == 0)
+            return ecs_client_err(err, "TaskDefinition not found.");
+        return -1;
+    }
+    if (found == 0)
+        return ecs_client_err(err, "TaskDefinition not found.");
+    if (strcmp(rec->status, "ACTIVE") != 0) {
+        store_record_clear(rec);
+        return ecs_invalid_param(err, "TaskDefinition is inactive");
+    }
     return 0;
 }

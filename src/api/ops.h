@@ -17,4 +17,24 @@ int op_describe_task_definition(api_ctx_t *ctx, json_t *in, json_t **out, ecs_er
 int op_list_task_definitions(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 int op_list_task_definition_families(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 
+/* op_instances.c */
+int op_register_container_instance(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_deregister_container_instance(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_describe_container_instances(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_list_container_instances(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+
+/* op_tasks.c */
+int op_run_task(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_start_task(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_stop_task(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+
+/* op_task_queries.c */
+int op_describe_tasks(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_list_tasks(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+
+/* op_agent.c */
+int op_discover_poll_endpoint(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_submit_container_state_change(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_submit_task_state_change(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+
 #endif

@@ -716,7 +716,7 @@ const api_member_t api_members[] = {
     {"value", SH_String, API_MEMBER_REQUIRED, NULL},
     /* RunTaskRequest */
     {"capacityProviderStrategy", SH_CapacityProviderStrategy, 0, NULL},
-    {"clientToken", SH_String, 0, NULL},
+    {"clientToken", SH_String, API_MEMBER_IMPLEMENTED, NULL},
     {"cluster", SH_String, API_MEMBER_IMPLEMENTED, NULL},
     {"count", SH_BoxedInteger, API_MEMBER_IMPLEMENTED, NULL},
     {"enableECSManagedTags", SH_Boolean, 0, NULL},

@@ -26,6 +26,12 @@ static const config_option_t options[] = {
     {"threads", "ECSD_THREADS", "8", OPT(threads), CFG_SERVER, "HTTP worker threads"},
     {"log-level", "ECSD_LOG_LEVEL", "info", OPT(log_level), CFG_SERVER | CFG_AGENT,
      "debug, info, warn or error"},
+    {"advertise-url", "ECSD_ADVERTISE_URL", "", OPT(advertise_url), CFG_SERVER,
+     "base URL agents poll (empty: http://<listen address>)"},
+    {"agent-timeout", "ECSD_AGENT_TIMEOUT", "60", OPT(agent_timeout), CFG_SERVER,
+     "seconds without a poll before an agent counts as disconnected"},
+    {"task-retention", "ECSD_TASK_RETENTION", "3600", OPT(task_retention), CFG_SERVER,
+     "seconds a STOPPED task stays describable"},
     {"cluster", "ECSD_CLUSTER", "default", OPT(cluster), CFG_AGENT, "cluster the host joins"},
     {"endpoint", "ECSD_ENDPOINT", "http://127.0.0.1:7070", OPT(endpoint), CFG_AGENT,
      "URL of the ecsd server"},
@@ -135,6 +141,11 @@ int config_check(const ecsd_config_t *cfg, unsigned scope)
         }
         if (!chars_in(cfg->region, "abcdefghijklmnopqrstuvwxyz0123456789-", 1, 31)) {
             fprintf(stderr, "ecsd: --region '%s' is not a region name\n", cfg->region);
+            return -1;
+        }
+        int timeout = atoi(cfg->agent_timeout), retention = atoi(cfg->task_retention);
+        if (timeout < 1 || timeout > 86400 || retention < 1 || retention > 30 * 86400) {
+            fprintf(stderr, "ecsd: --agent-timeout must be 1..86400 and --task-retention 1..2592000\n");
             return -1;
         }
         int t = atoi(cfg->threads);

@@ -17,6 +17,9 @@ typedef struct ecsd_config {
     char *account_id;
     char *threads;     /* server: HTTP worker threads */
     char *log_level;
+    char *advertise_url;  /* server: base URL agents are told to poll */
+    char *agent_timeout;  /* server: seconds of agent silence before agentConnected: false */
+    char *task_retention; /* server: seconds a STOPPED task stays describable */
     char *cluster;     /* agent */
     char *endpoint;    /* agent */
 } ecsd_config_t;

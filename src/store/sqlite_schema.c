@@ -20,6 +20,10 @@ static const char *const migrations[] = {
     "CREATE INDEX resources_instance ON resources (kind, account, instance) WHERE instance IS NOT NULL;"
     "CREATE INDEX resources_service ON resources (kind, account, service) WHERE service IS NOT NULL;"
     "CREATE INDEX resources_started_by ON resources (kind, account, started_by) WHERE started_by IS NOT NULL;",
+    /* 2: ListTasks by desired status in key order without a scan; the
+     * janitor's oldest-stopped-first walk across accounts. */
+    "CREATE INDEX resources_desired ON resources (kind, account, cluster, desired, key);"
+    "CREATE INDEX resources_status_num ON resources (kind, status, num);",
 };
 
 int sqlite_schema_migrate(sqlite3 *db, ecs_error_t *err)

@@ -53,6 +53,7 @@ void store_close(store_t *s)
 
 void store_record_clear(store_record_t *r)
 {
+    free(r->account);
     free(r->key);
     free(r->cluster);
     free(r->status);

@@ -30,6 +30,7 @@ typedef enum store_kind {
 
 /* One stored resource. Strings are owned by the record (NULL = no value). */
 typedef struct store_record {
+    char *account;    /* filled by get/query; put takes the account as a parameter */
     char *key;        /* unique within (kind, account) */
     char *cluster;    /* owning cluster name */
     char *status;     /* e.g. ACTIVE/INACTIVE, a task's lastStatus */

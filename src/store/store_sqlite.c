@@ -215,7 +215,8 @@ static char *col_text(sqlite3_stmt *st, int i)
     return v ? strdup((const char *)v) : NULL;
 }
 
-#define RECORD_COLUMNS "key, cluster, status, desired, family, num, started_by, service, instance, doc, version"
+#define RECORD_COLUMNS \
+    "key, cluster, status, desired, family, num, started_by, service, instance, doc, version, account"
 
 static int row_to_record(sqlite3_stmt *st, store_record_t *r, ecs_error_t *err)
 {
@@ -233,6 +234,7 @@ static int row_to_record(sqlite3_stmt *st, store_record_t *r, ecs_error_t *err)
     r->doc = json_loadb((const char *)sqlite3_column_blob(st, 9), (size_t)sqlite3_column_bytes(st, 9),
                         0, &jerr);
     r->version = sqlite3_column_int64(st, 10);
+    r->account = col_text(st, 11);
     if (r->doc == NULL || r->key == NULL) {
         store_record_clear(r);
         return ecs_server_err(err, "store: unreadable record");
@@ -252,11 +254,12 @@ static int sq_get(store_txn_t *t, store_kind_t kind, const char *account, const 
     sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE)
-        return 0;
-    if (rc != SQLITE_ROW)
-        return db_err(c, err, "get");
-    return row_to_record(st, out, err) < 0 ? -1 : 1;
+    if (rc == SQLITE_ROW)
+        rc = row_to_record(st, out, err) < 0 ? -1 : 1;
+    else
+        rc = rc == SQLITE_DONE ? 0 : db_err(c, err, "get");
+    sqlite3_reset(st); /* a statement left mid-row would pin its read snapshot */
+    return rc;
 }
 
 static void bind_opt_text(sqlite3_stmt *st, int i, const char *v)
@@ -440,20 +443,25 @@ static int sq_query(store_txn_t *t, const store_query_t *q, store_record_t **out
             store_record_t *grown = realloc(rs, cap * sizeof *rs);
             if (grown == NULL) {
                 store_records_free(rs, len);
+                sqlite3_reset(st);
                 return ecs_server_err(err, "store: out of memory");
             }
             rs = grown;
         }
         if (row_to_record(st, &rs[len], err) < 0) {
             store_records_free(rs, len);
+            sqlite3_reset(st);
             return -1;
         }
         len++;
     }
     if (rc != SQLITE_DONE) {
         store_records_free(rs, len);
-        return db_err(c, err, "query");
+        db_err(c, err, "query");
+        sqlite3_reset(st);
+        return -1;
     }
+    sqlite3_reset(st);
     *out = rs;
     *n = len;
     return 0;
@@ -470,10 +478,11 @@ static int sq_count(store_txn_t *t, const store_query_t *q, int64_t *count, ecs_
     if (st == NULL)
         return -1;
     sql_bind_all(st, q, &b);
-    if (sqlite3_step(st) != SQLITE_ROW)
-        return db_err(c, err, "count");
-    *count = sqlite3_column_int64(st, 0);
-    return 0;
+    int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : db_err(c, err, "count");
+    if (rc == 0)
+        *count = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return rc;
 }
 
 static void sq_close(store_t *base)

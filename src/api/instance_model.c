@@ -1,0 +1,82 @@
+#include "api/instance_model.h"
+
+#include <string.h>
+
+#include "api/params.h"
+#include "common/arn.h"
+
+int instance_id_from_param(const api_ctx_t *ctx, const char *field, const char *value, const char *cluster,
+                           char id[INSTANCE_ID_MAX + 1], ecs_error_t *err)
+{
+    const char *p = value;
+    size_t len = strlen(value);
+    if (arn_is_arn(value)) {
+        arn_parts_t a;
+        if (arn_parse(value, &a) < 0 || !arn_part_eq(a.type, a.type_len, "container-instance"))
+            return ecs_invalid_param(err, "%s: '%.300s' is not a container-instance ARN.", field, value);
+        if (!arn_part_eq(a.region, a.region_len, ctx->region) ||
+            !arn_part_eq(a.account, a.account_len, ctx->account))
+            return ecs_invalid_param(err, "%s: the ARN '%.300s' is not of this region and account.", field,
+                                     value);
+        p = a.path;
+        len = a.path_len;
+        const char *slash = memchr(p, '/', len);
+        if (slash != NULL) { /* long form: container-instance/<cluster>/<id> */
+            if ((size_t)(slash - p) != strlen(cluster) || memcmp(p, cluster, (size_t)(slash - p)) != 0)
+                return ecs_invalid_param(err, "%s: '%.300s' is not in cluster %s.", field, value, cluster);
+            len -= (size_t)(slash - p) + 1;
+            p = slash + 1;
+        }
+    }
+    if (len == 0 || len > INSTANCE_ID_MAX || strspn(p, "0123456789abcdefABCDEF-") < len)
+        return ecs_invalid_param(err, "%s: '%.300s' is not a container instance id or ARN.", field, value);
+    memcpy(id, p, len);
+    id[len] = '\0';
+    return 0;
+}
+
+bool instance_agent_connected(const api_ctx_t *ctx, const store_record_t *rec)
+{
+    return strcmp(rec->status, "ACTIVE") == 0 &&
+           ctx->now_ms - rec->num < (int64_t)ctx->svc->agent_timeout_s * 1000;
+}
+
+void instance_get_avail(const store_record_t *rec, res_t *avail)
+{
+    res_from_json(json_object_get(json_object_get(rec->doc, "_ecsd"), "avail"), avail);
+}
+
+void instance_set_avail(store_record_t *rec, const res_t *avail)
+{
+    json_object_set_new(json_object_get(rec->doc, "_ecsd"), "avail", res_to_json(avail));
+}
+
+void instance_touch(api_ctx_t *ctx, store_record_t *rec)
+{
+    json_t *ecsd = json_object_get(rec->doc, "_ecsd");
+    json_object_set_new(ecsd, "index", json_integer(json_integer_value(json_object_get(ecsd, "index")) + 1));
+    api_wake_instance(ctx, rec->key);
+}
+
+static int count_tasks(const api_ctx_t *ctx, const store_record_t *rec, const char *status, int64_t *n,
+                       ecs_error_t *err)
+{
+    store_query_t q = {.kind = STORE_TASK, .account = ctx->account, .instance = rec->key, .status = status};
+    return store_count(ctx->txn, &q, n, err);
+}
+
+json_t *instance_view(const api_ctx_t *ctx, const store_record_t *rec, ecs_error_t *err)
+{
+    int64_t running = 0, pending = 0;
+    if (count_tasks(ctx, rec, "RUNNING", &running, err) < 0 || count_tasks(ctx, rec, "PENDING", &pending, err) < 0)
+        return NULL;
+    res_t avail;
+    instance_get_avail(rec, &avail);
+    json_t *v = json_copy(rec->doc); /* shallow: members are shared, not changed */
+    json_object_del(v, "_ecsd");
+    json_object_set_new(v, "remainingResources", res_to_resources(&avail));
+    json_object_set_new(v, "agentConnected", json_boolean(instance_agent_connected(ctx, rec)));
+    json_object_set_new(v, "runningTasksCount", json_integer(running));
+    json_object_set_new(v, "pendingTasksCount", json_integer(pending));
+    return v;
+}

@@ -1,0 +1,37 @@
+/* instance_model.h - container instances as stored and as shown.
+ *
+ * Record: key = instance id (a UUID), cluster = cluster name, status =
+ * ACTIVE | INACTIVE, num = when its agent was last heard from (epoch ms).
+ * Document: the ContainerInstance shape without its live parts, plus
+ * "_ecsd": {"total": res, "avail": res, "index": n} (resources.h's compact
+ * form): total as registered, avail = total less what unstopped tasks
+ * hold, index = version of the instance's desired task state, which the
+ * blocking poll compares. */
+#ifndef ECSD_API_INSTANCE_MODEL_H
+#define ECSD_API_INSTANCE_MODEL_H
+
+#include <stdbool.h>
+
+#include "api/api.h"
+#include "sched/resources.h"
+
+#define INSTANCE_ID_MAX 64
+
+/* Extracts the instance id from an id or a container-instance ARN (short
+ * or long form; the long form's cluster must be `cluster`). */
+int instance_id_from_param(const api_ctx_t *ctx, const char *field, const char *value, const char *cluster,
+                           char id[INSTANCE_ID_MAX + 1], ecs_error_t *err);
+
+/* The ContainerInstance shape: document less "_ecsd", plus
+ * remainingResources, agentConnected and task counts. */
+json_t *instance_view(const api_ctx_t *ctx, const store_record_t *rec, ecs_error_t *err);
+
+bool instance_agent_connected(const api_ctx_t *ctx, const store_record_t *rec);
+
+/* Reads / writes the "_ecsd" resource state of an instance document. */
+void instance_get_avail(const store_record_t *rec, res_t *avail);
+void instance_set_avail(store_record_t *rec, const res_t *avail);
+/* Bumps the desired-state index and asks for the instance's polls to be woken. */
+void instance_touch(api_ctx_t *ctx, store_record_t *rec);
+
+#endif

@@ -1,0 +1,236 @@
+/* op_instances.c - RegisterContainerInstance, DeregisterContainerInstance,
+ * DescribeContainerInstances, ListContainerInstances (ecs-behavior.md
+ * §4.10-4.13, §5.5). See instance_model.h for what is stored. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/instance_model.h"
+#include "api/ops.h"
+#include "api/paging.h"
+#include "api/params.h"
+#include "api/task_model.h"
+#include "common/cleanup.h"
+#include "common/clock.h"
+#include "common/ids.h"
+
+#define DESCRIBE_MAX 100
+
+/* ec2InstanceId: the identity document's instanceId, else a made-up one. */
+static json_t *ec2_instance_id(const json_t *in, const char *instance_id)
+{
+    const char *docstr = param_str(in, "instanceIdentityDocument");
+    if (docstr != NULL && docstr[0] != '\0') {
+        cleanup_json json_t *doc = json_loads(docstr, 0, NULL);
+        const char *id = json_string_value(json_object_get(doc, "instanceId"));
+        if (id != NULL && id[0] != '\0' && strlen(id) <= 64)
+            return json_string(id);
+    }
+    char made[24];
+    snprintf(made, sizeof made, "i-%.8s%.9s", instance_id, instance_id + 9);
+    return json_string(made);
+}
+
+/* Re-attach: new totals; avail = totals less what its unstopped tasks hold. */
+static int reattach(api_ctx_t *ctx, store_record_t *rec, const res_t *total, json_t *in, ecs_error_t *err)
+{
+    res_t avail = *total;
+    store_query_t q = {.kind = STORE_TASK, .account = ctx->account, .instance = rec->key, .status_not = "STOPPED"};
+    store_record_t *tasks = NULL;
+    size_t n = 0;
+    if (store_query(ctx->txn, &q, &tasks, &n, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        res_t need;
+        res_from_json(json_object_get(json_object_get(tasks[i].doc, "_ecsd"), "need"), &need);
+        res_reserve(&avail, &need);
+    }
+    store_records_free(tasks, n);
+    json_t *ecsd = json_object_get(rec->doc, "_ecsd");
+    json_object_set_new(ecsd, "total", res_to_json(total));
+    instance_set_avail(rec, &avail);
+    json_object_set_new(rec->doc, "registeredResources", res_to_resources(total));
+    json_t *vi = json_object_get(in, "versionInfo");
+    if (json_is_object(vi))
+        json_object_set(rec->doc, "versionInfo", vi);
+    return 0;
+}
+
+int op_register_container_instance(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+{
+    store_record_t cluster = {0}, rec = {0};
+    if (api_load_active_cluster(ctx, in, &cluster, err) < 0)
+        return -1;
+    int rc = -1;
+    res_t total;
+    if (res_from_resources(json_object_get(in, "totalResources"), "totalResources", &total, err) < 0)
+        goto done;
+    const char *arn = param_str(in, "containerInstanceArn");
+    if (arn != NULL) {
+        char id[INSTANCE_ID_MAX + 1];
+        if (instance_id_from_param(ctx, "containerInstanceArn", arn, cluster.key, id, err) < 0)
+            goto done;
+        int found = store_get(ctx->txn, STORE_INSTANCE, ctx->account, id, &rec, err);
+        if (found < 0)
+            goto done;
+        if (found == 0 || strcmp(rec.cluster, cluster.key) != 0) {
+            ecs_client_err(err, "Container instance %.300s is not registered in cluster %s.", arn, cluster.key);
+            goto done;
+        }
+        if (strcmp(rec.status, "INACTIVE") == 0) {
+            ecs_client_err(err, "Container instance %.300s was deregistered; register a new one.", arn);
+            goto done;
+        }
+        if (reattach(ctx, &rec, &total, in, err) < 0)
+            goto done;
+    } else {
+        char id[IDS_UUID_LEN + 1];
+        ids_uuid4(id);
+        cleanup_free char *iarn = api_arn(ctx, "container-instance", id);
+        json_t *vi = json_object_get(in, "versionInfo");
+        rec = (store_record_t){.key = strdup(id), .cluster = strdup(cluster.key), .status = strdup("ACTIVE")};
+        rec.doc = json_pack("{s:s, s:o, s:o, s:o, s:s, s:o, s:I, s:{s:o, s:o, s:i}}", "containerInstanceArn", iarn,
+                            "ec2InstanceId", ec2_instance_id(in, id), "versionInfo",
+                            json_is_object(vi) ? json_incref(vi) : json_object(), "registeredResources",
+                            res_to_resources(&total), "status", "ACTIVE", "registeredAt",
+                            json_timestamp(ctx->now_ms), "version", (json_int_t)1, "_ecsd", "total",
+                            res_to_json(&total), "avail", res_to_json(&total), "index", 1);
+    }
+    rec.num = ctx->now_ms; /* registering counts as being heard from */
+    instance_touch(ctx, &rec);
+    if (store_put(ctx->txn, STORE_INSTANCE, ctx->account, &rec, err) < 0)
+        goto done;
+    json_t *view = instance_view(ctx, &rec, err);
+    if (view != NULL) {
+        *out = json_pack("{s:o}", "containerInstance", view);
+        rc = 0;
+    }
+done:
+    store_record_clear(&cluster);
+    store_record_clear(&rec);
+    return rc;
+}
+
+int op_deregister_container_instance(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+{
+    store_record_t cluster = {0}, rec = {0};
+    store_record_t *tasks = NULL;
+    size_t n = 0;
+    int rc = -1;
+    char id[INSTANCE_ID_MAX + 1];
+    if (api_load_active_cluster(ctx, in, &cluster, err) < 0)
+        return -1;
+    if (instance_id_from_param(ctx, "containerInstance", param_str(in, "containerInstance"), cluster.key, id, err) < 0)
+        goto done;
+    int found = store_get(ctx->txn, STORE_INSTANCE, ctx->account, id, &rec, err);
+    if (found < 0)
+        goto done;
+    if (found == 0 || strcmp(rec.cluster, cluster.key) != 0) {
+        ecs_client_err(err, "Container instance not found.");
+        goto done;
+    }
+    if (strcmp(rec.status, "INACTIVE") != 0) {
+        store_query_t q = {.kind = STORE_TASK, .account = ctx->account, .instance = id, .status_not = "STOPPED"};
+        if (store_query(ctx->txn, &q, &tasks, &n, err) < 0)
+            goto done;
+        json_t *force = json_object_get(in, "force");
+        if (n > 0 && !json_is_true(force)) {
+            ecs_invalid_param(err, "Found running tasks on the instance.");
+            goto done;
+        }
+        for (size_t i = 0; i < n; i++)
+            if (task_mark_stopped(ctx, &tasks[i], "Container instance deregistration forced by user", err) < 0)
+                goto done;
+        /* the tasks' release changed the stored instance: read it again */
+        store_record_clear(&rec);
+        if (store_get(ctx->txn, STORE_INSTANCE, ctx->account, id, &rec, err) <= 0)
+            goto done;
+        free(rec.status);
+        rec.status = strdup("INACTIVE");
+        json_object_set_new(rec.doc, "status", json_string("INACTIVE"));
+        instance_touch(ctx, &rec);
+        if (store_put(ctx->txn, STORE_INSTANCE, ctx->account, &rec, err) < 0)
+            goto done;
+    }
+    json_t *view = instance_view(ctx, &rec, err);
+    if (view != NULL) {
+        *out = json_pack("{s:o}", "containerInstance", view);
+        rc = 0;
+    }
+done:
+    store_records_free(tasks, n);
+    store_record_clear(&cluster);
+    store_record_clear(&rec);
+    return rc;
+}
+
+int op_describe_container_instances(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+{
+    json_t *items = json_object_get(in, "containerInstances");
+    size_t n = json_array_size(items);
+    if (n == 0)
+        return ecs_client_err(err, "Container Instances cannot be empty.");
+    if (n > DESCRIBE_MAX)
+        return ecs_invalid_param(err, "instanceIds can have at most 100 items.");
+    store_record_t cluster = {0};
+    if (api_load_active_cluster(ctx, in, &cluster, err) < 0)
+        return -1;
+    cleanup_json json_t *list = json_array();
+    cleanup_json json_t *failures = json_array();
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const char *item = json_string_value(json_array_get(items, i));
+        char id[INSTANCE_ID_MAX + 1];
+        store_record_t rec = {0};
+        if (instance_id_from_param(ctx, "containerInstances", item, cluster.key, id, err) < 0) {
+            rc = -1;
+            break;
+        }
+        int found = store_get(ctx->txn, STORE_INSTANCE, ctx->account, id, &rec, err);
+        if (found < 0) {
+            rc = -1;
+        } else if (found == 0 || strcmp(rec.cluster, cluster.key) != 0) {
+            cleanup_free char *arn = api_arn(ctx, "container-instance", id);
+            json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
+        } else {
+            json_t *view = instance_view(ctx, &rec, err);
+            if (view == NULL)
+                rc = -1;
+            else
+                json_array_append_new(list, view);
+        }
+        store_record_clear(&rec);
+    }
+    store_record_clear(&cluster);
+    if (rc == 0)
+        *out = json_pack("{s:O, s:O}", "containerInstances", list, "failures", failures);
+    return rc;
+}
+
+int op_list_container_instances(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+{
+    store_record_t cluster = {0};
+    if (api_load_active_cluster(ctx, in, &cluster, err) < 0)
+        return -1;
+    api_page_t page;
+    int rc = api_page_read(in, 100, &page, err);
+    store_query_t q = {.kind = STORE_INSTANCE, .account = ctx->account, .cluster = cluster.key,
+                       .status_not = "INACTIVE", .order = STORE_ORDER_KEY};
+    store_record_t *rows = NULL;
+    size_t n = 0;
+    cleanup_free char *next = NULL;
+    if (rc == 0)
+        rc = api_page_query(ctx->txn, &q, &page, &rows, &n, &next, err);
+    api_page_clear(&page);
+    store_record_clear(&cluster);
+    if (rc < 0)
+        return -1;
+    json_t *arns = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append(arns, json_object_get(rows[i].doc, "containerInstanceArn"));
+    store_records_free(rows, n);
+    *out = json_pack("{s:o}", "containerInstanceArns", arns);
+    if (next != NULL)
+        json_object_set_new(*out, "nextToken", json_string(next));
+    return 0;
+}

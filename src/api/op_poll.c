@@ -1,0 +1,168 @@
+/* op_poll.c - answers an agent's blocking poll (docs/agent-protocol.md):
+ * the whole desired state of its container instance. The waiting itself is
+ * done by the HTTP layer with the poll hub (poll.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/instance_model.h"
+#include "api/params.h"
+#include "api/poll.h"
+#include "api/task_model.h"
+#include "api/taskdef_model.h"
+#include "common/cleanup.h"
+#include "common/clock.h"
+
+#define HEARTBEAT_WRITE_MS 5000 /* store the heartbeat at most this often */
+
+typedef struct poll_params {
+    const char *cluster;
+    const char *instance;
+    long long index;
+    long long wait_s;
+} poll_params_t;
+
+static int read_params(const json_t *in, poll_params_t *p, ecs_error_t *err)
+{
+    json_t *idx = json_object_get(in, "index"), *wait = json_object_get(in, "waitSeconds");
+    json_t *cluster = json_object_get(in, "cluster"), *inst = json_object_get(in, "containerInstance");
+    if ((cluster != NULL && !json_is_string(cluster)) || !json_is_string(inst) ||
+        (idx != NULL && !json_is_integer(idx)) || (wait != NULL && !json_is_integer(wait)))
+        return ecs_err(err, 400, "SerializationException",
+                       "A poll is {\"cluster\": string, \"containerInstance\": string, \"index\": integer, "
+                       "\"waitSeconds\": integer}.");
+    p->cluster = cluster ? json_string_value(cluster) : "default";
+    p->instance = json_string_value(inst);
+    p->index = idx ? json_integer_value(idx) : 0;
+    p->wait_s = wait ? json_integer_value(wait) : POLL_WAIT_MAX_S;
+    if (p->wait_s < 1 || p->wait_s > POLL_WAIT_MAX_S)
+        return ecs_invalid_param(err, "waitSeconds must be between 1 and 20.");
+    return 0;
+}
+
+/* Records that the agent was heard from, in its own short transaction. */
+static int heartbeat(const api_service_t *svc, const char *account, const char *id, ecs_error_t *err)
+{
+    api_ctx_t ctx = {.account = account, .now_ms = clock_now_ms(), .svc = svc};
+    if (store_begin(svc->store, STORE_WRITE, &ctx.txn, err) < 0)
+        return -1;
+    store_record_t rec = {0};
+    int found = store_get(ctx.txn, STORE_INSTANCE, account, id, &rec, err);
+    if (found == 1) {
+        rec.num = ctx.now_ms;
+        found = store_put(ctx.txn, STORE_INSTANCE, account, &rec, err) < 0 ? -1 : 1;
+    }
+    store_record_clear(&rec);
+    if (found < 0) {
+        store_rollback(ctx.txn);
+        return -1;
+    }
+    return store_commit(ctx.txn, err);
+}
+
+/* The tasks of the instance that are not STOPPED, each with its task definition. */
+static json_t *desired_tasks(const api_ctx_t *ctx, const char *id, ecs_error_t *err)
+{
+    store_query_t q = {.kind = STORE_TASK, .account = ctx->account, .instance = id, .status_not = "STOPPED",
+                       .order = STORE_ORDER_KEY};
+    store_record_t *rows = NULL;
+    size_t n = 0;
+    if (store_query(ctx->txn, &q, &rows, &n, err) < 0)
+        return NULL;
+    json_t *tasks = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *view = task_view(&rows[i]);
+        store_record_t td = {0};
+        const char *td_arn = json_string_value(json_object_get(rows[i].doc, "taskDefinitionArn"));
+        if (taskdef_load(ctx, td_arn ? td_arn : "", &td, err) == 1)
+            json_object_set(view, "taskDefinition", td.doc);
+        store_record_clear(&td);
+        json_array_append_new(tasks, view);
+    }
+    store_records_free(rows, n);
+    return tasks;
+}
+
+/* One look at the instance: 1 answered, 0 unchanged (caller may wait). */
+static int look(const api_service_t *svc, const poll_params_t *p, bool force, api_response_t *resp,
+                poll_waiter_t *w, ecs_error_t *err)
+{
+    api_ctx_t ctx = {.region = svc->region, .account = svc->account, .now_ms = clock_now_ms(), .svc = svc};
+    char cluster[API_NAME_MAX + 1], id[INSTANCE_ID_MAX + 1];
+    if (api_resolve_name(&ctx, "cluster", "cluster", p->cluster, cluster, err) < 0 ||
+        instance_id_from_param(&ctx, "containerInstance", p->instance, cluster, id, err) < 0)
+        return -1;
+    if (store_begin(svc->store, STORE_READ, &ctx.txn, err) < 0)
+        return -1;
+    int rc = -1;
+    store_record_t rec = {0};
+    cleanup_json json_t *cin = json_pack("{s:s}", "cluster", cluster);
+    store_record_t crec = {0};
+    if (api_load_active_cluster(&ctx, cin, &crec, err) < 0)
+        goto done;
+    int found = store_get(ctx.txn, STORE_INSTANCE, ctx.account, id, &rec, err);
+    if (found < 0)
+        goto done;
+    if (found == 0 || strcmp(rec.cluster, cluster) != 0) {
+        ecs_invalid_param(err, "containerInstance: %.300s is not registered in cluster %s.", p->instance, cluster);
+        goto done;
+    }
+    if (strcmp(rec.status, "ACTIVE") != 0) {
+        ecs_err(err, 400, "InactiveInstanceException", "Container instance %s was deregistered.", id);
+        goto done;
+    }
+    bool stale = ctx.now_ms - rec.num > HEARTBEAT_WRITE_MS;
+    long long index = json_integer_value(json_object_get(json_object_get(rec.doc, "_ecsd"), "index"));
+    if (index == p->index && !force) {
+        snprintf(w->account, sizeof w->account, "%s", ctx.account);
+        snprintf(w->instance, sizeof w->instance, "%s", id);
+        w->deadline_ms = ctx.now_ms + p->wait_s * 1000;
+        rc = 0;
+    } else {
+        json_t *tasks = desired_tasks(&ctx, id, err);
+        if (tasks != NULL) {
+            cleanup_json json_t *doc = json_pack("{s:I, s:O, s:o}", "index", (json_int_t)index,
+                                                 "containerInstanceArn",
+                                                 json_object_get(rec.doc, "containerInstanceArn"), "tasks", tasks);
+            resp->status = 200;
+            resp->body = json_dumps(doc, ECSD_JSON_DUMP_FLAGS);
+            resp->body_len = resp->body ? strlen(resp->body) : 0;
+            rc = resp->body ? 1 : ecs_server_err(err, "Cannot serialise the answer.");
+        }
+    }
+    store_rollback(ctx.txn); /* read only: nothing to commit */
+    ctx.txn = NULL;
+    if (rc >= 0 && stale && heartbeat(svc, ctx.account, id, err) < 0) {
+        free(resp->body);
+        resp->body = NULL;
+        rc = -1;
+    }
+done:
+    if (ctx.txn != NULL)
+        store_rollback(ctx.txn);
+    store_record_clear(&rec);
+    store_record_clear(&crec);
+    return rc;
+}
+
+int api_poll(const api_service_t *svc, const char *body, size_t len, bool force, api_response_t *resp,
+             poll_waiter_t *w)
+{
+    ecs_error_t err = {0};
+    ids_uuid4(resp->request_id);
+    json_error_t jerr;
+    cleanup_json json_t *in = json_loadb(body ? body : "", len, 0, &jerr);
+    poll_params_t p = {0};
+    int rc;
+    if (!json_is_object(in))
+        rc = ecs_err(&err, 400, "SerializationException", "The poll body must be a JSON object.");
+    else if (read_params(in, &p, &err) == 0)
+        rc = look(svc, &p, force, resp, w, &err);
+    else
+        rc = -1;
+    if (rc < 0) {
+        api_render_error(&err, resp);
+        return 1;
+    }
+    return rc;
+}

@@ -1,0 +1,106 @@
+/* op_task_queries.c - DescribeTasks and ListTasks (ecs-behavior.md §4.17,
+ * §4.18). */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/instance_model.h"
+#include "api/ops.h"
+#include "api/paging.h"
+#include "api/params.h"
+#include "api/task_model.h"
+#include "common/cleanup.h"
+
+#define DESCRIBE_MAX 100
+
+int op_describe_tasks(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+{
+    json_t *items = json_object_get(in, "tasks");
+    size_t n = json_array_size(items);
+    if (n == 0)
+        return ecs_invalid_param(err, "Tasks cannot be empty.");
+    if (n > DESCRIBE_MAX)
+        return ecs_invalid_param(err, "taskIds can have at most 100 items.");
+    store_record_t cluster = {0};
+    if (api_load_active_cluster(ctx, in, &cluster, err) < 0)
+        return -1;
+    cleanup_json json_t *tasks = json_array();
+    cleanup_json json_t *failures = json_array();
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char id[TASK_ID_MAX + 1];
+        if (task_id_from_param(ctx, "tasks", json_string_value(json_array_get(items, i)), cluster.key, id, err) < 0) {
+            rc = -1;
+            break;
+        }
+        store_record_t task = {0};
+        int found = store_get(ctx->txn, STORE_TASK, ctx->account, id, &task, err);
+        if (found < 0) {
+            rc = -1;
+        } else if (found == 0 || strcmp(task.cluster, cluster.key) != 0) {
+            cleanup_free char *arn = api_arn(ctx, "task", id);
+            json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
+        } else {
+            json_array_append_new(tasks, task_view(&task));
+        }
+        store_record_clear(&task);
+    }
+    store_record_clear(&cluster);
+    if (rc == 0)
+        *out = json_pack("{s:O, s:O}", "tasks", tasks, "failures", failures);
+    return rc;
+}
+
+/* The service a ListTasks serviceName names must exist (ECS answers
+ * ServiceNotFoundException otherwise). */
+static int check_service(const api_ctx_t *ctx, const char *cluster, const char *name, ecs_error_t *err)
+{
+    char key[2 * API_NAME_MAX + 2];
+    snprintf(key, sizeof key, "%s/%s", cluster, name);
+    store_record_t svc = {0};
+    int found = store_get(ctx->txn, STORE_SERVICE, ctx->account, key, &svc, err);
+    store_record_clear(&svc);
+    if (found < 0)
+        return -1;
+    return found ? 0 : ecs_err(err, 400, "ServiceNotFoundException", "Service not found.");
+}
+
+int op_list_tasks(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+{
+    store_record_t cluster = {0};
+    if (api_load_active_cluster(ctx, in, &cluster, err) < 0)
+        return -1;
+    const char *desired = param_str(in, "desiredStatus");
+    const char *instance = param_str(in, "containerInstance");
+    const char *service = param_str(in, "serviceName");
+    char instance_id[INSTANCE_ID_MAX + 1];
+    store_record_t *rows = NULL;
+    size_t n = 0;
+    cleanup_free char *next = NULL;
+    api_page_t page = {0};
+    int rc = -1;
+    if (instance != NULL &&
+        instance_id_from_param(ctx, "containerInstance", instance, cluster.key, instance_id, err) < 0)
+        goto done;
+    if (service != NULL && check_service(ctx, cluster.key, service, err) < 0)
+        goto done;
+    if (api_page_read(in, 100, &page, err) < 0)
+        goto done;
+    store_query_t q = {.kind = STORE_TASK, .account = ctx->account, .cluster = cluster.key,
+                       .desired = desired ? desired : "RUNNING", .family = param_str(in, "family"),
+                       .started_by = param_str(in, "startedBy"), .service = service,
+                       .instance = instance ? instance_id : NULL, .order = STORE_ORDER_KEY};
+    if (api_page_query(ctx->txn, &q, &page, &rows, &n, &next, err) < 0)
+        goto done;
+    json_t *arns = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append(arns, json_object_get(rows[i].doc, "taskArn"));
+    *out = json_pack("{s:o}", "taskArns", arns);
+    if (next != NULL)
+        json_object_set_new(*out, "nextToken", json_string(next));
+    rc = 0;
+done:
+    api_page_clear(&page);
+    store_records_free(rows, n);
+    store_record_clear(&cluster);
+    return rc;
+}

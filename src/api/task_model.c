@@ -1,0 +1,232 @@
+#include "api/task_model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/instance_model.h"
+#include "api/params.h"
+#include "common/arn.h"
+#include "common/cleanup.h"
+#include "common/clock.h"
+#include "common/ids.h"
+
+#define OVERRIDES_MAX 8192
+
+int task_id_from_param(const api_ctx_t *ctx, const char *field, const char *value, const char *cluster,
+                       char id[TASK_ID_MAX + 1], ecs_error_t *err)
+{
+    const char *p = value;
+    size_t len = strlen(value);
+    if (arn_is_arn(value)) {
+        arn_parts_t a;
+        if (arn_parse(value, &a) < 0 || !arn_part_eq(a.type, a.type_len, "task"))
+            return ecs_invalid_param(err, "%s: '%.300s' is not a task ARN.", field, value);
+        if (!arn_part_eq(a.region, a.region_len, ctx->region) ||
+            !arn_part_eq(a.account, a.account_len, ctx->account))
+            return ecs_invalid_param(err, "%s: the ARN '%.300s' is not of this region and account.", field,
+                                     value);
+        p = a.path;
+        len = a.path_len;
+        const char *slash = memchr(p, '/', len);
+        if (slash != NULL) { /* long form: task/<cluster>/<id> */
+            if ((size_t)(slash - p) != strlen(cluster) || memcmp(p, cluster, (size_t)(slash - p)) != 0)
+                return ecs_invalid_param(err, "%s: '%.300s' is not in cluster %s.", field, value, cluster);
+            len -= (size_t)(slash - p) + 1;
+            p = slash + 1;
+        }
+    }
+    if (len == 0 || len > TASK_ID_MAX || strspn(p, "0123456789abcdefABCDEF-") < len)
+        return ecs_invalid_param(err, "%s: '%.300s' is not a task id or ARN.", field, value);
+    memcpy(id, p, len);
+    id[len] = '\0';
+    return 0;
+}
+
+json_t *task_view(const store_record_t *rec)
+{
+    json_t *v = json_copy(rec->doc);
+    json_object_del(v, "_ecsd");
+    return v;
+}
+
+int task_status_rank(const char *status)
+{
+    if (status == NULL)
+        return -1;
+    if (strcmp(status, "PENDING") == 0)
+        return 0;
+    if (strcmp(status, "RUNNING") == 0)
+        return 1;
+    if (strcmp(status, "STOPPED") == 0)
+        return 2;
+    return -1;
+}
+
+static const json_t *find_container(const json_t *taskdef, const char *name)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(taskdef, "containerDefinitions"), i, c) {
+        const char *n = json_string_value(json_object_get(c, "name"));
+        if (n != NULL && strcmp(n, name) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+int task_check_overrides(const json_t *overrides, const json_t *taskdef, ecs_error_t *err)
+{
+    if (overrides == NULL)
+        return 0;
+    cleanup_free char *text = json_dumps(overrides, JSON_COMPACT);
+    if (text != NULL && strlen(text) > OVERRIDES_MAX)
+        return ecs_invalid_param(err, "Container Overrides length must be at most 8192");
+    size_t i;
+    json_t *o;
+    json_array_foreach(json_object_get(overrides, "containerOverrides"), i, o) {
+        const char *name = json_string_value(json_object_get(o, "name"));
+        if (name == NULL || find_container(taskdef, name) == NULL)
+            return ecs_invalid_param(err, "Override for container named %.255s is not a container in the "
+                                          "TaskDefinition.", name ? name : "");
+    }
+    return 0;
+}
+
+/* One override entry per container, with the caller's command/environment. */
+static json_t *normalise_overrides(const json_t *overrides, const json_t *taskdef)
+{
+    json_t *list = json_array();
+    size_t i, j;
+    json_t *c, *o;
+    json_array_foreach(json_object_get(taskdef, "containerDefinitions"), i, c) {
+        const char *name = json_string_value(json_object_get(c, "name"));
+        json_t *entry = json_pack("{s:s}", "name", name);
+        json_array_foreach(json_object_get(overrides, "containerOverrides"), j, o) {
+            const char *on = json_string_value(json_object_get(o, "name"));
+            if (on == NULL || strcmp(on, name) != 0)
+                continue;
+            json_t *cmd = json_object_get(o, "command"), *env = json_object_get(o, "environment");
+            if (json_is_array(cmd))
+                json_object_set(entry, "command", cmd);
+            if (json_is_array(env))
+                json_object_set(entry, "environment", env);
+        }
+        json_array_append_new(list, entry);
+    }
+    return json_pack("{s:o}", "containerOverrides", list);
+}
+
+void task_build(const api_ctx_t *ctx, const char *cluster, const json_t *taskdef, const json_t *overrides,
+                const char *started_by, const store_record_t *instance, const res_t *need, store_record_t *out)
+{
+    char id[IDS_UUID_LEN + 1];
+    ids_uuid4(id);
+    cleanup_free char *task_arn = api_arn(ctx, "task", id);
+    cleanup_free char *cluster_arn = api_arn(ctx, "cluster", cluster);
+    const char *family = json_string_value(json_object_get(taskdef, "family"));
+    char group[API_NAME_MAX + 8];
+    snprintf(group, sizeof group, "family:%s", family);
+    json_t *containers = json_array();
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(taskdef, "containerDefinitions"), i, c) {
+        char cid[IDS_UUID_LEN + 1];
+        ids_uuid4(cid);
+        cleanup_free char *container_arn = api_arn(ctx, "container", cid);
+        json_array_append_new(containers,
+                              json_pack("{s:s, s:s, s:O, s:s, s:O}", "containerArn", container_arn, "taskArn",
+                                        task_arn, "name", json_object_get(c, "name"), "lastStatus", "PENDING",
+                                        "image", json_object_get(c, "image")));
+    }
+    json_t *doc = json_pack(
+        "{s:s, s:s, s:O, s:O, s:o, s:s, s:s, s:o, s:o, s:s, s:s, s:i, s:{s:o}}", "taskArn", task_arn,
+        "clusterArn", cluster_arn, "taskDefinitionArn", json_object_get(taskdef, "taskDefinitionArn"),
+        "containerInstanceArn", json_object_get(instance->doc, "containerInstanceArn"), "overrides",
+        normalise_overrides(overrides, taskdef), "lastStatus", "PENDING", "desiredStatus", "RUNNING",
+        "containers", containers, "createdAt", json_timestamp(ctx->now_ms), "group", group, "launchType", "EC2",
+        "version", 1, "_ecsd", "need", res_to_json(need));
+    if (started_by != NULL)
+        json_object_set_new(doc, "startedBy", json_string(started_by));
+    *out = (store_record_t){
+        .key = strdup(id), .cluster = strdup(cluster), .status = strdup("PENDING"), .desired = strdup("RUNNING"),
+        .family = strdup(family), .num = ctx->now_ms, .started_by = started_by ? strdup(started_by) : NULL,
+        .instance = strdup(instance->key), .doc = doc};
+}
+
+int task_put(api_ctx_t *ctx, const store_record_t *task, ecs_error_t *err)
+{
+    return store_put(ctx->txn, STORE_TASK, ctx->account, task, err);
+}
+
+static void set_str(char **field, const char *v)
+{
+    free(*field);
+    *field = strdup(v);
+}
+
+static void bump_version(store_record_t *task)
+{
+    json_t *v = json_object_get(task->doc, "version");
+    json_object_set_new(task->doc, "version", json_integer(json_integer_value(v) + 1));
+}
+
+int task_request_stop(api_ctx_t *ctx, store_record_t *task, const char *reason, ecs_error_t *err)
+{
+    if (strcmp(task->desired, "STOPPED") == 0)
+        return 0;
+    set_str(&task->desired, "STOPPED");
+    json_object_set_new(task->doc, "desiredStatus", json_string("STOPPED"));
+    if (json_object_get(task->doc, "stoppedReason") == NULL)
+        json_object_set_new(task->doc, "stoppedReason", json_string(reason));
+    json_object_set_new(task->doc, "stoppingAt", json_timestamp(ctx->now_ms));
+    bump_version(task);
+    if (task_put(ctx, task, err) < 0)
+        return -1;
+    if (task->instance != NULL) { /* the agent learns it at its next poll */
+        store_record_t inst = {0};
+        int found = store_get(ctx->txn, STORE_INSTANCE, ctx->account, task->instance, &inst, err);
+        if (found < 0)
+            return -1;
+        if (found) {
+            instance_touch(ctx, &inst);
+            int rc = store_put(ctx->txn, STORE_INSTANCE, ctx->account, &inst, err);
+            store_record_clear(&inst);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+int task_mark_stopped(api_ctx_t *ctx, store_record_t *task, const char *reason, ecs_error_t *err)
+{
+    if (strcmp(task->status, "STOPPED") == 0)
+        return 0;
+    set_str(&task->status, "STOPPED");
+    set_str(&task->desired, "STOPPED");
+    task->num = ctx->now_ms;
+    json_object_set_new(task->doc, "lastStatus", json_string("STOPPED"));
+    json_object_set_new(task->doc, "desiredStatus", json_string("STOPPED"));
+    json_object_set_new(task->doc, "stoppedAt", json_timestamp(ctx->now_ms));
+    json_object_set_new(task->doc, "executionStoppedAt", json_timestamp(ctx->now_ms));
+    if (json_object_get(task->doc, "stoppedReason") == NULL)
+        json_object_set_new(task->doc, "stoppedReason", json_string(reason));
+    bump_version(task);
+    if (task_put(ctx, task, err) < 0)
+        return -1;
+    if (task->instance == NULL)
+        return 0;
+    store_record_t inst = {0};
+    int found = store_get(ctx->txn, STORE_INSTANCE, ctx->account, task->instance, &inst, err);
+    if (found <= 0)
+        return found;
+    res_t avail, need;
+    instance_get_avail(&inst, &avail);
+    res_from_json(json_object_get(json_object_get(task->doc, "_ecsd"), "need"), &need);
+    res_release(&avail, &need);
+    instance_set_avail(&inst, &avail);
+    instance_touch(ctx, &inst);
+    int rc = store_put(ctx->txn, STORE_INSTANCE, ctx->account, &inst, err);
+    store_record_clear(&inst);
+    return rc;
+}

@@ -1,0 +1,44 @@
+/* task_model.h - tasks as stored and as shown, and their lifecycle
+ * (ecs-behavior.md §3.4, §5.1, §5.3).
+ *
+ * Record: key = task id (UUID), cluster, status = lastStatus, desired =
+ * desiredStatus, family, num = createdAt (epoch ms) until the task stops,
+ * then stoppedAt (so the janitor finds old stopped tasks in order),
+ * started_by, service, instance = container instance id.
+ * Document: the Task shape plus "_ecsd": {"need": res} (what the task holds
+ * on its instance until it stops). */
+#ifndef ECSD_API_TASK_MODEL_H
+#define ECSD_API_TASK_MODEL_H
+
+#include "api/api.h"
+#include "sched/resources.h"
+
+#define TASK_ID_MAX 64
+
+int task_id_from_param(const api_ctx_t *ctx, const char *field, const char *value, const char *cluster,
+                       char id[TASK_ID_MAX + 1], ecs_error_t *err);
+
+/* The Task shape: the document less "_ecsd". */
+json_t *task_view(const store_record_t *rec);
+
+/* Checks RunTask/StartTask overrides against the task definition. */
+int task_check_overrides(const json_t *overrides, const json_t *taskdef, ecs_error_t *err);
+
+/* A new PENDING task of taskdef on instance, holding need. out is filled
+ * (caller clears it); the task is not stored yet. */
+void task_build(const api_ctx_t *ctx, const char *cluster, const json_t *taskdef, const json_t *overrides,
+                const char *started_by, const store_record_t *instance, const res_t *need, store_record_t *out);
+
+int task_put(api_ctx_t *ctx, const store_record_t *task, ecs_error_t *err);
+
+/* desiredStatus -> STOPPED with reason (kept if one was set before); the
+ * agent is told at its next poll. Stored. */
+int task_request_stop(api_ctx_t *ctx, store_record_t *task, const char *reason, ecs_error_t *err);
+/* lastStatus -> STOPPED: stoppedAt, reason, resources back to the instance.
+ * Stored. Does nothing to a task already STOPPED. */
+int task_mark_stopped(api_ctx_t *ctx, store_record_t *task, const char *reason, ecs_error_t *err);
+
+/* Status order: PENDING < RUNNING < STOPPED; -1 for anything else. */
+int task_status_rank(const char *status);
+
+#endif

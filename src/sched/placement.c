@@ -1,0 +1,71 @@
+#include "sched/placement.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static bool json_ports_clash(const json_t *used, const res_ports_t *want)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(used, i, v) {
+        json_int_t p = json_integer_value(v);
+        if (p > 0 && p <= 65535 && res_ports_has(want, (uint16_t)p))
+            return true;
+    }
+    return false;
+}
+
+static bool res_ports_clash(const res_ports_t *used, const res_ports_t *want)
+{
+    for (int i = 0; i < want->n; i++)
+        if (res_ports_has(used, want->v[i]))
+            return true;
+    return false;
+}
+
+const char *place_fit(const place_candidate_t *c, const res_t *need)
+{
+    if (!c->connected)
+        return "AGENT";
+    if (need->cpu > c->cpu)
+        return "RESOURCE:CPU";
+    if (need->mem > c->mem)
+        return "RESOURCE:MEMORY";
+    if (need->tcp.n > 0 && (c->res ? res_ports_clash(&c->res->tcp, &need->tcp) : json_ports_clash(c->tcp, &need->tcp)))
+        return "RESOURCE:PORTS";
+    if (need->udp.n > 0 && (c->res ? res_ports_clash(&c->res->udp, &need->udp) : json_ports_clash(c->udp, &need->udp)))
+        return "RESOURCE:PORTS_UDP";
+    return NULL;
+}
+
+int place_choose(const place_candidate_t *c, size_t n, const res_t *need, unsigned *rng, int *closest,
+                 const char **reason)
+{
+    int chosen = -1, feasible = 0, best_rank = -2;
+    *closest = -1;
+    *reason = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const char *why = place_fit(&c[i], need);
+        if (why == NULL) {
+            /* reservoir sampling: each feasible instance equally likely */
+            feasible++;
+            if (rand_r(rng) % feasible == 0)
+                chosen = (int)i;
+            continue;
+        }
+        int rank = res_reason_rank(why);
+        if (rank > best_rank) {
+            best_rank = rank;
+            *closest = (int)i;
+            *reason = why;
+        }
+    }
+    return chosen;
+}
+
+void place_reserve(place_candidate_t *c, const res_t *need)
+{
+    res_reserve(c->res, need);
+    c->cpu = c->res->cpu;
+    c->mem = c->res->mem;
+}
