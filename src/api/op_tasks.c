@@ -3,6 +3,8 @@
  * Placement is one transaction: the operation runs in a write transaction,
  * which the store serialises, so choosing an instance and reserving its
  * resources cannot interleave with another placement. */
+#include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -119,8 +121,83 @@ static void add_failure(json_t *failures, const json_t *arn, const char *reason)
     json_array_append_new(failures, json_pack("{s:O, s:s}", "arn", arn, "reason", reason));
 }
 
+/* The request without its clientToken, hashed: two calls with one token
+ * must be the same call. */
+static void request_digest(const json_t *in, char hex[65])
+{
+    cleanup_json json_t *copy = json_copy((json_t *)in);
+    json_object_del(copy, "clientToken");
+    cleanup_free char *text = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
+    unsigned char md[32];
+    unsigned int len = 0;
+    EVP_Digest(text ? text : "", text ? strlen(text) : 0, md, &len, EVP_sha256(), NULL);
+    for (unsigned i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
+/* A RunTask retried with its clientToken answers what the first call did
+ * (with the tasks as they are now) instead of starting more tasks.
+ * 1 answered from the token, 0 a new call, -1 error. */
+static int run_task_replay(api_ctx_t *ctx, const json_t *in, const char *key, const char *digest, json_t **out,
+                           ecs_error_t *err)
+{
+    store_record_t tok = {0};
+    int found = store_get(ctx->txn, STORE_TOKEN, ctx->account, key, &tok, err);
+    if (found <= 0)
+        return found;
+    int rc = -1;
+    if (strcmp(json_string_value(json_object_get(tok.doc, "digest")), digest) != 0) {
+        ecs_invalid_param(err, "clientToken %.64s was already used with different parameters.",
+                          param_str(in, "clientToken"));
+        goto done;
+    }
+    json_t *tasks = json_array();
+    size_t i;
+    json_t *id;
+    json_array_foreach(json_object_get(tok.doc, "tasks"), i, id) {
+        store_record_t task = {0};
+        if (store_get(ctx->txn, STORE_TASK, ctx->account, json_string_value(id), &task, err) == 1)
+            json_array_append_new(tasks, task_view(&task));
+        store_record_clear(&task);
+    }
+    *out = json_pack("{s:o, s:O}", "tasks", tasks, "failures", json_object_get(tok.doc, "failures"));
+    rc = 1;
+done:
+    store_record_clear(&tok);
+    return rc;
+}
+
+static int run_task_remember(api_ctx_t *ctx, const char *key, const char *digest, const json_t *tasks,
+                             const json_t *failures, ecs_error_t *err)
+{
+    json_t *ids = json_array();
+    size_t i;
+    json_t *t;
+    json_array_foreach(tasks, i, t) {
+        const char *arn = json_string_value(json_object_get(t, "taskArn"));
+        const char *slash = arn ? strrchr(arn, '/') : NULL;
+        json_array_append_new(ids, json_string(slash ? slash + 1 : ""));
+    }
+    store_record_t tok = {.key = (char *)key, .num = ctx->now_ms, .status = "USED",
+                          .doc = json_pack("{s:s, s:o, s:O}", "digest", digest, "tasks", ids, "failures", failures)};
+    int rc = store_put(ctx->txn, STORE_TOKEN, ctx->account, &tok, err);
+    json_decref(tok.doc);
+    return rc;
+}
+
 int op_run_task(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
+    const char *token = param_str(in, "clientToken");
+    char token_key[128], digest[65];
+    if (token != NULL) {
+        if (strlen(token) > 64)
+            return ecs_invalid_param(err, "clientToken: at most 64 characters.");
+        snprintf(token_key, sizeof token_key, "RunTask/%s", token);
+        request_digest(in, digest);
+        int replayed = run_task_replay(ctx, in, token_key, digest, out, err);
+        if (replayed != 0)
+            return replayed < 0 ? -1 : 0;
+    }
     long long count = param_int(in, "count", 1);
     if (count < 1 || count > RUN_COUNT_MAX)
         return ecs_invalid_param(err, "Count must be between 1 and 10.");
@@ -158,7 +235,8 @@ int op_run_task(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
         else if (place_one(ctx, &r, &insts[idx], &cands[idx], tasks, err) < 0)
             goto done;
     }
-    if (save_changed(ctx, insts, cands, n, err) < 0)
+    if (save_changed(ctx, insts, cands, n, err) < 0 ||
+        (token != NULL && run_task_remember(ctx, token_key, digest, tasks, failures, err) < 0))
         goto done;
     *out = json_pack("{s:O, s:O}", "tasks", tasks, "failures", failures);
     rc = 0;

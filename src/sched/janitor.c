@@ -19,9 +19,9 @@ struct janitor {
     pthread_t thread;
 };
 
-int janitor_sweep(store_t *store, int retention_s)
+/* Deletes rows of kind/status whose num is older than cutoff, oldest first. */
+static int sweep_kind(store_t *store, store_kind_t kind, const char *status, int64_t cutoff)
 {
-    int64_t cutoff = clock_now_ms() - (int64_t)retention_s * 1000;
     int removed = 0;
     for (;;) {
         ecs_error_t err;
@@ -30,14 +30,13 @@ int janitor_sweep(store_t *store, int retention_s)
             log_warn("janitor: %s", err.message);
             return -1;
         }
-        /* all accounts: oldest stopped first (num = stoppedAt) */
-        store_query_t q = {.kind = STORE_TASK, .status = "STOPPED", .order = STORE_ORDER_NUM_KEY,
-                           .limit = SWEEP_BATCH};
+        /* all accounts, oldest first (a task's num is its stoppedAt) */
+        store_query_t q = {.kind = kind, .status = status, .order = STORE_ORDER_NUM_KEY, .limit = SWEEP_BATCH};
         store_record_t *rows = NULL;
         size_t n = 0, gone = 0;
         int rc = store_query(txn, &q, &rows, &n, &err);
         for (size_t i = 0; rc == 0 && i < n && rows[i].num < cutoff; i++, gone++)
-            rc = store_delete(txn, STORE_TASK, rows[i].account, rows[i].key, &err);
+            rc = store_delete(txn, kind, rows[i].account, rows[i].key, &err);
         store_records_free(rows, n);
         if (rc < 0 || store_commit(txn, &err) < 0) {
             if (rc < 0)
@@ -49,6 +48,14 @@ int janitor_sweep(store_t *store, int retention_s)
         if (gone < SWEEP_BATCH)
             return removed;
     }
+}
+
+int janitor_sweep(store_t *store, int retention_s)
+{
+    int64_t cutoff = clock_now_ms() - (int64_t)retention_s * 1000;
+    int tokens = sweep_kind(store, STORE_TOKEN, "USED", cutoff);
+    int tasks = sweep_kind(store, STORE_TASK, "STOPPED", cutoff);
+    return tokens < 0 || tasks < 0 ? -1 : tasks;
 }
 
 static void *janitor_main(void *arg)

@@ -26,6 +26,7 @@ typedef enum store_kind {
     STORE_INSTANCE = 4,  /* key instance id */
     STORE_TASK = 5,      /* key task id */
     STORE_SERVICE = 6,   /* key "cluster/service name" */
+    STORE_TOKEN = 7,     /* idempotency tokens: key "Operation/token"; num = when used */
 } store_kind_t;
 
 /* One stored resource. Strings are owned by the record (NULL = no value). */
