@@ -10,6 +10,7 @@
 #include "api/poll.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "sched/capacity.h"
 #include "sched/janitor.h"
 #include "store/store.h"
 
@@ -59,12 +60,15 @@ static int run_server(const ecsd_config_t *cfg, const char *what)
     while (alen > 0 && advertise[alen - 1] == '/')
         advertise[--alen] = '\0';
     poll_hub_t *hub = poll_hub_new();
+    cap_index_t *cap = cap_new();
     api_service_t svc = {.store = store, .region = cfg->region, .account = cfg->account_id,
-                         .advertise_url = advertise, .agent_timeout_s = atoi(cfg->agent_timeout), .hub = hub};
+                         .advertise_url = advertise, .agent_timeout_s = atoi(cfg->agent_timeout), .hub = hub,
+                         .cap = cap};
     http_server_t *http = NULL;
-    if (hub == NULL || http_start(cfg->listen, atoi(cfg->threads), &svc, &http, &err) < 0) {
-        log_error("%s", hub ? err.message : "cannot start the poll hub");
+    if (hub == NULL || cap == NULL || http_start(cfg->listen, atoi(cfg->threads), &svc, &http, &err) < 0) {
+        log_error("%s", hub && cap ? err.message : "out of memory");
         poll_hub_free(hub);
+        cap_free(cap);
         store_close(store);
         return 1;
     }
@@ -78,6 +82,7 @@ static int run_server(const ecsd_config_t *cfg, const char *what)
     poll_hub_shutdown(hub); /* answers the waiting polls, so the HTTP server can stop */
     http_stop(http);
     poll_hub_free(hub);
+    cap_free(cap);
     store_close(store);
     return 0;
 }

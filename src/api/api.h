@@ -13,6 +13,7 @@
 #include "store/store.h"
 
 struct poll_hub;
+struct cap_index;
 
 /* What every request shares; read-only while the server runs. */
 typedef struct api_service {
@@ -22,13 +23,14 @@ typedef struct api_service {
     const char *advertise_url; /* base URL agents are told to poll, e.g. "http://127.0.0.1:7070" */
     int agent_timeout_s;       /* an agent silent this long reads agentConnected: false */
     struct poll_hub *hub;      /* wakes agents' blocking polls; NULL in tests without HTTP */
+    struct cap_index *cap;     /* placement's index of free capacity; NULL: read from the store */
 } api_service_t;
 
 #define API_WAKE_MAX 64
 
 /* What an operation asks to happen after its transaction commits. */
 typedef struct api_effects {
-    char wake[API_WAKE_MAX][65]; /* container instance ids whose desired state changed */
+    char wake[API_WAKE_MAX][65]; /* container instance ids changed or looked at by placement */
     int n_wake;
     bool wake_all;               /* more than API_WAKE_MAX: wake every poll of the account */
 } api_effects_t;

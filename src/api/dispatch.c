@@ -11,6 +11,7 @@
 #include "common/cleanup.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "sched/capacity.h"
 
 void api_render_error(const ecs_error_t *err, api_response_t *resp)
 {
@@ -37,9 +38,36 @@ void api_wake_instance(api_ctx_t *ctx, const char *instance_id)
     snprintf(fx->wake[fx->n_wake++], sizeof fx->wake[0], "%s", instance_id);
 }
 
-/* After a commit: answer the blocking polls whose instance changed. */
+/* After the transaction, committed or not: the capacity index re-reads the
+ * instances the operation touched, so it follows the store. */
+static void refresh_capacity(const api_service_t *svc, const char *account, const api_effects_t *fx)
+{
+    if (svc->cap == NULL || (fx->n_wake == 0 && !fx->wake_all))
+        return;
+    if (fx->wake_all) {
+        cap_forget(svc->cap, account);
+        return;
+    }
+    ecs_error_t err;
+    store_txn_t *txn = NULL;
+    if (store_begin(svc->store, STORE_READ, &txn, &err) < 0) {
+        cap_forget(svc->cap, account);
+        return;
+    }
+    for (int i = 0; i < fx->n_wake; i++) {
+        store_record_t rec = {0};
+        if (store_get(txn, STORE_INSTANCE, account, fx->wake[i], &rec, &err) == 1)
+            cap_update(svc->cap, account, &rec);
+        store_record_clear(&rec);
+    }
+    store_rollback(txn);
+}
+
+/* After a commit: the index follows, and the blocking polls whose instance
+ * changed are answered. */
 static void api_apply_effects(const api_service_t *svc, const char *account, const api_effects_t *fx)
 {
+    refresh_capacity(svc, account, fx);
     if (svc->hub == NULL)
         return;
     if (fx->wake_all) {
@@ -107,15 +135,18 @@ static int run_op(const api_service_t *svc, const api_op_t *op, json_t *in, api_
     cleanup_json json_t *out = NULL;
     if (op->handler(&ctx, in, &out, err) < 0) {
         store_rollback(ctx.txn);
+        refresh_capacity(svc, ctx.account, &ctx.fx);
         return -1;
     }
     char *body = json_dumps(out, ECSD_JSON_DUMP_FLAGS);
     if (body == NULL) {
         store_rollback(ctx.txn);
+        refresh_capacity(svc, ctx.account, &ctx.fx);
         return ecs_server_err(err, "Cannot serialise the answer.");
     }
     if (store_commit(ctx.txn, err) < 0) {
         free(body);
+        refresh_capacity(svc, ctx.account, &ctx.fx);
         return -1;
     }
     api_apply_effects(svc, ctx.account, &ctx.fx);

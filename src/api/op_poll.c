@@ -12,6 +12,7 @@
 #include "api/taskdef_model.h"
 #include "common/cleanup.h"
 #include "common/clock.h"
+#include "sched/capacity.h"
 
 #define HEARTBEAT_WRITE_MS 5000 /* store the heartbeat at most this often */
 
@@ -52,12 +53,18 @@ static int heartbeat(const api_service_t *svc, const char *account, const char *
         rec.num = ctx.now_ms;
         found = store_put(ctx.txn, STORE_INSTANCE, account, &rec, err) < 0 ? -1 : 1;
     }
-    store_record_clear(&rec);
-    if (found < 0) {
-        store_rollback(ctx.txn);
+    if (found < 0 || store_commit(ctx.txn, err) < 0) {
+        if (found < 0)
+            store_rollback(ctx.txn);
+        store_record_clear(&rec);
         return -1;
     }
-    return store_commit(ctx.txn, err);
+    if (found == 1 && svc->cap != NULL) {
+        rec.version++; /* what the put made it */
+        cap_update(svc->cap, account, &rec);
+    }
+    store_record_clear(&rec);
+    return 0;
 }
 
 /* The tasks of the instance that are not STOPPED, each with its task definition. */

@@ -15,6 +15,7 @@
 #include "api/task_model.h"
 #include "api/taskdef_model.h"
 #include "common/cleanup.h"
+#include "sched/capacity.h"
 #include "sched/placement.h"
 
 #define RUN_COUNT_MAX 10
@@ -66,28 +67,59 @@ static int run_request_read(api_ctx_t *ctx, json_t *in, run_request_t *r, ecs_er
     return 0;
 }
 
-static void candidate_from(const api_ctx_t *ctx, const store_record_t *inst, place_candidate_t *c)
+/* The instances a request has read and may change, each with its
+ * authoritative candidate (res set). Same shape for RunTask and StartTask. */
+typedef struct loaded_set {
+    store_record_t rec[RUN_COUNT_MAX];
+    place_candidate_t cand[RUN_COUNT_MAX];
+    size_t n;
+} loaded_set_t;
+
+static void loaded_clear(loaded_set_t *L)
 {
-    const json_t *avail = json_object_get(json_object_get(inst->doc, "_ecsd"), "avail");
-    *c = (place_candidate_t){.cpu = json_integer_value(json_object_get(avail, "cpu")),
-                             .mem = json_integer_value(json_object_get(avail, "mem")),
-                             .tcp = json_object_get(avail, "tcp"), .udp = json_object_get(avail, "udp"),
-                             .connected = instance_agent_connected(ctx, inst)};
+    for (size_t i = 0; i < L->n; i++) {
+        free(L->cand[i].res);
+        store_record_clear(&L->rec[i]);
+    }
+    L->n = 0;
 }
 
-/* Places one task on inst (candidate c): reserves, builds and stores it. */
-static int place_one(api_ctx_t *ctx, run_request_t *r, store_record_t *inst, place_candidate_t *c, json_t *tasks,
-                     ecs_error_t *err)
+/* The loaded instance with this id, reading it when new. Returns its slot,
+ * -2 when it is not in the store (or not in cluster), -1 on error. */
+static int loaded_get(api_ctx_t *ctx, loaded_set_t *L, const char *id, const char *cluster, ecs_error_t *err)
 {
-    if (c->res == NULL) {
-        c->res = malloc(sizeof *c->res);
-        if (c->res == NULL)
-            return ecs_server_err(err, "out of memory");
-        instance_get_avail(inst, c->res);
+    for (size_t i = 0; i < L->n; i++)
+        if (strcmp(L->rec[i].key, id) == 0)
+            return (int)i;
+    if (L->n == RUN_COUNT_MAX)
+        return ecs_server_err(err, "too many instances in one request");
+    store_record_t *rec = &L->rec[L->n];
+    int found = store_get(ctx->txn, STORE_INSTANCE, ctx->account, id, rec, err);
+    if (found < 0)
+        return -1;
+    if (found == 0 || strcmp(rec->cluster, cluster) != 0) {
+        store_record_clear(rec);
+        return -2;
     }
-    place_reserve(c, &r->need);
+    place_candidate_t *c = &L->cand[L->n];
+    *c = (place_candidate_t){.res = malloc(sizeof(res_t)), .connected = instance_agent_connected(ctx, rec)};
+    if (c->res == NULL) {
+        store_record_clear(rec);
+        return ecs_server_err(err, "out of memory");
+    }
+    instance_get_avail(rec, c->res);
+    c->cpu = c->res->cpu;
+    c->mem = c->res->mem;
+    return (int)L->n++;
+}
+
+/* Places one task on loaded instance s: reserves, builds and stores it. */
+static int place_one(api_ctx_t *ctx, run_request_t *r, loaded_set_t *L, int s, json_t *tasks, ecs_error_t *err)
+{
+    place_reserve(&L->cand[s], &r->need);
+    instance_set_avail(&L->rec[s], L->cand[s].res);
     store_record_t task = {0};
-    task_build(ctx, r->cluster.key, r->taskdef.doc, r->overrides, r->started_by, inst, &r->need, &task);
+    task_build(ctx, r->cluster.key, r->taskdef.doc, r->overrides, r->started_by, &L->rec[s], &r->need, &task);
     int rc = task_put(ctx, &task, err);
     if (rc == 0)
         json_array_append_new(tasks, task_view(&task));
@@ -95,30 +127,63 @@ static int place_one(api_ctx_t *ctx, run_request_t *r, store_record_t *inst, pla
     return rc;
 }
 
-/* Stores the instances whose resources changed and wakes their agents. */
-static int save_changed(api_ctx_t *ctx, store_record_t *insts, place_candidate_t *cands, size_t n, ecs_error_t *err)
+/* Stores the instances the request changed and wakes their agents. */
+static int save_loaded(api_ctx_t *ctx, loaded_set_t *L, ecs_error_t *err)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (cands[i].res == NULL)
-            continue;
-        instance_set_avail(&insts[i], cands[i].res);
-        instance_touch(ctx, &insts[i]);
-        if (store_put(ctx->txn, STORE_INSTANCE, ctx->account, &insts[i], err) < 0)
+    for (size_t i = 0; i < L->n; i++) {
+        instance_touch(ctx, &L->rec[i]);
+        if (store_put(ctx->txn, STORE_INSTANCE, ctx->account, &L->rec[i], err) < 0)
             return -1;
     }
     return 0;
 }
 
-static void free_candidates(place_candidate_t *cands, size_t n)
-{
-    for (size_t i = 0; i < n && cands != NULL; i++)
-        free(cands[i].res);
-    free(cands);
-}
-
 static void add_failure(json_t *failures, const json_t *arn, const char *reason)
 {
     json_array_append_new(failures, json_pack("{s:O, s:s}", "arn", arn, "reason", reason));
+}
+
+#define PLACE_ATTEMPTS 8
+
+/* Places one task of a RunTask: chooses in the capacity index, then checks
+ * the choice against the instance's record in this transaction; when the
+ * index was behind, corrects it and chooses again. Every instance looked
+ * at is refreshed in the index after the transaction ends (the wake list),
+ * whether it commits or not. */
+static int place_in_cluster(api_ctx_t *ctx, run_request_t *r, cap_cluster_t *cc, loaded_set_t *L, json_t *tasks,
+                            json_t *failures, ecs_error_t *err)
+{
+    const char *reason = "RESOURCE:CPU";
+    const json_t *arn = NULL;
+    for (int attempt = 0; attempt < PLACE_ATTEMPTS; attempt++) {
+        int closest;
+        int idx = place_choose(cc->cands, cc->n, &r->need, thread_rng(), &closest, &reason);
+        if (idx < 0) {
+            arn = closest >= 0 ? cc->meta[closest].arn : NULL;
+            break;
+        }
+        arn = cc->meta[idx].arn;
+        api_wake_instance(ctx, cc->meta[idx].id);
+        int s = loaded_get(ctx, L, cc->meta[idx].id, r->cluster.key, err);
+        if (s == -1)
+            return -1;
+        if (s == -2) { /* gone from the store: drop it from the index */
+            store_record_t gone = {.key = cc->meta[idx].id, .cluster = cc->name, .status = "INACTIVE"};
+            cap_cluster_apply(cc, &gone, true);
+            continue;
+        }
+        const char *why = strcmp(L->rec[s].status, "ACTIVE") != 0 ? "INACTIVE" : place_fit(&L->cand[s], &r->need);
+        if (why == NULL) {
+            int rc = place_one(ctx, r, L, s, tasks, err);
+            cap_cluster_apply(cc, &L->rec[s], true); /* later choices see this reservation */
+            return rc;
+        }
+        reason = why;
+        cap_cluster_apply(cc, &L->rec[s], true); /* the index was behind */
+    }
+    if (arn != NULL)
+        add_failure(failures, arn, reason);
+    return 0;
 }
 
 /* The request without its clientToken, hashed: two calls with one token
@@ -206,43 +271,37 @@ int op_run_task(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
         run_request_clear(&r);
         return -1;
     }
-    store_query_t q = {.kind = STORE_INSTANCE, .account = ctx->account, .cluster = r.cluster.key, .status = "ACTIVE"};
-    store_record_t *insts = NULL;
-    size_t n = 0;
-    place_candidate_t *cands = NULL;
+    cap_index_t *ix = ctx->svc->cap;
+    cap_cluster_t *cc = NULL, *own = NULL;
+    loaded_set_t L = {.n = 0};
     int rc = -1;
     cleanup_json json_t *tasks = json_array();
     cleanup_json json_t *failures = json_array();
-    if (store_query(ctx->txn, &q, &insts, &n, err) < 0)
+    if (ix != NULL)
+        cap_lock(ix);
+    if (ix != NULL ? cap_cluster(ix, ctx->txn, ctx->account, r.cluster.key, &cc, err) < 0
+                   : cap_cluster_load(ctx->txn, ctx->account, r.cluster.key, &own, err) < 0)
         goto done;
-    if (n == 0) {
+    if (own != NULL)
+        cc = own;
+    if (cc->n == 0) {
         ecs_invalid_param(err, "No Container Instances were found in your cluster.");
         goto done;
     }
-    cands = calloc(n, sizeof *cands);
-    if (cands == NULL) {
-        ecs_server_err(err, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < n; i++)
-        candidate_from(ctx, &insts[i], &cands[i]);
-    for (long long k = 0; k < count; k++) {
-        int closest;
-        const char *reason;
-        int idx = place_choose(cands, n, &r.need, thread_rng(), &closest, &reason);
-        if (idx < 0)
-            add_failure(failures, json_object_get(insts[closest].doc, "containerInstanceArn"), reason);
-        else if (place_one(ctx, &r, &insts[idx], &cands[idx], tasks, err) < 0)
+    cap_mark_connected(cc, ctx->now_ms - (int64_t)ctx->svc->agent_timeout_s * 1000);
+    for (long long k = 0; k < count; k++)
+        if (place_in_cluster(ctx, &r, cc, &L, tasks, failures, err) < 0)
             goto done;
-    }
-    if (save_changed(ctx, insts, cands, n, err) < 0 ||
+    if (save_loaded(ctx, &L, err) < 0 ||
         (token != NULL && run_task_remember(ctx, token_key, digest, tasks, failures, err) < 0))
         goto done;
     *out = json_pack("{s:O, s:O}", "tasks", tasks, "failures", failures);
     rc = 0;
 done:
-    free_candidates(cands, n);
-    store_records_free(insts, n);
+    if (ix != NULL)
+        cap_unlock(ix);
+    cap_cluster_free(own);
+    loaded_clear(&L);
     run_request_clear(&r);
     return rc;
 }
@@ -260,9 +319,7 @@ int op_start_task(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
         run_request_clear(&r);
         return -1;
     }
-    store_record_t insts[START_INSTANCES_MAX] = {0};
-    place_candidate_t cands[START_INSTANCES_MAX] = {0};
-    size_t loaded = 0;
+    loaded_set_t L = {.n = 0};
     int rc = -1;
     cleanup_json json_t *tasks = json_array();
     cleanup_json json_t *failures = json_array();
@@ -271,38 +328,26 @@ int op_start_task(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
         if (instance_id_from_param(ctx, "containerInstances", json_string_value(json_array_get(items, i)),
                                    r.cluster.key, id, err) < 0)
             goto done;
-        size_t j = 0; /* the same instance named twice shares its state */
-        while (j < loaded && strcmp(insts[j].key, id) != 0)
-            j++;
-        if (j == loaded) {
-            int found = store_get(ctx->txn, STORE_INSTANCE, ctx->account, id, &insts[j], err);
-            if (found < 0)
-                goto done;
-            if (found == 0 || strcmp(insts[j].cluster, r.cluster.key) != 0) {
-                store_record_clear(&insts[j]);
-                cleanup_free char *arn = api_arn(ctx, "container-instance", id);
-                json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
-                continue;
-            }
-            candidate_from(ctx, &insts[j], &cands[j]);
-            loaded++;
+        int s = loaded_get(ctx, &L, id, r.cluster.key, err);
+        if (s == -1)
+            goto done;
+        if (s == -2) {
+            cleanup_free char *arn = api_arn(ctx, "container-instance", id);
+            json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
+            continue;
         }
-        const json_t *arn = json_object_get(insts[j].doc, "containerInstanceArn");
-        const char *why = strcmp(insts[j].status, "ACTIVE") != 0 ? "INACTIVE" : place_fit(&cands[j], &r.need);
+        const char *why = strcmp(L.rec[s].status, "ACTIVE") != 0 ? "INACTIVE" : place_fit(&L.cand[s], &r.need);
         if (why != NULL)
-            add_failure(failures, arn, why);
-        else if (place_one(ctx, &r, &insts[j], &cands[j], tasks, err) < 0)
+            add_failure(failures, json_object_get(L.rec[s].doc, "containerInstanceArn"), why);
+        else if (place_one(ctx, &r, &L, s, tasks, err) < 0)
             goto done;
     }
-    if (save_changed(ctx, insts, cands, loaded, err) < 0)
+    if (save_loaded(ctx, &L, err) < 0)
         goto done;
     *out = json_pack("{s:O, s:O}", "tasks", tasks, "failures", failures);
     rc = 0;
 done:
-    for (size_t i = 0; i < loaded; i++) {
-        free(cands[i].res);
-        store_record_clear(&insts[i]);
-    }
+    loaded_clear(&L);
     run_request_clear(&r);
     return rc;
 }
