@@ -11,12 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/types.h>
+
 #include "api/sigv4.h"
 
 /* Bounds on what is parsed into fixed structures. Anything larger is
  * rejected with IncompleteSignatureException; nothing is ever truncated. */
 #define SV_MAX_QUERY_LEN 16384        /* raw query string */
-#define SV_MAX_QUERY_PARAMS 128       /* key=value pairs in it */
+#define SV_MAX_QUERY_PARAMS 64        /* key=value pairs in it */
 #define SV_MAX_PATH_LEN 8192          /* raw path */
 #define SV_MAX_PATH_SEGMENTS 256      /* non-empty segments in it */
 #define SV_MAX_SIGNED_HEADERS_LEN 4096 /* the SignedHeaders list */
@@ -46,7 +48,8 @@ const sigv4_header_t *sv_find_header(const sigv4_request_t *req, const char *lna
 /* One key=value pair of the raw query, still percent-encoded. */
 typedef struct sv_qparam {
     sv_span_t key, val;
-    bool skip; /* left out of the canonical query (X-Amz-Signature) */
+    bool key_canon, val_canon; /* already in canonical encoding: used as they are */
+    bool skip;                 /* left out of the canonical query (X-Amz-Signature) */
 } sv_qparam_t;
 
 /* Splits the raw query on '&' (empty pieces ignored). -1 if more than max. */
@@ -59,6 +62,10 @@ unsigned char sv_decode_one(sv_span_t raw, size_t *i);
 int sv_decode(sv_span_t raw, char *out, size_t cap, size_t *outlen);
 /* Whether raw decodes to exactly lit. */
 bool sv_decoded_eq(sv_span_t raw, const char *lit);
+/* Whether the key of q decodes to lit, a name made of unreserved characters. */
+bool sv_qkey_is(const sv_qparam_t *q, const char *lit);
+/* A-Za-z0-9 - . _ ~ */
+bool sv_unreserved(unsigned char c);
 
 /* The parts of an Authorization header; missing parts have p == NULL. */
 typedef struct sv_authz {
@@ -80,10 +87,14 @@ const char *sv_display(sv_span_t s, char *out, size_t cap);
 
 /* ---- sigv4_canonical.c ---- */
 
-/* Fetches SHA-256 and HMAC once; 0 or -1. */
+/* Fetches SHA-256 once; 0 or -1. The functions below take any EVP_MD_CTX
+ * (one is reused for a whole verification) and return 0 or -1. */
 int sv_crypto_init(void);
-/* Lower-case hex SHA-256 of data. 0 or -1. */
-int sv_sha256_hex(const void *data, size_t len, char out[65]);
+/* Lower-case hex SHA-256 of data. */
+int sv_sha256_hex(EVP_MD_CTX *ctx, const void *data, size_t len, char out[65]);
+/* HMAC-SHA256 (RFC 2104); out may not alias key. */
+int sv_hmac_sha256(EVP_MD_CTX *ctx, const void *key, size_t keylen, const void *msg, size_t msglen,
+                   unsigned char out[32]);
 
 typedef struct sv_canon_in {
     const sigv4_request_t *req; /* method, path, headers */
@@ -94,12 +105,13 @@ typedef struct sv_canon_in {
 } sv_canon_in_t;
 
 /* SHA-256 of the canonical request, streamed: no copy of it is built.
- * Returns 0, -1 on an OpenSSL failure, -2 if the path has more than
+ * Returns 0, -1 on an OpenSSL failure, or -2 if the path has more than
  * SV_MAX_PATH_SEGMENTS segments. */
-int sv_canonical_hash(const sv_canon_in_t *in, unsigned char out[32]);
+int sv_canonical_hash(EVP_MD_CTX *ctx, const sv_canon_in_t *in, unsigned char out[32]);
 
-/* Hex signature: HMAC chain kDate/kRegion/kService/kSigning over sts. 0 or -1. */
-int sv_signature_hex(const char *secret, size_t secret_len, sv_span_t date8, sv_span_t region,
-                     sv_span_t service, const char *sts, size_t sts_len, char out[65]);
+/* Hex signature: HMAC chain kDate/kRegion/kService/kSigning over sts. */
+int sv_signature_hex(EVP_MD_CTX *ctx, const char *secret, size_t secret_len, sv_span_t date8,
+                     sv_span_t region, sv_span_t service, const char *sts, size_t sts_len,
+                     char out[65]);
 
 #endif

@@ -47,10 +47,39 @@ const sigv4_header_t *sv_find_header(const sigv4_request_t *req, const char *lna
 
 /* ---- query string ---- */
 
+bool sv_unreserved(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == '~';
+}
+
+static int hexval(unsigned char c);
+
+/* Whether decoding and re-encoding raw gives raw back: only unreserved
+ * bytes, and "%XX" (upper-case hex) for bytes that are not. */
+static bool is_canonical(sv_span_t raw)
+{
+    for (size_t i = 0; i < raw.n; i++) {
+        unsigned char c = (unsigned char)raw.p[i];
+        if (sv_unreserved(c))
+            continue;
+        if (c != '%' || i + 2 >= raw.n)
+            return false;
+        unsigned char h = (unsigned char)raw.p[i + 1], l = (unsigned char)raw.p[i + 2];
+        if ((h >= 'a' && h <= 'f') || (l >= 'a' && l <= 'f') || hexval(h) < 0 || hexval(l) < 0 ||
+            sv_unreserved((unsigned char)(hexval(h) << 4 | hexval(l))))
+            return false;
+        i += 2;
+    }
+    return true;
+}
+
 int sv_parse_query(const char *query, size_t len, sv_qparam_t *out, size_t max, size_t *n)
 {
-    const char *p = query, *end = query + len;
     *n = 0;
+    if (query == NULL)
+        return 0;
+    const char *p = query, *end = query + len;
     while (p < end) {
         const char *amp = memchr(p, '&', (size_t)(end - p));
         const char *stop = amp != NULL ? amp : end;
@@ -67,6 +96,8 @@ int sv_parse_query(const char *query, size_t len, sv_qparam_t *out, size_t max, 
                 q->key = sv_span(p, (size_t)(stop - p));
                 q->val = sv_span(stop, 0);
             }
+            q->key_canon = is_canonical(q->key);
+            q->val_canon = is_canonical(q->val);
         }
         p = stop + (amp != NULL);
     }
@@ -121,6 +152,12 @@ bool sv_decoded_eq(sv_span_t raw, const char *lit)
         k++;
     }
     return lit[k] == '\0';
+}
+
+bool sv_qkey_is(const sv_qparam_t *q, const char *lit)
+{
+    /* A canonical key holds %XX only for reserved bytes, which lit has not. */
+    return q->key_canon ? sv_span_eq(q->key, lit) : sv_decoded_eq(q->key, lit);
 }
 
 /* ---- Authorization header ---- */
@@ -224,10 +261,10 @@ int64_t sv_parse_amz_date(sv_span_t s)
 int64_t sv_parse_http_date(sv_span_t s)
 {
     static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    if (s.p == NULL)
+        return -1;
     s = sv_trim(s);
     const char *p = s.p, *end = s.p + s.n;
-    if (p == NULL)
-        return -1;
     const char *comma = memchr(p, ',', s.n);
     if (comma != NULL) { /* optional "Www," */
         if (comma - p != 3)
