@@ -38,12 +38,22 @@ const char *place_fit(const place_candidate_t *c, const res_t *need)
     return NULL;
 }
 
+#define PROBES 32
+
 int place_choose(const place_candidate_t *c, size_t n, const res_t *need, unsigned *rng, int *closest,
                  const char **reason)
 {
     int chosen = -1, feasible = 0, best_rank = -2;
     *closest = -1;
     *reason = NULL;
+    /* Uniform probes first: a probe that fits is a uniform choice among
+     * the instances that fit, found without looking at all of them. */
+    for (int p = 0; n > 0 && p < PROBES; p++) {
+        size_t i = (size_t)rand_r(rng) % n;
+        if (place_fit(&c[i], need) == NULL)
+            return (int)i;
+    }
+    /* Few fit (or none): one pass, reservoir sampling among those that do. */
     for (size_t i = 0; i < n; i++) {
         const char *why = place_fit(&c[i], need);
         if (why == NULL) {

@@ -12,8 +12,9 @@ static const char *const migrations[] = {
     "  kind INTEGER NOT NULL, account TEXT NOT NULL, key TEXT NOT NULL,"
     "  cluster TEXT, status TEXT, desired TEXT, family TEXT, num INTEGER NOT NULL DEFAULT 0,"
     "  started_by TEXT, service TEXT, instance TEXT,"
-    "  doc TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1,"
-    "  PRIMARY KEY (kind, account, key)) WITHOUT ROWID;"
+    "  doc TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1);"
+    /* a rowid table: documents are a few KiB, too big for WITHOUT ROWID */
+    "CREATE UNIQUE INDEX resources_key ON resources (kind, account, key);"
     "CREATE INDEX resources_cluster ON resources (kind, account, cluster, status);"
     "CREATE INDEX resources_family ON resources (kind, account, family, num);"
     "CREATE INDEX resources_num ON resources (kind, account, num, key);"
