@@ -262,10 +262,10 @@ TEST(taskdef_container_count)
                  "object.");
 
     char defs[2000] = "";
+    size_t used = 0;
     for (int i = 0; i < 11; i++) {
-        char c[100];
-        snprintf(c, sizeof c, "%s{'name':'c%d','image':'i','memory':4}", i ? "," : "", i);
-        strcat(defs, c);
+        used += (size_t)snprintf(defs + used, sizeof defs - used, "%s{'name':'c%d','image':'i','memory':4}",
+                                 i ? "," : "", i);
         if (i == 9)
             CHECK_ACCEPT(fmt("{'family':'f','containerDefinitions':[%s]}", defs));
     }
@@ -283,9 +283,9 @@ TEST(taskdef_size_limit)
     for (size_t total = TASKDEF_MAX_SIZE; total <= TASKDEF_MAX_SIZE + 1; total++) {
         char *buf = malloc(total + 1);
         REQUIRE(buf != NULL);
-        strcpy(buf, head);
+        memcpy(buf, head, strlen(head));
         memset(buf + strlen(head), 'v', total - fixed);
-        strcpy(buf + strlen(head) + (total - fixed), tail);
+        memcpy(buf + strlen(head) + (total - fixed), tail, strlen(tail) + 1);
         json_t *in = json_loads(buf, 0, NULL);
         free(buf);
         REQUIRE(in != NULL);
