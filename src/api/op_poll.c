@@ -14,7 +14,13 @@
 #include "common/clock.h"
 #include "sched/capacity.h"
 
-#define HEARTBEAT_WRITE_MS 5000 /* store the heartbeat at most this often */
+/* The heartbeat is stored at most every 5 s, and always well within the
+ * agent timeout, so that a polling agent never reads disconnected. */
+static int64_t heartbeat_every_ms(const api_service_t *svc)
+{
+    int64_t quarter = (int64_t)svc->agent_timeout_s * 1000 / 4;
+    return quarter < 5000 ? quarter : 5000;
+}
 
 typedef struct poll_params {
     const char *cluster;
@@ -118,7 +124,7 @@ static int look(const api_service_t *svc, const poll_params_t *p, bool force, ap
         ecs_err(err, 400, "InactiveInstanceException", "Container instance %s was deregistered.", id);
         goto done;
     }
-    bool stale = ctx.now_ms - rec.num > HEARTBEAT_WRITE_MS;
+    bool stale = ctx.now_ms - rec.num > heartbeat_every_ms(svc);
     long long index = json_integer_value(json_object_get(json_object_get(rec.doc, "_ecsd"), "index"));
     if (index == p->index && !force) {
         snprintf(w->account, sizeof w->account, "%s", ctx.account);

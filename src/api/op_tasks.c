@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "api/instance_model.h"
 #include "api/ops.h"
@@ -15,33 +14,17 @@
 #include "api/task_model.h"
 #include "api/taskdef_model.h"
 #include "common/cleanup.h"
-#include "sched/capacity.h"
-#include "sched/placement.h"
+#include "api/task_placement.h"
 
-#define RUN_COUNT_MAX 10
-#define START_INSTANCES_MAX 10
+#define RUN_COUNT_MAX TASK_PLACE_MAX
+#define START_INSTANCES_MAX TASK_PLACE_MAX
 #define STARTED_BY_MAX 36
-
-/* Random state of this thread for placement. */
-static unsigned *thread_rng(void)
-{
-    static __thread unsigned rng;
-    static __thread bool seeded;
-    if (!seeded) {
-        if (getrandom(&rng, sizeof rng, 0) != (ssize_t)sizeof rng)
-            rng = (unsigned)(uintptr_t)&rng;
-        seeded = true;
-    }
-    return &rng;
-}
 
 /* What RunTask and StartTask share: the checked request. */
 typedef struct run_request {
     store_record_t cluster;
     store_record_t taskdef;
-    const json_t *overrides;
-    const char *started_by;
-    res_t need;
+    task_spec_t spec;
 } run_request_t;
 
 static void run_request_clear(run_request_t *r)
@@ -52,137 +35,22 @@ static void run_request_clear(run_request_t *r)
 
 static int run_request_read(api_ctx_t *ctx, json_t *in, run_request_t *r, ecs_error_t *err)
 {
-    *r = (run_request_t){.overrides = json_object_get(in, "overrides"), .started_by = param_str(in, "startedBy")};
-    if (r->started_by != NULL &&
-        (strlen(r->started_by) > STARTED_BY_MAX ||
-         strspn(r->started_by, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_/-") !=
-             strlen(r->started_by)))
+    *r = (run_request_t){0};
+    const char *started_by = param_str(in, "startedBy");
+    if (started_by != NULL &&
+        (strlen(started_by) > STARTED_BY_MAX ||
+         strspn(started_by, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_/-") !=
+             strlen(started_by)))
         return ecs_invalid_param(err, "startedBy: up to 36 letters, numbers, hyphens, underscores and slashes "
                                       "are allowed.");
+    const json_t *overrides = json_object_get(in, "overrides");
     if (api_load_active_cluster(ctx, in, &r->cluster, err) < 0 ||
         taskdef_load_for_run(ctx, param_str(in, "taskDefinition"), &r->taskdef, err) < 0 ||
-        task_check_overrides(r->overrides, r->taskdef.doc, err) < 0)
+        task_check_overrides(overrides, r->taskdef.doc, err) < 0)
         return -1;
-    res_task_need(r->taskdef.doc, &r->need);
-    return 0;
-}
-
-/* The instances a request has read and may change, each with its
- * authoritative candidate (res set). Same shape for RunTask and StartTask. */
-typedef struct loaded_set {
-    store_record_t rec[RUN_COUNT_MAX];
-    place_candidate_t cand[RUN_COUNT_MAX];
-    size_t n;
-} loaded_set_t;
-
-static void loaded_clear(loaded_set_t *L)
-{
-    for (size_t i = 0; i < L->n; i++) {
-        free(L->cand[i].res);
-        store_record_clear(&L->rec[i]);
-    }
-    L->n = 0;
-}
-
-/* The loaded instance with this id, reading it when new. Returns its slot,
- * -2 when it is not in the store (or not in cluster), -1 on error. */
-static int loaded_get(api_ctx_t *ctx, loaded_set_t *L, const char *id, const char *cluster, ecs_error_t *err)
-{
-    for (size_t i = 0; i < L->n; i++)
-        if (strcmp(L->rec[i].key, id) == 0)
-            return (int)i;
-    if (L->n == RUN_COUNT_MAX)
-        return ecs_server_err(err, "too many instances in one request");
-    store_record_t *rec = &L->rec[L->n];
-    int found = store_get(ctx->txn, STORE_INSTANCE, ctx->account, id, rec, err);
-    if (found < 0)
-        return -1;
-    if (found == 0 || strcmp(rec->cluster, cluster) != 0) {
-        store_record_clear(rec);
-        return -2;
-    }
-    place_candidate_t *c = &L->cand[L->n];
-    *c = (place_candidate_t){.res = malloc(sizeof(res_t)), .connected = instance_agent_connected(ctx, rec)};
-    if (c->res == NULL) {
-        store_record_clear(rec);
-        return ecs_server_err(err, "out of memory");
-    }
-    instance_get_avail(rec, c->res);
-    c->cpu = c->res->cpu;
-    c->mem = c->res->mem;
-    return (int)L->n++;
-}
-
-/* Places one task on loaded instance s: reserves, builds and stores it. */
-static int place_one(api_ctx_t *ctx, run_request_t *r, loaded_set_t *L, int s, json_t *tasks, ecs_error_t *err)
-{
-    place_reserve(&L->cand[s], &r->need);
-    instance_set_avail(&L->rec[s], L->cand[s].res);
-    store_record_t task = {0};
-    task_build(ctx, r->cluster.key, r->taskdef.doc, r->overrides, r->started_by, &L->rec[s], &r->need, &task);
-    int rc = task_put(ctx, &task, err);
-    if (rc == 0)
-        json_array_append_new(tasks, task_view(&task));
-    store_record_clear(&task);
-    return rc;
-}
-
-/* Stores the instances the request changed and wakes their agents. */
-static int save_loaded(api_ctx_t *ctx, loaded_set_t *L, ecs_error_t *err)
-{
-    for (size_t i = 0; i < L->n; i++) {
-        instance_touch(ctx, &L->rec[i]);
-        if (store_put(ctx->txn, STORE_INSTANCE, ctx->account, &L->rec[i], err) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-static void add_failure(json_t *failures, const json_t *arn, const char *reason)
-{
-    json_array_append_new(failures, json_pack("{s:O, s:s}", "arn", arn, "reason", reason));
-}
-
-#define PLACE_ATTEMPTS 8
-
-/* Places one task of a RunTask: chooses in the capacity index, then checks
- * the choice against the instance's record in this transaction; when the
- * index was behind, corrects it and chooses again. Every instance looked
- * at is refreshed in the index after the transaction ends (the wake list),
- * whether it commits or not. */
-static int place_in_cluster(api_ctx_t *ctx, run_request_t *r, cap_cluster_t *cc, loaded_set_t *L, json_t *tasks,
-                            json_t *failures, ecs_error_t *err)
-{
-    const char *reason = "RESOURCE:CPU";
-    const json_t *arn = NULL;
-    for (int attempt = 0; attempt < PLACE_ATTEMPTS; attempt++) {
-        int closest;
-        int idx = place_choose(cc->cands, cc->n, &r->need, thread_rng(), &closest, &reason);
-        if (idx < 0) {
-            arn = closest >= 0 ? cc->meta[closest].arn : NULL;
-            break;
-        }
-        arn = cc->meta[idx].arn;
-        api_wake_instance(ctx, cc->meta[idx].id);
-        int s = loaded_get(ctx, L, cc->meta[idx].id, r->cluster.key, err);
-        if (s == -1)
-            return -1;
-        if (s == -2) { /* gone from the store: drop it from the index */
-            store_record_t gone = {.key = cc->meta[idx].id, .cluster = cc->name, .status = "INACTIVE"};
-            cap_cluster_apply(cc, &gone, true);
-            continue;
-        }
-        const char *why = strcmp(L->rec[s].status, "ACTIVE") != 0 ? "INACTIVE" : place_fit(&L->cand[s], &r->need);
-        if (why == NULL) {
-            int rc = place_one(ctx, r, L, s, tasks, err);
-            cap_cluster_apply(cc, &L->rec[s], true); /* later choices see this reservation */
-            return rc;
-        }
-        reason = why;
-        cap_cluster_apply(cc, &L->rec[s], true); /* the index was behind */
-    }
-    if (arn != NULL)
-        add_failure(failures, arn, reason);
+    r->spec = (task_spec_t){.cluster = r->cluster.key, .taskdef = r->taskdef.doc, .overrides = overrides,
+                            .started_by = started_by};
+    res_task_need(r->taskdef.doc, &r->spec.need);
     return 0;
 }
 
@@ -271,37 +139,16 @@ int op_run_task(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
         run_request_clear(&r);
         return -1;
     }
-    cap_index_t *ix = ctx->svc->cap;
-    cap_cluster_t *cc = NULL, *own = NULL;
-    loaded_set_t L = {.n = 0};
-    int rc = -1;
     cleanup_json json_t *tasks = json_array();
     cleanup_json json_t *failures = json_array();
-    if (ix != NULL)
-        cap_lock(ix);
-    if (ix != NULL ? cap_cluster(ix, ctx->txn, ctx->account, r.cluster.key, &cc, err) < 0
-                   : cap_cluster_load(ctx->txn, ctx->account, r.cluster.key, &own, err) < 0)
-        goto done;
-    if (own != NULL)
-        cc = own;
-    if (cc->n == 0) {
-        ecs_invalid_param(err, "No Container Instances were found in your cluster.");
-        goto done;
-    }
-    cap_mark_connected(cc, ctx->now_ms - (int64_t)ctx->svc->agent_timeout_s * 1000);
-    for (long long k = 0; k < count; k++)
-        if (place_in_cluster(ctx, &r, cc, &L, tasks, failures, err) < 0)
-            goto done;
-    if (save_loaded(ctx, &L, err) < 0 ||
-        (token != NULL && run_task_remember(ctx, token_key, digest, tasks, failures, err) < 0))
-        goto done;
-    *out = json_pack("{s:O, s:O}", "tasks", tasks, "failures", failures);
-    rc = 0;
-done:
-    if (ix != NULL)
-        cap_unlock(ix);
-    cap_cluster_free(own);
-    loaded_clear(&L);
+    bool no_instances = false;
+    int rc = task_place_random(ctx, &r.spec, (int)count, tasks, failures, &no_instances, err);
+    if (rc == 0 && no_instances)
+        rc = ecs_invalid_param(err, "No Container Instances were found in your cluster.");
+    if (rc == 0 && token != NULL)
+        rc = run_task_remember(ctx, token_key, digest, tasks, failures, err);
+    if (rc == 0)
+        *out = json_pack("{s:O, s:O}", "tasks", tasks, "failures", failures);
     run_request_clear(&r);
     return rc;
 }
@@ -319,35 +166,11 @@ int op_start_task(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
         run_request_clear(&r);
         return -1;
     }
-    loaded_set_t L = {.n = 0};
-    int rc = -1;
     cleanup_json json_t *tasks = json_array();
     cleanup_json json_t *failures = json_array();
-    for (size_t i = 0; i < n; i++) {
-        char id[INSTANCE_ID_MAX + 1];
-        if (instance_id_from_param(ctx, "containerInstances", json_string_value(json_array_get(items, i)),
-                                   r.cluster.key, id, err) < 0)
-            goto done;
-        int s = loaded_get(ctx, &L, id, r.cluster.key, err);
-        if (s == -1)
-            goto done;
-        if (s == -2) {
-            cleanup_free char *arn = api_arn(ctx, "container-instance", id);
-            json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
-            continue;
-        }
-        const char *why = strcmp(L.rec[s].status, "ACTIVE") != 0 ? "INACTIVE" : place_fit(&L.cand[s], &r.need);
-        if (why != NULL)
-            add_failure(failures, json_object_get(L.rec[s].doc, "containerInstanceArn"), why);
-        else if (place_one(ctx, &r, &L, s, tasks, err) < 0)
-            goto done;
-    }
-    if (save_loaded(ctx, &L, err) < 0)
-        goto done;
-    *out = json_pack("{s:O, s:O}", "tasks", tasks, "failures", failures);
-    rc = 0;
-done:
-    loaded_clear(&L);
+    int rc = task_place_on(ctx, &r.spec, items, tasks, failures, err);
+    if (rc == 0)
+        *out = json_pack("{s:O, s:O}", "tasks", tasks, "failures", failures);
     run_request_clear(&r);
     return rc;
 }

@@ -117,16 +117,18 @@ static json_t *normalise_overrides(const json_t *overrides, const json_t *taskde
     return json_pack("{s:o}", "containerOverrides", list);
 }
 
-void task_build(const api_ctx_t *ctx, const char *cluster, const json_t *taskdef, const json_t *overrides,
-                const char *started_by, const store_record_t *instance, const res_t *need, store_record_t *out)
+void task_build(const api_ctx_t *ctx, const task_spec_t *spec, const store_record_t *instance, store_record_t *out)
 {
+    const char *cluster = spec->cluster, *started_by = spec->started_by;
+    const json_t *taskdef = spec->taskdef, *overrides = spec->overrides;
+    const res_t *need = &spec->need;
     char id[IDS_UUID_LEN + 1];
     ids_uuid4(id);
     cleanup_free char *task_arn = api_arn(ctx, "task", id);
     cleanup_free char *cluster_arn = api_arn(ctx, "cluster", cluster);
     const char *family = json_string_value(json_object_get(taskdef, "family"));
-    char group[API_NAME_MAX + 8];
-    snprintf(group, sizeof group, "family:%s", family);
+    char group[API_NAME_MAX + 9];
+    snprintf(group, sizeof group, "%s:%s", spec->service ? "service" : "family", spec->service ? spec->service : family);
     json_t *containers = json_array();
     size_t i;
     json_t *c;
@@ -151,7 +153,7 @@ void task_build(const api_ctx_t *ctx, const char *cluster, const json_t *taskdef
     *out = (store_record_t){
         .key = strdup(id), .cluster = strdup(cluster), .status = strdup("PENDING"), .desired = strdup("RUNNING"),
         .family = strdup(family), .num = ctx->now_ms, .started_by = started_by ? strdup(started_by) : NULL,
-        .instance = strdup(instance->key), .doc = doc};
+        .service = spec->service ? strdup(spec->service) : NULL, .instance = strdup(instance->key), .doc = doc};
 }
 
 int task_put(api_ctx_t *ctx, const store_record_t *task, ecs_error_t *err)

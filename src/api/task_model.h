@@ -24,10 +24,19 @@ json_t *task_view(const store_record_t *rec);
 /* Checks RunTask/StartTask overrides against the task definition. */
 int task_check_overrides(const json_t *overrides, const json_t *taskdef, ecs_error_t *err);
 
-/* A new PENDING task of taskdef on instance, holding need. out is filled
- * (caller clears it); the task is not stored yet. */
-void task_build(const api_ctx_t *ctx, const char *cluster, const json_t *taskdef, const json_t *overrides,
-                const char *started_by, const store_record_t *instance, const res_t *need, store_record_t *out);
+/* What to start: the same for RunTask, StartTask and the service scheduler. */
+typedef struct task_spec {
+    const char *cluster;     /* cluster name */
+    const json_t *taskdef;   /* the TaskDefinition document (ACTIVE when checked by the caller) */
+    const json_t *overrides; /* TaskOverride or NULL */
+    const char *started_by;  /* or NULL */
+    const char *service;     /* service name of a service's task, or NULL */
+    res_t need;              /* res_task_need(taskdef) */
+} task_spec_t;
+
+/* A new PENDING task of spec on instance. out is filled (caller clears
+ * it); the task is not stored yet. */
+void task_build(const api_ctx_t *ctx, const task_spec_t *spec, const store_record_t *instance, store_record_t *out);
 
 int task_put(api_ctx_t *ctx, const store_record_t *task, ecs_error_t *err);
 

@@ -1,0 +1,211 @@
+/* task_placement.c - see task_placement.h. RunTask's choice is made in
+ * the capacity index (sched/capacity.h) and checked against the chosen
+ * instance's record in the transaction. */
+#include "api/task_placement.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "api/instance_model.h"
+#include "api/params.h"
+#include "common/cleanup.h"
+#include "sched/capacity.h"
+#include "sched/placement.h"
+
+static void add_failure(json_t *failures, const json_t *arn, const char *reason)
+{
+    json_array_append_new(failures, json_pack("{s:O, s:s}", "arn", arn, "reason", reason));
+}
+
+/* Random state of this thread for placement. */
+static unsigned *thread_rng(void)
+{
+    static __thread unsigned rng;
+    static __thread bool seeded;
+    if (!seeded) {
+        if (getrandom(&rng, sizeof rng, 0) != (ssize_t)sizeof rng)
+            rng = (unsigned)(uintptr_t)&rng;
+        seeded = true;
+    }
+    return &rng;
+}
+
+/* The instances a request has read and may change, each with its
+ * authoritative candidate (res set). Same shape for RunTask and StartTask. */
+typedef struct loaded_set {
+    store_record_t rec[TASK_PLACE_MAX];
+    place_candidate_t cand[TASK_PLACE_MAX];
+    size_t n;
+} loaded_set_t;
+
+static void loaded_clear(loaded_set_t *L)
+{
+    for (size_t i = 0; i < L->n; i++) {
+        free(L->cand[i].res);
+        store_record_clear(&L->rec[i]);
+    }
+    L->n = 0;
+}
+
+/* The loaded instance with this id, reading it when new. Returns its slot,
+ * -2 when it is not in the store (or not in cluster), -1 on error. */
+static int loaded_get(api_ctx_t *ctx, loaded_set_t *L, const char *id, const char *cluster, ecs_error_t *err)
+{
+    for (size_t i = 0; i < L->n; i++)
+        if (strcmp(L->rec[i].key, id) == 0)
+            return (int)i;
+    if (L->n == TASK_PLACE_MAX)
+        return ecs_server_err(err, "too many instances in one request");
+    store_record_t *rec = &L->rec[L->n];
+    int found = store_get(ctx->txn, STORE_INSTANCE, ctx->account, id, rec, err);
+    if (found < 0)
+        return -1;
+    if (found == 0 || strcmp(rec->cluster, cluster) != 0) {
+        store_record_clear(rec);
+        return -2;
+    }
+    place_candidate_t *c = &L->cand[L->n];
+    *c = (place_candidate_t){.res = malloc(sizeof(res_t)), .connected = instance_agent_connected(ctx, rec)};
+    if (c->res == NULL) {
+        store_record_clear(rec);
+        return ecs_server_err(err, "out of memory");
+    }
+    instance_get_avail(rec, c->res);
+    c->cpu = c->res->cpu;
+    c->mem = c->res->mem;
+    return (int)L->n++;
+}
+
+/* Places one task on loaded instance s: reserves, builds and stores it. */
+static int place_one(api_ctx_t *ctx, const task_spec_t *spec, loaded_set_t *L, int s, json_t *tasks,
+                     ecs_error_t *err)
+{
+    place_reserve(&L->cand[s], &spec->need);
+    instance_set_avail(&L->rec[s], L->cand[s].res);
+    store_record_t task = {0};
+    task_build(ctx, spec, &L->rec[s], &task);
+    int rc = task_put(ctx, &task, err);
+    if (rc == 0)
+        json_array_append_new(tasks, task_view(&task));
+    store_record_clear(&task);
+    return rc;
+}
+
+/* Stores the instances the request changed and wakes their agents. */
+static int save_loaded(api_ctx_t *ctx, loaded_set_t *L, ecs_error_t *err)
+{
+    for (size_t i = 0; i < L->n; i++) {
+        instance_touch(ctx, &L->rec[i]);
+        if (store_put(ctx->txn, STORE_INSTANCE, ctx->account, &L->rec[i], err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+#define PLACE_ATTEMPTS 8
+
+/* Places one task of a RunTask: chooses in the capacity index, then checks
+ * the choice against the instance's record in this transaction; when the
+ * index was behind, corrects it and chooses again. Every instance looked
+ * at is refreshed in the index after the transaction ends (the wake list),
+ * whether it commits or not. */
+static int place_in_cluster(api_ctx_t *ctx, const task_spec_t *spec, cap_cluster_t *cc, loaded_set_t *L,
+                            json_t *tasks, json_t *failures, ecs_error_t *err)
+{
+    const char *reason = "RESOURCE:CPU";
+    const json_t *arn = NULL;
+    for (int attempt = 0; attempt < PLACE_ATTEMPTS; attempt++) {
+        int closest;
+        int idx = place_choose(cc->cands, cc->n, &spec->need, thread_rng(), &closest, &reason);
+        if (idx < 0) {
+            arn = closest >= 0 ? cc->meta[closest].arn : NULL;
+            break;
+        }
+        arn = cc->meta[idx].arn;
+        api_wake_instance(ctx, cc->meta[idx].id);
+        int s = loaded_get(ctx, L, cc->meta[idx].id, spec->cluster, err);
+        if (s == -1)
+            return -1;
+        if (s == -2) { /* gone from the store: drop it from the index */
+            store_record_t gone = {.key = cc->meta[idx].id, .cluster = cc->name, .status = "INACTIVE"};
+            cap_cluster_apply(cc, &gone, true);
+            continue;
+        }
+        const char *why = strcmp(L->rec[s].status, "ACTIVE") != 0 ? "INACTIVE" : place_fit(&L->cand[s], &spec->need);
+        if (why == NULL) {
+            int rc = place_one(ctx, spec, L, s, tasks, err);
+            cap_cluster_apply(cc, &L->rec[s], true); /* later choices see this reservation */
+            return rc;
+        }
+        reason = why;
+        cap_cluster_apply(cc, &L->rec[s], true); /* the index was behind */
+    }
+    if (arn != NULL)
+        add_failure(failures, arn, reason);
+    return 0;
+}
+
+int task_place_random(api_ctx_t *ctx, const task_spec_t *spec, int count, json_t *tasks, json_t *failures,
+                      bool *no_instances, ecs_error_t *err)
+{
+    cap_index_t *ix = ctx->svc->cap;
+    cap_cluster_t *cc = NULL, *own = NULL;
+    loaded_set_t L = {.n = 0};
+    int rc = -1;
+    *no_instances = false;
+    if (ix != NULL)
+        cap_lock(ix);
+    if (ix != NULL ? cap_cluster(ix, ctx->txn, ctx->account, spec->cluster, &cc, err) < 0
+                   : cap_cluster_load(ctx->txn, ctx->account, spec->cluster, &own, err) < 0)
+        goto done;
+    if (own != NULL)
+        cc = own;
+    rc = 0;
+    if (cc->n == 0) {
+        *no_instances = true;
+        goto done;
+    }
+    cap_mark_connected(cc, ctx->now_ms - (int64_t)ctx->svc->agent_timeout_s * 1000);
+    for (int k = 0; k < count && rc == 0; k++)
+        rc = place_in_cluster(ctx, spec, cc, &L, tasks, failures, err);
+    if (rc == 0)
+        rc = save_loaded(ctx, &L, err);
+done:
+    if (ix != NULL)
+        cap_unlock(ix);
+    cap_cluster_free(own);
+    loaded_clear(&L);
+    return rc;
+}
+
+int task_place_on(api_ctx_t *ctx, const task_spec_t *spec, const json_t *instances, json_t *tasks,
+                  json_t *failures, ecs_error_t *err)
+{
+    loaded_set_t L = {.n = 0};
+    int rc = -1;
+    size_t i;
+    json_t *item;
+    json_array_foreach(instances, i, item) {
+        char id[INSTANCE_ID_MAX + 1];
+        if (instance_id_from_param(ctx, "containerInstances", json_string_value(item), spec->cluster, id, err) < 0)
+            goto done;
+        int s = loaded_get(ctx, &L, id, spec->cluster, err);
+        if (s == -1)
+            goto done;
+        if (s == -2) {
+            cleanup_free char *arn = api_arn(ctx, "container-instance", id);
+            json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
+            continue;
+        }
+        const char *why = strcmp(L.rec[s].status, "ACTIVE") != 0 ? "INACTIVE" : place_fit(&L.cand[s], &spec->need);
+        if (why != NULL)
+            add_failure(failures, json_object_get(L.rec[s].doc, "containerInstanceArn"), why);
+        else if (place_one(ctx, spec, &L, s, tasks, err) < 0)
+            goto done;
+    }
+    rc = save_loaded(ctx, &L, err);
+done:
+    loaded_clear(&L);
+    return rc;
+}
