@@ -51,9 +51,14 @@ int api_page_token_decode(const char *token, store_cursor_t *c)
     int n = EVP_DecodeBlock(raw, (const unsigned char *)token, (int)len);
     if (n < 0)
         return -1;
-    /* EVP_DecodeBlock counts padding as zero bytes: drop them. */
-    for (size_t i = len; i > 0 && token[i - 1] == '='; i--)
-        n--;
+    /* EVP_DecodeBlock counts padding as zero bytes: drop them (at most
+     * two, as base64 has; more is not a token). */
+    size_t pad = 0;
+    while (pad < len && token[len - 1 - pad] == '=')
+        pad++;
+    if (pad > 2 || (size_t)n < pad)
+        return -1;
+    n -= (int)pad;
     raw[n] = '\0';
     if ((size_t)n != strlen((char *)raw) || strncmp((char *)raw, "ecsd1\n", 6) != 0)
         return -1;
