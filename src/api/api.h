@@ -24,6 +24,11 @@ typedef struct api_service {
     int agent_timeout_s;       /* an agent silent this long reads agentConnected: false */
     struct poll_hub *hub;      /* wakes agents' blocking polls; NULL in tests without HTTP */
     struct cap_index *cap;     /* placement's index of free capacity; NULL: read from the store */
+    /* Called after a commit that set api_effects_t.sched_wake (a task
+     * stopped, an instance came or went, a service changed): the service
+     * scheduler's doorbell. NULL: nobody listens. */
+    void (*on_change)(void *arg);
+    void *on_change_arg;
 } api_service_t;
 
 #define API_WAKE_MAX 64
@@ -33,6 +38,7 @@ typedef struct api_effects {
     char wake[API_WAKE_MAX][65]; /* container instance ids changed or looked at by placement */
     int n_wake;
     bool wake_all;               /* more than API_WAKE_MAX: wake every poll of the account */
+    bool sched_wake;             /* the service scheduler should look again */
 } api_effects_t;
 
 /* Per-request context. Owned by the dispatcher; valid during the call. */
@@ -47,6 +53,12 @@ typedef struct api_ctx {
 
 /* Asks that the polls of this container instance be answered after commit. */
 void api_wake_instance(api_ctx_t *ctx, const char *instance_id);
+
+/* For work outside a request (the service scheduler) that builds its own
+ * api_ctx_t: what the dispatcher does after a transaction. Call
+ * api_effects_apply after a commit, api_effects_abandon after a rollback. */
+void api_effects_apply(const api_service_t *svc, const char *account, const api_effects_t *fx);
+void api_effects_abandon(const api_service_t *svc, const char *account, const api_effects_t *fx);
 
 /* An operation: input object in, output object out (*out owned by caller).
  * Returns 0, or -1 with err filled. On -1 the transaction is rolled back. */

@@ -63,11 +63,18 @@ static void refresh_capacity(const api_service_t *svc, const char *account, cons
     store_rollback(txn);
 }
 
-/* After a commit: the index follows, and the blocking polls whose instance
- * changed are answered. */
-static void api_apply_effects(const api_service_t *svc, const char *account, const api_effects_t *fx)
+void api_effects_abandon(const api_service_t *svc, const char *account, const api_effects_t *fx)
 {
     refresh_capacity(svc, account, fx);
+}
+
+/* After a commit: the index follows, the scheduler is told, and the
+ * blocking polls whose instance changed are answered. */
+void api_effects_apply(const api_service_t *svc, const char *account, const api_effects_t *fx)
+{
+    refresh_capacity(svc, account, fx);
+    if (fx->sched_wake && svc->on_change != NULL)
+        svc->on_change(svc->on_change_arg);
     if (svc->hub == NULL)
         return;
     if (fx->wake_all) {
@@ -135,21 +142,21 @@ static int run_op(const api_service_t *svc, const api_op_t *op, json_t *in, api_
     cleanup_json json_t *out = NULL;
     if (op->handler(&ctx, in, &out, err) < 0) {
         store_rollback(ctx.txn);
-        refresh_capacity(svc, ctx.account, &ctx.fx);
+        api_effects_abandon(svc, ctx.account, &ctx.fx);
         return -1;
     }
     char *body = json_dumps(out, ECSD_JSON_DUMP_FLAGS);
     if (body == NULL) {
         store_rollback(ctx.txn);
-        refresh_capacity(svc, ctx.account, &ctx.fx);
+        api_effects_abandon(svc, ctx.account, &ctx.fx);
         return ecs_server_err(err, "Cannot serialise the answer.");
     }
     if (store_commit(ctx.txn, err) < 0) {
         free(body);
-        refresh_capacity(svc, ctx.account, &ctx.fx);
+        api_effects_abandon(svc, ctx.account, &ctx.fx);
         return -1;
     }
-    api_apply_effects(svc, ctx.account, &ctx.fx);
+    api_effects_apply(svc, ctx.account, &ctx.fx);
     resp->status = 200;
     resp->body = body;
     resp->body_len = strlen(body);

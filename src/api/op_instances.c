@@ -98,6 +98,7 @@ int op_register_container_instance(api_ctx_t *ctx, json_t *in, json_t **out, ecs
     }
     rec.num = ctx->now_ms; /* registering counts as being heard from */
     instance_touch(ctx, &rec);
+    ctx->fx.sched_wake = true; /* new capacity: services may place what did not fit */
     if (store_put(ctx->txn, STORE_INSTANCE, ctx->account, &rec, err) < 0)
         goto done;
     json_t *view = instance_view(ctx, &rec, err);

@@ -216,6 +216,7 @@ int task_mark_stopped(api_ctx_t *ctx, store_record_t *task, const char *reason, 
     bump_version(task);
     if (task_put(ctx, task, err) < 0)
         return -1;
+    ctx->fx.sched_wake = true; /* a service may need a replacement */
     if (task->instance == NULL)
         return 0;
     store_record_t inst = {0};

@@ -1,0 +1,63 @@
+/* docker.h - a Docker Engine API client over the engine's unix socket
+ * (libcurl for HTTP, jansson for JSON).
+ *
+ * Errors come back in an ecs_error_t whose type is the ECS container
+ * reason name for the step that failed (CannotPullContainerError,
+ * CannotCreateContainerError, CannotStartContainerError,
+ * CannotStopContainerError, CannotInspectContainerError, ...) and whose
+ * message is Docker's own text, so the agent can report
+ * "<type>: <message>" as ECS does.
+ *
+ * Threads: a docker_t may be shared by threads; each call uses its own
+ * connection (curl easy handle), so a long pull does not block others.
+ */
+#ifndef ECSD_AGENT_DOCKER_H
+#define ECSD_AGENT_DOCKER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "common/error.h"
+
+#define DOCKER_ID_MAX 64
+
+typedef struct docker docker_t;
+
+/* host: "unix:///var/run/docker.sock" (the only form needed). */
+docker_t *docker_new(const char *host);
+void docker_free(docker_t *d);
+
+/* GET /version: fills version (e.g. "28.2.2"). */
+int docker_version(docker_t *d, char *version, size_t size, ecs_error_t *err);
+
+/* POST /images/create?fromImage=..&tag=..: blocks until the pull ends;
+ * the progress stream is read to its end and an error in it is an error. */
+int docker_pull(docker_t *d, const char *image, ecs_error_t *err);
+/* 1 when the image is present locally, 0 when not, -1 on error. */
+int docker_image_present(docker_t *d, const char *image, ecs_error_t *err);
+
+/* POST /containers/create?name=..: body is Docker's ContainerCreate JSON. */
+int docker_create(docker_t *d, const char *name, const json_t *body, char id[DOCKER_ID_MAX + 1],
+                  ecs_error_t *err);
+int docker_start(docker_t *d, const char *id, ecs_error_t *err);
+/* POST /containers/{id}/stop?t=timeout_s: SIGTERM, then SIGKILL after timeout_s. */
+int docker_stop(docker_t *d, const char *id, int timeout_s, ecs_error_t *err);
+/* DELETE /containers/{id}?v=1&force=1 */
+int docker_remove(docker_t *d, const char *id, ecs_error_t *err);
+/* GET /containers/{id}/json: 1 with *out (caller frees), 0 when no such
+ * container, -1 on error. */
+int docker_inspect(docker_t *d, const char *id, json_t **out, ecs_error_t *err);
+/* GET /containers/json?all=1&filters={"label":[label]}: *out is Docker's
+ * array of container summaries. label is "key" or "key=value". */
+int docker_list(docker_t *d, const char *label, json_t **out, ecs_error_t *err);
+
+/* GET /events?filters={"type":["container"],"label":[label]}: streams
+ * until *stop becomes true (checked at least every second) or the
+ * connection ends; calls fn for each event (Docker's JSON event object:
+ * "Action" such as "die", "start", "oom"; "Actor": {"ID", "Attributes"}).
+ * Returns 0 when stopped, -1 when the stream failed (caller reconnects). */
+typedef void (*docker_event_fn)(void *arg, const json_t *event);
+int docker_events(docker_t *d, const char *label, volatile bool *stop, docker_event_fn fn, void *arg,
+                  ecs_error_t *err);
+
+#endif
