@@ -74,4 +74,24 @@ typedef struct sigv4_params {
 int sigv4_verify(const sigv4_request_t *req, const sigv4_params_t *p, char account_out[13],
                  char region_out[32], ecs_error_t *err);
 
+/* Signing, for ecsd's own clients (the agent, the load generator). */
+typedef struct sigv4_signer {
+    const char *access_key;
+    const char *secret;
+    const char *region;
+    const char *service; /* NULL means "ecs" */
+} sigv4_signer_t;
+
+#define SIGV4_AUTHORIZATION_MAX 512
+
+/* Signs a request whose signed headers are content-type, host, x-amz-date
+ * and, when target is not NULL, x-amz-target (what botocore signs for
+ * ECS). host is the Host header as sent ("127.0.0.1:7070"); path is "/"
+ * or e.g. "/v1/poll" (no query). Writes the X-Amz-Date value and the
+ * Authorization header value. 0, or -1 when an input is too long or
+ * OpenSSL fails. */
+int sigv4_sign(const sigv4_signer_t *s, const char *method, const char *host, const char *path,
+               const char *content_type, const char *target, const void *body, size_t body_len, int64_t now,
+               char amz_date[17], char authorization[SIGV4_AUTHORIZATION_MAX]);
+
 #endif
