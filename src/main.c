@@ -1,11 +1,15 @@
 /* main.c - the ecsd command: parses the command line and wires modules
  * together. All logic lives in the modules under src/. */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "api/credentials.h"
 #include "api/http.h"
 #include "api/poll.h"
 #include "common/config.h"
@@ -32,7 +36,83 @@ static void block_stop_signals(sigset_t *set)
     sigemptyset(set);
     sigaddset(set, SIGINT);
     sigaddset(set, SIGTERM);
+    sigaddset(set, SIGHUP); /* re-read the credentials */
     pthread_sigmask(SIG_BLOCK, set, NULL);
+}
+
+/* The keys the server accepts: --credentials; for `ecsd dev` a pair made
+ * on first start in the data folder (and how to use it, printed); none
+ * only with --insecure-no-auth. -1 when the server must not start. */
+static int server_credentials(const ecsd_config_t *cfg, bool dev, credentials_t **out)
+{
+    ecs_error_t err;
+    *out = NULL;
+    bool insecure = cfg->insecure_no_auth[0] != '\0' && strcmp(cfg->insecure_no_auth, "0") != 0;
+    if (cfg->credentials[0] != '\0') {
+        if (credentials_load(cfg->credentials, out, &err) < 0) {
+            log_error("%s", err.message);
+            return -1;
+        }
+        return 0;
+    }
+    if (insecure) {
+        log_warn("serving WITHOUT authentication (--insecure-no-auth): every request acts for account %s",
+                 cfg->account_id);
+        return 0;
+    }
+    if (!dev) {
+        log_error("no --credentials FILE: refusing to serve without authentication "
+                  "(give --insecure-no-auth to do so anyway)");
+        return -1;
+    }
+    char path[4096], key[129], secret[129];
+    snprintf(path, sizeof path, "%s/credentials", cfg->data_dir);
+    if (access(path, F_OK) != 0) {
+        char new_key[21], new_secret[41];
+        if (mkdir(cfg->data_dir, 0700) < 0 && errno != EEXIST) {
+            log_error("cannot create %s: %s", cfg->data_dir, strerror(errno));
+            return -1;
+        }
+        if (credentials_create(path, cfg->account_id, new_key, new_secret, &err) < 0) {
+            log_error("%s", err.message);
+            return -1;
+        }
+    }
+    if (credentials_load(path, out, &err) < 0 || !credentials_first(*out, key, secret)) {
+        log_error("%s", *out ? "no key in the dev credentials file" : err.message);
+        credentials_free(*out);
+        *out = NULL;
+        return -1;
+    }
+    printf("ecsd dev: the API wants signed requests; its key is in %s. Once:\n"
+           "  aws configure set aws_access_key_id %s --profile ecsd\n"
+           "  aws configure set aws_secret_access_key %s --profile ecsd\n"
+           "  aws configure set region %s --profile ecsd\n"
+           "then: aws --profile ecsd --endpoint-url http://%s ecs list-clusters\n",
+           path, key, secret, cfg->region, cfg->listen);
+    fflush(stdout);
+    return 0;
+}
+
+/* Reads a whole file (PEM). NULL on error, logged. */
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    if (f == NULL) {
+        log_error("cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    char buf[4096];
+    size_t n;
+    while (mem != NULL && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        fwrite(buf, 1, n, mem);
+    fclose(f);
+    if (mem != NULL)
+        fclose(mem);
+    return text;
 }
 
 static int run_server(const ecsd_config_t *cfg, const char *what)
@@ -46,9 +126,23 @@ static int run_server(const ecsd_config_t *cfg, const char *what)
     sigset_t stop;
     block_stop_signals(&stop);
     ecs_error_t err;
+    credentials_t *creds = NULL;
+    if (server_credentials(cfg, strcmp(what, "dev") == 0, &creds) < 0)
+        return 1;
+    http_tls_t tls = {0};
+    bool use_tls = cfg->tls_cert[0] != '\0' || cfg->tls_key[0] != '\0';
+    if (use_tls && ((tls.cert_pem = read_file(cfg->tls_cert)) == NULL ||
+                    (tls.key_pem = read_file(cfg->tls_key)) == NULL)) {
+        free((char *)tls.cert_pem);
+        credentials_free(creds);
+        return 1;
+    }
     store_t *store = NULL;
     if (store_open_sqlite(cfg->data_dir, &store, &err) < 0) {
         log_error("%s", err.message);
+        free((char *)tls.cert_pem);
+        free((char *)tls.key_pem);
+        credentials_free(creds);
         return 1;
     }
     char advertise[300];
@@ -61,30 +155,44 @@ static int run_server(const ecsd_config_t *cfg, const char *what)
         advertise[--alen] = '\0';
     poll_hub_t *hub = poll_hub_new();
     cap_index_t *cap = cap_new();
-    api_service_t svc = {.store = store, .region = cfg->region, .account = cfg->account_id,
+    api_service_t svc = {.store = store, .region = cfg->region, .account = cfg->account_id, .creds = creds,
                          .advertise_url = advertise, .agent_timeout_s = atoi(cfg->agent_timeout), .hub = hub,
                          .cap = cap};
     http_server_t *http = NULL;
-    if (hub == NULL || cap == NULL || http_start(cfg->listen, atoi(cfg->threads), &svc, &http, &err) < 0) {
+    int rc = 0;
+    if (hub == NULL || cap == NULL ||
+        http_start(cfg->listen, atoi(cfg->threads), &svc, use_tls ? &tls : NULL, &http, &err) < 0) {
         log_error("%s", hub && cap ? err.message : "out of memory");
-        poll_hub_free(hub);
-        cap_free(cap);
-        store_close(store);
-        return 1;
+        rc = 1;
+        goto out;
     }
     janitor_t *janitor = janitor_start(store, atoi(cfg->task_retention), 60);
-    log_info("ecsd %s %s: serving the ECS API on http://%s (port %d), region %s, account %s, data in %s",
-             what, ECSD_VERSION, cfg->listen, http_port(http), cfg->region, cfg->account_id, cfg->data_dir);
-    int sig = 0;
-    sigwait(&stop, &sig);
-    log_info("ecsd %s: signal %d, stopping", what, sig);
+    log_info("ecsd %s %s: serving the ECS API on %s://%s (port %d), region %s, %s, data in %s", what,
+             ECSD_VERSION, use_tls ? "https" : "http", cfg->listen, http_port(http), cfg->region,
+             creds ? "SigV4 authentication" : "NO authentication", cfg->data_dir);
+    for (;;) {
+        int sig = 0;
+        sigwait(&stop, &sig);
+        if (sig != SIGHUP) {
+            log_info("ecsd %s: signal %d, stopping", what, sig);
+            break;
+        }
+        if (creds != NULL && credentials_reload(creds, &err) < 0)
+            log_error("SIGHUP: %s (the keys in force stay)", err.message);
+        else if (creds != NULL)
+            log_info("SIGHUP: credentials re-read, %zu keys", credentials_count(creds));
+    }
     janitor_stop(janitor);
     poll_hub_shutdown(hub); /* answers the waiting polls, so the HTTP server can stop */
     http_stop(http);
+out:
     poll_hub_free(hub);
     cap_free(cap);
     store_close(store);
-    return 0;
+    credentials_free(creds);
+    free((char *)tls.cert_pem);
+    free((char *)tls.key_pem);
+    return rc;
 }
 
 static int cmd_server(int argc, char **argv, unsigned scope, const char *name)

@@ -14,12 +14,14 @@
 
 struct poll_hub;
 struct cap_index;
+struct credentials;
 
 /* What every request shares; read-only while the server runs. */
 typedef struct api_service {
     store_t *store;
     const char *region;        /* served region, put in ARNs */
-    const char *account;       /* account of requests until authentication names one */
+    const char *account;       /* the account of every request when creds is NULL */
+    struct credentials *creds; /* keys accepted (SigV4); NULL: no authentication (--insecure-no-auth) */
     const char *advertise_url; /* base URL agents are told to poll, e.g. "http://127.0.0.1:7070" */
     int agent_timeout_s;       /* an agent silent this long reads agentConnected: false */
     struct poll_hub *hub;      /* wakes agents' blocking polls; NULL in tests without HTTP */

@@ -16,6 +16,7 @@ typedef struct api_request {
     const char *content_type; /* Content-Type, NULL if absent */
     const char *body;         /* not NUL-terminated */
     size_t body_len;
+    const char *account;      /* authenticated account; NULL: the service's default */
 } api_request_t;
 
 typedef struct api_response {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/auth.h"
 #include "api/poll.h"
 #include "common/log.h"
 
@@ -20,6 +21,7 @@ struct http_server {
 };
 
 typedef struct http_request {
+    char account[13];      /* who the request acts for, once authenticated */
     char *body;
     size_t len, cap;
     bool too_large;
@@ -79,22 +81,115 @@ static enum MHD_Result answer_poll(http_server_t *h, http_request_t *req)
     api_response_t resp = {0};
     if (req->waiting) { /* woken or timed out */
         req->waiting = false;
-        api_poll(h->svc, req->body, req->len, true, &resp, &req->waiter);
-    } else if (api_poll(h->svc, req->body, req->len, false, &resp, &req->waiter) == 0) {
+        api_poll(h->svc, req->account, req->body, req->len, true, &resp, &req->waiter);
+    } else if (api_poll(h->svc, req->account, req->body, req->len, false, &resp, &req->waiter) == 0) {
         req->waiter.fire = resume_conn;
         req->waiter.arg = req;
         poll_hub_add(hub, &req->waiter);
         api_response_t again = {0};
-        if (api_poll(h->svc, req->body, req->len, false, &again, &req->waiter) == 1) {
+        if (api_poll(h->svc, req->account, req->body, req->len, false, &again, &req->waiter) == 1) {
             poll_hub_remove(hub, &req->waiter);
             resp = again;
         } else if ((req->waiting = poll_hub_arm(hub, &req->waiter, suspend_conn, req))) {
             return MHD_YES;
         } else {
-            api_poll(h->svc, req->body, req->len, true, &resp, &req->waiter);
+            api_poll(h->svc, req->account, req->body, req->len, true, &resp, &req->waiter);
         }
     }
     return send_body(req->conn, resp.status, resp.body, resp.body_len, API_CONTENT_TYPE, resp.request_id);
+}
+
+#define MAX_HEADERS 64
+
+typedef struct header_list {
+    sigv4_header_t h[MAX_HEADERS];
+    size_t n;
+    bool overflow;
+} header_list_t;
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+                                      const char *value, size_t value_size)
+{
+    (void)kind;
+    header_list_t *list = cls;
+    if (list->n == MAX_HEADERS) {
+        list->overflow = true;
+        return MHD_NO;
+    }
+    list->h[list->n++] = (sigv4_header_t){key, key_size, value ? value : "", value ? value_size : 0};
+    return MHD_YES;
+}
+
+typedef struct query_buf {
+    char text[8192];
+    size_t len;
+    bool overflow;
+} query_buf_t;
+
+static void query_put(query_buf_t *q, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                     c == '_' || c == '.' || c == '~';
+        if (q->len + 4 >= sizeof q->text) {
+            q->overflow = true;
+            return;
+        }
+        if (plain) {
+            q->text[q->len++] = (char)c;
+        } else {
+            q->text[q->len++] = '%';
+            q->text[q->len++] = hex[c >> 4];
+            q->text[q->len++] = hex[c & 15];
+        }
+    }
+    q->text[q->len] = '\0';
+}
+
+/* MHD hands the query decoded; SigV4 wants it encoded (it decodes and
+ * re-encodes each pair itself), so it is encoded back, strictly. */
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+                                   const char *value, size_t value_size)
+{
+    (void)kind;
+    query_buf_t *q = cls;
+    if (q->len + 2 >= sizeof q->text) {
+        q->overflow = true;
+        return MHD_NO;
+    }
+    if (q->len > 0)
+        q->text[q->len++] = '&';
+    query_put(q, key, key_size);
+    if (q->len + 2 >= sizeof q->text) {
+        q->overflow = true;
+        return MHD_NO;
+    }
+    q->text[q->len++] = '=';
+    q->text[q->len] = '\0';
+    if (value != NULL)
+        query_put(q, value, value_size);
+    return q->overflow ? MHD_NO : MHD_YES;
+}
+
+/* Who the request acts for: SigV4 over the exact bytes received. */
+static int authenticate(http_server_t *h, http_request_t *req, const char *url, const char *method,
+                        ecs_error_t *err)
+{
+    header_list_t headers = {.n = 0};
+    MHD_get_connection_values_n(req->conn, MHD_HEADER_KIND, collect_header, &headers);
+    if (headers.overflow)
+        return ecs_err(err, 400, "IncompleteSignatureException", "Too many headers (at most %d).", MAX_HEADERS);
+    query_buf_t query = {.len = 0};
+    query.text[0] = '\0';
+    MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, collect_arg, &query);
+    if (query.overflow)
+        return ecs_err(err, 400, "IncompleteSignatureException", "The query string is too long.");
+    sigv4_request_t sreq = {.method = method, .path = url, .query = query.len ? query.text : NULL,
+                            .headers = headers.h, .n_headers = headers.n,
+                            .body = (const unsigned char *)req->body, .body_len = req->len};
+    return api_authenticate(h->svc, &sreq, req->account, err);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -119,7 +214,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         req = calloc(1, sizeof *req);
         if (req == NULL)
             return MHD_NO;
-        req->is_poll = is_poll;
+        req->is_poll = strcmp(url, "/v1/poll") == 0 && h->svc->hub != NULL;
         req->conn = conn;
         req->server = h;
         *con_cls = req;
@@ -148,6 +243,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (req->too_large)
         return send_error(conn, 413, "SerializationException",
                           "The request body is larger than the limit of 262144 bytes.");
+    if (!req->waiting) { /* a resumed poll was authenticated before it waited */
+        ecs_error_t err;
+        if (authenticate(h, req, url, method, &err) < 0) {
+            api_response_t resp = {0};
+            ids_uuid4(resp.request_id);
+            api_render_error(&err, &resp);
+            return send_body(conn, resp.status, resp.body, resp.body_len, API_CONTENT_TYPE, resp.request_id);
+        }
+    }
     if (req->is_poll)
         return answer_poll(h, req);
     api_request_t areq = {
@@ -155,6 +259,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         .content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
         .body = req->body,
         .body_len = req->len,
+        .account = req->account,
     };
     api_response_t resp = {0};
     api_dispatch(h->svc, &areq, &resp);
@@ -206,8 +311,8 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, ecs_err
     return 0;
 }
 
-int http_start(const char *listen, int threads, const api_service_t *svc, http_server_t **out,
-               ecs_error_t *err)
+int http_start(const char *listen, int threads, const api_service_t *svc, const http_tls_t *tls,
+               http_server_t **out, ecs_error_t *err)
 {
     struct sockaddr_storage ss;
     if (parse_listen(listen, &ss, err) < 0)
@@ -220,13 +325,20 @@ int http_start(const char *listen, int threads, const api_service_t *svc, http_s
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
-                                 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                                 MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
-                                 MHD_OPTION_NOTIFY_COMPLETED, request_completed, h,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
-                                 MHD_OPTION_END);
+    if (tls != NULL)
+        flags |= MHD_USE_TLS;
+    struct MHD_OptionItem opts[] = {
+        {MHD_OPTION_SOCK_ADDR, 0, &ss},
+        {MHD_OPTION_THREAD_POOL_SIZE, threads, NULL},
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)request_completed, h},
+        {MHD_OPTION_CONNECTION_TIMEOUT, HTTP_IDLE_TIMEOUT_S, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, HTTP_MAX_CONNECTIONS, NULL},
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, HTTP_MAX_CONNECTIONS_PER_IP, NULL},
+        {tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, tls ? (void *)tls->cert_pem : NULL},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, tls ? (void *)tls->key_pem : NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (h->daemon == NULL) {
         free(h);
         return ecs_server_err(err, "cannot listen on %s (address in use?)", listen);

@@ -7,12 +7,22 @@
 #include "common/error.h"
 
 #define HTTP_MAX_BODY (256 * 1024)
+#define HTTP_IDLE_TIMEOUT_S 30          /* a connection silent this long is closed */
+#define HTTP_MAX_CONNECTIONS 4096
+#define HTTP_MAX_CONNECTIONS_PER_IP 512 /* one client cannot take them all */
 
 typedef struct http_server http_server_t;
 
-/* listen is "ADDR:PORT" (IPv4, or [IPv6]:PORT). svc must outlive the server. */
-int http_start(const char *listen, int threads, const api_service_t *svc, http_server_t **out,
-               ecs_error_t *err);
+/* PEM texts for HTTPS. */
+typedef struct http_tls {
+    const char *cert_pem;
+    const char *key_pem;
+} http_tls_t;
+
+/* listen is "ADDR:PORT" (IPv4, or [IPv6]:PORT); tls NULL serves plain HTTP.
+ * svc and tls must outlive the server. */
+int http_start(const char *listen, int threads, const api_service_t *svc, const http_tls_t *tls,
+               http_server_t **out, ecs_error_t *err);
 /* The port actually bound (useful with port 0). */
 int http_port(const http_server_t *h);
 void http_stop(http_server_t *h);

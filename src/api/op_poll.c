@@ -97,10 +97,10 @@ static json_t *desired_tasks(const api_ctx_t *ctx, const char *id, ecs_error_t *
 }
 
 /* One look at the instance: 1 answered, 0 unchanged (caller may wait). */
-static int look(const api_service_t *svc, const poll_params_t *p, bool force, api_response_t *resp,
-                poll_waiter_t *w, ecs_error_t *err)
+static int look(const api_service_t *svc, const char *account, const poll_params_t *p, bool force,
+                api_response_t *resp, poll_waiter_t *w, ecs_error_t *err)
 {
-    api_ctx_t ctx = {.region = svc->region, .account = svc->account, .now_ms = clock_now_ms(), .svc = svc};
+    api_ctx_t ctx = {.region = svc->region, .account = account, .now_ms = clock_now_ms(), .svc = svc};
     char cluster[API_NAME_MAX + 1], id[INSTANCE_ID_MAX + 1];
     if (api_resolve_name(&ctx, "cluster", "cluster", p->cluster, cluster, err) < 0 ||
         instance_id_from_param(&ctx, "containerInstance", p->instance, cluster, id, err) < 0)
@@ -158,8 +158,8 @@ done:
     return rc;
 }
 
-int api_poll(const api_service_t *svc, const char *body, size_t len, bool force, api_response_t *resp,
-             poll_waiter_t *w)
+int api_poll(const api_service_t *svc, const char *account, const char *body, size_t len, bool force,
+             api_response_t *resp, poll_waiter_t *w)
 {
     ecs_error_t err = {0};
     ids_uuid4(resp->request_id);
@@ -170,7 +170,7 @@ int api_poll(const api_service_t *svc, const char *body, size_t len, bool force,
     if (!json_is_object(in))
         rc = ecs_err(&err, 400, "SerializationException", "The poll body must be a JSON object.");
     else if (read_params(in, &p, &err) == 0)
-        rc = look(svc, &p, force, resp, w, &err);
+        rc = look(svc, account, &p, force, resp, w, &err);
     else
         rc = -1;
     if (rc < 0) {

@@ -1,5 +1,6 @@
 #include "common/config.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@ typedef struct config_option {
     size_t offset;         /* of the char * in ecsd_config_t */
     unsigned scope;
     const char *help;
+    bool is_switch;        /* takes no value: present means "1" */
 } config_option_t;
 
 #define OPT(field) offsetof(ecsd_config_t, field)
@@ -32,6 +34,12 @@ static const config_option_t options[] = {
      "seconds without a poll before an agent counts as disconnected"},
     {"task-retention", "ECSD_TASK_RETENTION", "3600", OPT(task_retention), CFG_SERVER,
      "seconds a STOPPED task stays describable"},
+    {"credentials", "ECSD_CREDENTIALS", "", OPT(credentials), CFG_SERVER,
+     "file of accepted keys: ACCESS_KEY_ID SECRET ACCOUNT_ID per line (re-read on SIGHUP)"},
+    {"insecure-no-auth", "ECSD_INSECURE_NO_AUTH", "", OPT(insecure_no_auth), CFG_SERVER,
+     "serve without authentication (every request acts for --account-id)", true},
+    {"tls-cert", "ECSD_TLS_CERT", "", OPT(tls_cert), CFG_SERVER, "PEM certificate: serve HTTPS"},
+    {"tls-key", "ECSD_TLS_KEY", "", OPT(tls_key), CFG_SERVER, "PEM private key of --tls-cert"},
     {"cluster", "ECSD_CLUSTER", "default", OPT(cluster), CFG_AGENT, "cluster the host joins"},
     {"endpoint", "ECSD_ENDPOINT", "http://127.0.0.1:7070", OPT(endpoint), CFG_AGENT,
      "URL of the ecsd server"},
@@ -100,7 +108,7 @@ int config_parse(ecsd_config_t *cfg, unsigned scope, const char *cmd, int argc, 
             fprintf(stderr, "ecsd %s: unknown option '%s' (see --help)\n", cmd, arg);
             return -1;
         }
-        const char *value = eq ? eq + 1 : (a + 1 < argc ? argv[++a] : NULL);
+        const char *value = eq ? eq + 1 : o->is_switch ? "1" : (a + 1 < argc ? argv[++a] : NULL);
         if (value == NULL) {
             fprintf(stderr, "ecsd %s: option --%s needs a value\n", cmd, o->flag);
             return -1;

@@ -20,6 +20,9 @@ typedef struct ecsd_config {
     char *advertise_url;  /* server: base URL agents are told to poll */
     char *agent_timeout;  /* server: seconds of agent silence before agentConnected: false */
     char *task_retention; /* server: seconds a STOPPED task stays describable */
+    char *credentials;    /* server: path of the credentials file, "" for none */
+    char *insecure_no_auth; /* server: "1" serves without authentication */
+    char *tls_cert, *tls_key; /* server: PEM files for HTTPS, "" for plain HTTP */
     char *cluster;     /* agent */
     char *endpoint;    /* agent */
 } ecsd_config_t;

@@ -22,6 +22,8 @@ BIN = os.path.join(REPO, os.environ.get("ECSD_BIN", "build/ecsd"))
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 KEY_ID, SECRET = "AKIDECSDTEST", "ecsd-test-secret"
+# A second account, for isolation tests.
+ACCOUNT2, KEY_ID2, SECRET2 = "210987654321", "AKIDECSDOTHER", "ecsd-other-secret"
 
 
 def free_port():
@@ -33,10 +35,16 @@ def free_port():
 class Server:
     """One ecsd server process on a free loopback port with its own data folder."""
 
-    def __init__(self, data_dir=None, extra_args=(), env=None):
+    def __init__(self, data_dir=None, extra_args=(), env=None, auth=True):
+        """auth: serve with SigV4 and the test credentials (the default), or
+        without authentication (--insecure-no-auth) when False."""
         self.own_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="ecsd-e2e-")
         self.extra_args = list(extra_args)
+        self.creds_path = os.path.join(self.data_dir, "test-credentials")
+        with open(self.creds_path, "w") as f:
+            f.write(f"# test keys\n{KEY_ID} {SECRET} {ACCOUNT}\n{KEY_ID2} {SECRET2} {ACCOUNT2}\n")
+        self.extra_args += ["--credentials", self.creds_path] if auth else ["--insecure-no-auth"]
         self.env = env or {}
         self.proc = None
         self.port = None
@@ -96,10 +104,10 @@ class Server:
         if self.own_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
-    def client(self, region=REGION, **cfg):
+    def client(self, region=REGION, key=(KEY_ID, SECRET), **cfg):
         return boto3.client(
             "ecs", endpoint_url=self.endpoint, region_name=region,
-            aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET,
+            aws_access_key_id=key[0], aws_secret_access_key=key[1],
             config=botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"}, **cfg))
 
     def cli(self, *args, check=True):
@@ -115,14 +123,17 @@ class Server:
             raise AssertionError(f"aws ecs {' '.join(args)} failed: {p.stderr}")
         return json.loads(p.stdout) if p.stdout.strip() else {}
 
-    def raw(self, body, target="ListClusters", headers=None, path="/", method="POST"):
-        """Sends a raw HTTP request; returns (status, headers, parsed-or-raw body)."""
+    def raw(self, body, target="ListClusters", headers=None, path="/", method="POST", sign=True):
+        """Sends a raw HTTP request, signed with SigV4 as botocore signs
+        (unless sign is False); returns (status, headers, parsed-or-raw body)."""
         h = {"Content-Type": "application/x-amz-json-1.1",
              "X-Amz-Target": "AmazonEC2ContainerServiceV20141113." + target}
         if headers is not None:
             h.update(headers)
         h = {k: v for k, v in h.items() if v is not None}
         data = body if isinstance(body, (bytes, type(None))) else body.encode()
+        if sign:
+            h = sign_headers(self.endpoint + path, method, h, data or b"")
         req = urllib.request.Request(self.endpoint + path, data=data, headers=h, method=method)
         try:
             with urllib.request.urlopen(req, timeout=30) as r:
@@ -133,6 +144,16 @@ class Server:
             return status, hdrs, json.loads(raw)
         except ValueError:
             return status, hdrs, raw
+
+
+def sign_headers(url, method, headers, body, key=(KEY_ID, SECRET), region=REGION, service="ecs"):
+    """The headers plus X-Amz-Date and Authorization, signed by botocore."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    req = AWSRequest(method=method, url=url, data=body, headers=dict(headers))
+    SigV4Auth(Credentials(*key), service, region).add_auth(req)
+    return dict(req.headers)
 
 
 def error_code(exc):
@@ -156,3 +177,4 @@ def expect_error(fn, code, message=None, status=400):
         assert got_status == status, f"expected HTTP {status}, got {got_status}"
         return e.response
     raise AssertionError(f"expected {code}, but the call succeeded")
+

@@ -10,6 +10,7 @@ import re
 import socket
 import time
 
+import harness
 from harness import ACCOUNT, REGION, expect_error
 
 PREFIX = "AmazonEC2ContainerServiceV20141113."
@@ -41,7 +42,10 @@ def raw_text(server, target, body):
     parsing, so the exact number formats can be checked."""
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     try:
-        conn.request("POST", "/", body=body, headers={"Content-Type": JSON11, "X-Amz-Target": PREFIX + target})
+        data = body if isinstance(body, bytes) else body.encode()
+        headers = harness.sign_headers(server.endpoint + "/", "POST",
+                                       {"Content-Type": JSON11, "X-Amz-Target": PREFIX + target}, data)
+        conn.request("POST", "/", body=data, headers=headers)
         r = conn.getresponse()
         return r.status, dict(r.getheaders()), r.read().decode()
     finally:
