@@ -1,6 +1,8 @@
 #include "common/config.h"
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +135,14 @@ void config_free(ecsd_config_t *cfg)
     }
 }
 
+long config_int(const char *s)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    return end == s || *end != '\0' || errno != 0 || v < INT32_MIN || v > INT32_MAX ? -1 : v;
+}
+
 /* True when s has min..max characters, each from allowed. */
 static bool chars_in(const char *s, const char *allowed, size_t min, size_t max)
 {
@@ -151,12 +161,12 @@ int config_check(const ecsd_config_t *cfg, unsigned scope)
             fprintf(stderr, "ecsd: --region '%s' is not a region name\n", cfg->region);
             return -1;
         }
-        int timeout = atoi(cfg->agent_timeout), retention = atoi(cfg->task_retention);
+        long timeout = config_int(cfg->agent_timeout), retention = config_int(cfg->task_retention);
         if (timeout < 1 || timeout > 86400 || retention < 1 || retention > 30 * 86400) {
             fprintf(stderr, "ecsd: --agent-timeout must be 1..86400 and --task-retention 1..2592000\n");
             return -1;
         }
-        int t = atoi(cfg->threads);
+        long t = config_int(cfg->threads);
         if (t < 1 || t > 256) {
             fprintf(stderr, "ecsd: --threads must be 1..256, not '%s'\n", cfg->threads);
             return -1;

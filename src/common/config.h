@@ -33,6 +33,9 @@ typedef struct ecsd_config {
 int config_parse(ecsd_config_t *cfg, unsigned scope, const char *cmd, int argc, char **argv);
 void config_free(ecsd_config_t *cfg);
 void config_print_help(FILE *f, unsigned scope, const char *cmd);
+/* A whole decimal number within int32, or -1 (also for "8abc" or ""). */
+long config_int(const char *s);
+
 /* Checks values (region, account id, listen address). -1 with a message printed. */
 int config_check(const ecsd_config_t *cfg, unsigned scope);
 
