@@ -34,7 +34,7 @@ static int load_reported_task(api_ctx_t *ctx, const json_t *in, store_record_t *
     ecs_error_t ignored;
     char cluster[API_NAME_MAX + 1], id[TASK_ID_MAX + 1];
     const char *c = param_str(in, "cluster"), *t = param_str(in, "task");
-    if (t == NULL || api_resolve_name(ctx, "cluster", "cluster", c ? c : "default", cluster, &ignored) < 0 ||
+    if (t == NULL || api_resolve_name(ctx, "cluster", "cluster", c ? c : "default", cluster, NULL, &ignored) < 0 ||
         task_id_from_param(ctx, "task", t, cluster, id, &ignored) < 0)
         return 0;
     int found = store_get(ctx->txn, STORE_TASK, ctx->account, id, task, err);

@@ -97,10 +97,11 @@ static int refuse_if_any(const api_ctx_t *ctx, store_kind_t kind, const char *cl
 int op_delete_cluster(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     char name[API_NAME_MAX + 1];
-    if (api_resolve_name(ctx, "cluster", "cluster", param_str(in, "cluster"), name, err) < 0)
+    bool foreign;
+    if (api_resolve_name(ctx, "cluster", "cluster", param_str(in, "cluster"), name, &foreign, err) < 0)
         return -1;
     store_record_t rec = {0};
-    int found = store_get(ctx->txn, STORE_CLUSTER, ctx->account, name, &rec, err);
+    int found = foreign ? 0 : store_get(ctx->txn, STORE_CLUSTER, ctx->account, name, &rec, err);
     if (found <= 0)
         return found < 0 ? -1 : ecs_err(err, 400, "ClusterNotFoundException", "Cluster not found.");
     if (strcmp(rec.status, "ACTIVE") == 0 &&
@@ -128,14 +129,15 @@ static int describe_one(const api_ctx_t *ctx, const char *item, json_t *clusters
                         ecs_error_t *err)
 {
     char name[API_NAME_MAX + 1];
-    if (api_resolve_name(ctx, "clusters", "cluster", item, name, err) < 0)
+    bool foreign;
+    if (api_resolve_name(ctx, "clusters", "cluster", item, name, &foreign, err) < 0)
         return -1;
     store_record_t rec = {0};
-    int found = store_get(ctx->txn, STORE_CLUSTER, ctx->account, name, &rec, err);
+    int found = foreign ? 0 : store_get(ctx->txn, STORE_CLUSTER, ctx->account, name, &rec, err);
     if (found < 0)
         return -1;
     if (found == 0) {
-        cleanup_free char *arn = api_arn(ctx, "cluster", name);
+        cleanup_free char *arn = foreign ? strdup(item) : api_arn(ctx, "cluster", name);
         json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
         return 0;
     }

@@ -102,7 +102,7 @@ static int look(const api_service_t *svc, const char *account, const poll_params
 {
     api_ctx_t ctx = {.region = svc->region, .account = account, .now_ms = clock_now_ms(), .svc = svc};
     char cluster[API_NAME_MAX + 1], id[INSTANCE_ID_MAX + 1];
-    if (api_resolve_name(&ctx, "cluster", "cluster", p->cluster, cluster, err) < 0 ||
+    if (api_resolve_name(&ctx, "cluster", "cluster", p->cluster, cluster, NULL, err) < 0 ||
         instance_id_from_param(&ctx, "containerInstance", p->instance, cluster, id, err) < 0)
         return -1;
     if (store_begin(svc->store, STORE_READ, &ctx.txn, err) < 0)

@@ -28,9 +28,11 @@ char *api_arn(const api_ctx_t *ctx, const char *type, const char *path)
 }
 
 int api_resolve_name(const api_ctx_t *ctx, const char *field, const char *type, const char *value,
-                     char name[API_NAME_MAX + 1], ecs_error_t *err)
+                     char name[API_NAME_MAX + 1], bool *foreign, ecs_error_t *err)
 {
     const char *n = value;
+    if (foreign != NULL)
+        *foreign = false;
     size_t len = strlen(value);
     if (arn_is_arn(value)) {
         arn_parts_t a;
@@ -39,9 +41,11 @@ int api_resolve_name(const api_ctx_t *ctx, const char *field, const char *type, 
         if (!arn_part_eq(a.region, a.region_len, ctx->region))
             return ecs_invalid_param(err, "%s: the ARN '%.300s' is not in region %s.", field, value,
                                      ctx->region);
-        if (!arn_part_eq(a.account, a.account_len, ctx->account))
-            return ecs_invalid_param(err, "%s: the ARN '%.300s' does not belong to account %s.", field,
-                                     value, ctx->account);
+        bool other = !arn_part_eq(a.account, a.account_len, ctx->account);
+        if (other && foreign == NULL)
+            return ecs_invalid_param(err, "%s: the ARN '%.300s' is not of this account.", field, value);
+        if (other)
+            *foreign = true;
         n = a.path;
         len = a.path_len;
     }
@@ -57,8 +61,11 @@ int api_load_active_cluster(const api_ctx_t *ctx, const json_t *in, store_record
 {
     const char *value = param_str(in, "cluster");
     char name[API_NAME_MAX + 1];
-    if (api_resolve_name(ctx, "cluster", "cluster", value ? value : "default", name, err) < 0)
+    bool foreign;
+    if (api_resolve_name(ctx, "cluster", "cluster", value ? value : "default", name, &foreign, err) < 0)
         return -1;
+    if (foreign)
+        return ecs_err(err, 400, "ClusterNotFoundException", "Cluster not found.");
     int found = store_get(ctx->txn, STORE_CLUSTER, ctx->account, name, rec, err);
     if (found < 0)
         return -1;

@@ -20,11 +20,14 @@ long long param_int(const json_t *in, const char *name, long long def);
 bool api_name_valid(const char *s);
 
 /* Resolves a "short name or full ARN" parameter of resource type `type`
- * (e.g. "cluster") to the name: an ARN must be an ECS ARN of that type,
- * region and account. field names the parameter in messages.
- * Writes at most API_NAME_MAX chars + NUL into name. */
+ * (e.g. "cluster") to the name: an ARN must be an ECS ARN of that type
+ * and of the served region (InvalidParameterException otherwise). An ARN
+ * of another account names nothing the caller can see: *foreign is set
+ * (the caller answers "not found"), or, with foreign NULL, it is an
+ * InvalidParameterException. field names the parameter in
+ * messages. Writes at most API_NAME_MAX chars + NUL into name. */
 int api_resolve_name(const api_ctx_t *ctx, const char *field, const char *type, const char *value,
-                     char name[API_NAME_MAX + 1], ecs_error_t *err);
+                     char name[API_NAME_MAX + 1], bool *foreign, ecs_error_t *err);
 
 /* The cluster a cluster-scoped request names (member "cluster", default
  * "default"), loaded and ACTIVE: ClusterNotFoundException with ECS's two
