@@ -2,7 +2,7 @@
 # (see scripts/test.sh). Sanitizer builds go to build-asan/.
 CC ?= gcc
 BUILD ?= build
-PKGS := libmicrohttpd jansson sqlite3 libcrypto
+PKGS := libmicrohttpd jansson sqlite3 libcrypto libcurl
 CFLAGS_BASE := -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	-Wno-missing-field-initializers -Isrc $(shell pkg-config --cflags $(PKGS))
 LDLIBS := $(shell pkg-config --libs $(PKGS)) -lpthread
@@ -15,9 +15,12 @@ LIB_SRCS := $(filter-out src/main.c,$(wildcard src/*/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
+# Tests against a real dockerd (scripts/docker-netns.sh); apart from unit_tests.
+DOCKER_TEST_SRCS := $(wildcard tests/docker/*.c)
+DOCKER_TEST_OBJS := $(DOCKER_TEST_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/tests/unit/main.o
 
 .PHONY: all clean check asan unit
-all: $(BUILD)/ecsd $(BUILD)/unit_tests
+all: $(BUILD)/ecsd $(BUILD)/unit_tests $(BUILD)/docker_tests
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -30,6 +33,9 @@ $(BUILD)/ecsd: $(BUILD)/src/main.o $(BUILD)/libecsd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/unit_tests: $(UNIT_OBJS) $(BUILD)/libecsd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/docker_tests: $(DOCKER_TEST_OBJS) $(BUILD)/libecsd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The same tree built with AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -46,4 +52,4 @@ check:
 clean:
 	rm -rf build build-asan
 
--include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(BUILD)/src/main.d
+-include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(DOCKER_TEST_OBJS:.o=.d) $(BUILD)/src/main.d

@@ -72,10 +72,10 @@ stop_pid() {
     fi
 }
 
-# wait_for SECONDS WHAT CMD...: retries CMD until it succeeds or time is up.
+# wait_for SECONDS CMD...: retries CMD until it succeeds or time is up.
 wait_for() {
-    local deadline=$((SECONDS + $1)) what=$2
-    shift 2
+    local deadline=$((SECONDS + $1))
+    shift
     until "$@"; do
         [ $SECONDS -lt $deadline ] || return 1
         sleep 0.2
@@ -100,7 +100,7 @@ up_dockerd() {
     setsid nsenter --net="$netns" dockerd --host "$host" --data-root "$dir/data" \
         --exec-root "$dir/exec" --pidfile "$dir/dockerd.pid" \
         </dev/null >>"$dir/dockerd.log" 2>&1 &
-    if ! wait_for 60 dockerd engine_ok; then
+    if ! wait_for 60 engine_ok; then
         tail -20 "$dir/dockerd.log" >&2 || true
         die "dockerd did not answer on $sock within 60 s (log: $dir/dockerd.log)"
     fi
@@ -147,7 +147,7 @@ EOF
         setsid nsenter --net="$netns" docker-registry serve "$dir/registry.yml" \
             </dev/null >>"$dir/registry.log" 2>&1 &
         echo $! >"$dir/registry.pid"
-        if ! wait_for 20 registry registry_ok; then
+        if ! wait_for 20 registry_ok; then
             tail -20 "$dir/registry.log" >&2 || true
             die "docker-registry did not answer on $REGISTRY within 20 s"
         fi
@@ -175,7 +175,7 @@ down() {
         local ids
         ids=$(dk ps -aq 2>/dev/null || true)
         if [ -n "$ids" ]; then
-            log "removing containers: $(echo $ids)"
+            log "removing $(wc -w <<<"$ids") container(s)"
             # shellcheck disable=SC2086
             dk rm -f -v $ids >/dev/null 2>&1 || log "docker rm failed"
         fi
@@ -202,9 +202,8 @@ down() {
     done
     # Mounts under our folder (overlays, container netns files), deepest first.
     local m
-    for m in $(awk -v d="$dir/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts | sort -r); do
-        umount -l "$m" 2>/dev/null || true
-    done
+    awk -v d="$dir/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts | sort -r |
+        while read -r m; do umount -l "$m" 2>/dev/null || true; done
     if [ -e "$netns" ]; then
         ip netns del "$name" || log "could not delete namespace $name"
     fi

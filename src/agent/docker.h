@@ -6,7 +6,16 @@
  * CannotCreateContainerError, CannotStartContainerError,
  * CannotStopContainerError, CannotInspectContainerError, ...) and whose
  * message is Docker's own text, so the agent can report
- * "<type>: <message>" as ECS does.
+ * "<type>: <message>" as ECS does. err->status is Docker's HTTP status
+ * (404 no such container or image, 409 conflict, ...), or 500 when Docker
+ * could not be reached. Types by call: version CannotGetDockerClientVersionError;
+ * pull and image_present CannotPullContainerError; create, start, stop,
+ * inspect CannotCreate/Start/Stop/InspectContainerError; remove
+ * CannotRemoveContainerError; list CannotListContainersError; events
+ * DockerEventStreamError. A call that outlives its bound (create 4 min,
+ * start 3 min, stop timeout_s + 2 min, remove 5 min, inspect 30 s) fails
+ * with DockerTimeoutError: "Could not transition to <state>; timed out
+ * after waiting <duration>"; a pull fails after 5 min without progress.
  *
  * Threads: a docker_t may be shared by threads; each call uses its own
  * connection (curl easy handle), so a long pull does not block others.
@@ -35,6 +44,9 @@ int docker_version(docker_t *d, char *version, size_t size, ecs_error_t *err);
 int docker_pull(docker_t *d, const char *image, ecs_error_t *err);
 /* 1 when the image is present locally, 0 when not, -1 on error. */
 int docker_image_present(docker_t *d, const char *image, ecs_error_t *err);
+/* DELETE /images/{image}?force=1: 0 when removed or not there, -1 on error
+ * (CannotRemoveImageError). */
+int docker_image_remove(docker_t *d, const char *image, ecs_error_t *err);
 
 /* POST /containers/create?name=..: body is Docker's ContainerCreate JSON. */
 int docker_create(docker_t *d, const char *name, const json_t *body, char id[DOCKER_ID_MAX + 1],
