@@ -35,7 +35,7 @@ def free_port():
 class Server:
     """One ecsd server process on a free loopback port with its own data folder."""
 
-    def __init__(self, data_dir=None, extra_args=(), env=None, auth=True):
+    def __init__(self, data_dir=None, extra_args=(), env=None, auth=True, tls_ca=None):
         """auth: serve with SigV4 and the test credentials (the default), or
         without authentication (--insecure-no-auth) when False."""
         self.own_dir = data_dir is None
@@ -45,13 +45,14 @@ class Server:
         with open(self.creds_path, "w") as f:
             f.write(f"# test keys\n{KEY_ID} {SECRET} {ACCOUNT}\n{KEY_ID2} {SECRET2} {ACCOUNT2}\n")
         self.extra_args += ["--credentials", self.creds_path] if auth else ["--insecure-no-auth"]
+        self.tls_ca = tls_ca  # the server serves HTTPS with a certificate this CA file trusts
         self.env = env or {}
         self.proc = None
         self.port = None
 
     @property
     def endpoint(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls_ca else 'http'}://127.0.0.1:{self.port}"
 
     def start(self, port=None):
         self.port = port or free_port()
@@ -68,7 +69,9 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"ecsd exited with {self.proc.returncode}: {self.read_log()}")
             try:
-                with urllib.request.urlopen(self.endpoint + "/healthz", timeout=1) as r:
+                import ssl
+                ctx = ssl.create_default_context(cafile=self.tls_ca) if self.tls_ca else None
+                with urllib.request.urlopen(self.endpoint + "/healthz", timeout=1, context=ctx) as r:
                     if r.status == 200:
                         return self
             except OSError:
@@ -104,18 +107,19 @@ class Server:
         if self.own_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
-    def client(self, region=REGION, key=(KEY_ID, SECRET), **cfg):
+    def client(self, region=REGION, key=(KEY_ID, SECRET), verify=None, **cfg):
         return boto3.client(
-            "ecs", endpoint_url=self.endpoint, region_name=region,
+            "ecs", endpoint_url=self.endpoint, region_name=region, verify=verify,
             aws_access_key_id=key[0], aws_secret_access_key=key[1],
             config=botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"}, **cfg))
 
-    def cli(self, *args, check=True):
+    def cli(self, *args, check=True, ca_bundle=None):
         """Runs `aws ecs ARGS...` against the server; returns the parsed JSON output
         (or a CompletedProcess when check is False)."""
         env = dict(os.environ, AWS_ACCESS_KEY_ID=KEY_ID, AWS_SECRET_ACCESS_KEY=SECRET,
                    AWS_DEFAULT_REGION=REGION, AWS_PAGER="", AWS_MAX_ATTEMPTS="1")
-        p = subprocess.run(["aws", "--endpoint-url", self.endpoint, "--output", "json", "ecs"] + list(args),
+        tls = ["--ca-bundle", ca_bundle] if ca_bundle else []
+        p = subprocess.run(["aws", "--endpoint-url", self.endpoint, "--output", "json"] + tls + ["ecs"] + list(args),
                            capture_output=True, text=True, env=env, timeout=60)
         if not check:
             return p
@@ -178,3 +182,28 @@ def expect_error(fn, code, message=None, status=400):
         return e.response
     raise AssertionError(f"expected {code}, but the call succeeded")
 
+
+
+def unique(prefix):
+    """A name no other test uses (tests of a module share one server)."""
+    import uuid
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+class own_server:
+    """`with own_server(extra_args=[...], **Server kwargs) as s:` a server of
+    the test's own; it must stop cleanly (exit 0), and its data folder goes."""
+
+    def __init__(self, extra_args=(), **kw):
+        self.server = Server(extra_args=extra_args, **kw)
+
+    def __enter__(self):
+        return self.server.start()
+
+    def __exit__(self, exc_type, exc, tb):
+        rc = self.server.stop()
+        log = self.server.read_log() if rc != 0 else ""
+        self.server.cleanup()
+        if exc_type is None:
+            assert rc == 0, f"server exited {rc}: {log[-4000:]}"
+        return False
