@@ -156,7 +156,7 @@ static int run_server(const ecsd_config_t *cfg, const char *what)
     poll_hub_t *hub = poll_hub_new();
     cap_index_t *cap = cap_new();
     api_service_t svc = {.store = store, .region = cfg->region, .account = cfg->account_id, .creds = creds,
-                         .advertise_url = advertise, .agent_timeout_s = atoi(cfg->agent_timeout), .hub = hub,
+                         .volume_prefixes = cfg->volume_prefixes, .advertise_url = advertise, .agent_timeout_s = atoi(cfg->agent_timeout), .hub = hub,
                          .cap = cap};
     http_server_t *http = NULL;
     int rc = 0;

@@ -24,6 +24,7 @@ typedef struct api_service {
     struct credentials *creds; /* keys accepted (SigV4); NULL: no authentication (--insecure-no-auth) */
     const char *advertise_url; /* base URL agents are told to poll, e.g. "http://127.0.0.1:7070" */
     int agent_timeout_s;       /* an agent silent this long reads agentConnected: false */
+    const char *volume_prefixes; /* ':'-separated folders host volumes must lie in; NULL or "": any */
     struct poll_hub *hub;      /* wakes agents' blocking polls; NULL in tests without HTTP */
     struct cap_index *cap;     /* placement's index of free capacity; NULL: read from the store */
     /* Called after a commit that set api_effects_t.sched_wake (a task

@@ -45,10 +45,44 @@ static int put_revision(const api_ctx_t *ctx, const char *family, long long rev,
     return store_put(ctx->txn, STORE_TASKDEF, ctx->account, &r, err);
 }
 
+/* True when path is prefix itself or lies below it (whole components). */
+static bool path_under(const char *path, const char *prefix, size_t plen)
+{
+    while (plen > 1 && prefix[plen - 1] == '/')
+        plen--;
+    return strncmp(path, prefix, plen) == 0 && (path[plen] == '\0' || path[plen] == '/' || plen == 1);
+}
+
+/* The operator may confine host volumes to some folders (--allowed-volume-prefixes). */
+static int check_volume_paths(const char *prefixes, const json_t *td, ecs_error_t *err)
+{
+    if (prefixes == NULL || prefixes[0] == '\0')
+        return 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(td, "volumes"), i, v) {
+        const char *path = json_string_value(json_object_get(json_object_get(v, "host"), "sourcePath"));
+        if (path == NULL || path[0] == '\0')
+            continue; /* an agent-managed folder */
+        bool ok = strstr(path, "/../") == NULL && (strlen(path) < 3 || strcmp(path + strlen(path) - 3, "/..") != 0);
+        bool allowed = false;
+        for (const char *p = prefixes; ok && !allowed && *p;) {
+            size_t len = strcspn(p, ":");
+            allowed = len > 0 && p[0] == '/' && path_under(path, p, len);
+            p += len + (p[len] == ':');
+        }
+        if (!allowed)
+            return ecs_client_err(err, "Invalid 'host' setting for volume '%s'. sourcePath '%.300s' is not in a "
+                                       "folder this server allows (%.300s).",
+                                  json_string_value(json_object_get(v, "name")), path, prefixes);
+    }
+    return 0;
+}
+
 int op_register_task_definition(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     cleanup_json json_t *td = NULL;
-    if (taskdef_normalize(in, &td, err) < 0)
+    if (taskdef_normalize(in, &td, err) < 0 || check_volume_paths(ctx->svc->volume_prefixes, td, err) < 0)
         return -1;
     const char *family = json_string_value(json_object_get(td, "family"));
     store_record_t fam = {0};

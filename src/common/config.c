@@ -40,6 +40,8 @@ static const config_option_t options[] = {
      "file of accepted keys: ACCESS_KEY_ID SECRET ACCOUNT_ID per line (re-read on SIGHUP)"},
     {"insecure-no-auth", "ECSD_INSECURE_NO_AUTH", "", OPT(insecure_no_auth), CFG_SERVER,
      "serve without authentication (every request acts for --account-id)", true},
+    {"allowed-volume-prefixes", "ECSD_ALLOWED_VOLUME_PREFIXES", "", OPT(volume_prefixes), CFG_SERVER,
+     "':'-separated folders task volumes' host paths must lie in (empty: any)"},
     {"tls-cert", "ECSD_TLS_CERT", "", OPT(tls_cert), CFG_SERVER, "PEM certificate: serve HTTPS"},
     {"tls-key", "ECSD_TLS_KEY", "", OPT(tls_key), CFG_SERVER, "PEM private key of --tls-cert"},
     {"cluster", "ECSD_CLUSTER", "default", OPT(cluster), CFG_AGENT, "cluster the host joins"},

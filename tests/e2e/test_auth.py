@@ -219,3 +219,21 @@ def test_tls_round_trip_with_boto3_and_the_cli(_server):
         assert ecs.create_cluster(clusterName="tls")["cluster"]["clusterName"] == "tls"
         out = s.cli("list-clusters", ca_bundle=cert)
         assert f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/tls" in out["clusterArns"]
+
+
+def test_host_volume_paths_confined_when_asked(_server):
+    with harness.own_server(extra_args=["--allowed-volume-prefixes", "/srv/data:/var/lib/app/"]) as s:
+        ecs = s.client()
+
+        def register(path):
+            return ecs.register_task_definition(family="vol", containerDefinitions=[
+                {"name": "a", "image": "busybox", "memory": 32,
+                 "mountPoints": [{"sourceVolume": "v", "containerPath": "/v"}]}],
+                volumes=[{"name": "v", "host": {"sourcePath": path}}])
+
+        for ok in ("/srv/data", "/srv/data/x", "/var/lib/app/cache"):
+            assert register(ok)["taskDefinition"]["volumes"][0]["host"]["sourcePath"] == ok
+        for bad in ("/etc", "/srv/database", "/srv/data/../../etc", "/", "/var/lib"):
+            expect_error(lambda: register(bad), "ClientException", "is not in a folder this server allows")
+        # an empty sourcePath (an agent-managed folder) is always fine
+        assert register("")["taskDefinition"]["revision"] == 4
