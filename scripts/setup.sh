@@ -4,7 +4,8 @@
 set -euo pipefail
 
 packages=(gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libssl-dev
-          libcurl4-openssl-dev curl)
+          libcurl4-openssl-dev curl
+          docker.io busybox-static docker-registry iproute2)  # the container tests
 [ "${ECSD_SETUP_EXTRA:-}" ] && read -r -a extra <<<"$ECSD_SETUP_EXTRA" && packages+=("${extra[@]}")
 
 missing=()

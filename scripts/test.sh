@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests in the normal build and under ASan+UBSan,
-# then the end-to-end tests against the sanitizer build of the server.
+# then the end-to-end tests against the sanitizer build of the server,
+# then (as root) the Docker client's tests against a real dockerd, both builds.
 # Ends with one line "N passed, N failed" summing every stage.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +35,24 @@ stage banned scripts/check-banned.sh
 stage unit build/unit_tests
 stage unit-asan build-asan/unit_tests
 ECSD_BIN=build-asan/ecsd stage e2e python3 tests/e2e/run.py
+
+# Container tests: a real dockerd in network namespace ecsd-test (see
+# scripts/docker-netns.sh), torn down in all cases. Needs root and ip netns.
+if [ "$(id -u)" -eq 0 ] && command -v dockerd >/dev/null && ip netns list >/dev/null 2>&1; then
+    trap 'scripts/docker-netns.sh down ecsd-test' EXIT
+    trap 'exit 130' INT TERM
+    if docker_host=$(scripts/docker-netns.sh up ecsd-test); then
+        DOCKER_HOST=$docker_host stage docker build/docker_tests
+        DOCKER_HOST=$docker_host stage docker-asan build-asan/docker_tests
+    else
+        echo "!! scripts/docker-netns.sh up ecsd-test failed"
+        broken=$((broken + 1))
+    fi
+    scripts/docker-netns.sh down ecsd-test
+    trap - EXIT INT TERM
+else
+    echo "== docker: skipped (needs root, dockerd and ip netns)"
+fi
 
 failed=$((failed + broken))
 echo "$passed passed, $failed failed"
