@@ -34,7 +34,7 @@ typedef struct api_service {
     void *on_change_arg;
 } api_service_t;
 
-#define API_WAKE_MAX 64
+#define API_WAKE_MAX 16 /* a placement touches at most 10 instances */
 
 /* What an operation asks to happen after its transaction commits. */
 typedef struct api_effects {

@@ -165,7 +165,9 @@ static int run_op(const api_service_t *svc, const char *account, const api_op_t 
 
 void api_dispatch(const api_service_t *svc, const api_request_t *req, api_response_t *resp)
 {
-    ecs_error_t err = {0};
+    ecs_error_t err; /* filled before it is read */
+    err.status = 0;
+    err.type[0] = err.message[0] = '\0';
     cleanup_json json_t *in = NULL;
     ids_uuid4(resp->request_id);
     const api_op_t *op = lookup_op(req->target, &err);

@@ -177,11 +177,15 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
 static int authenticate(http_server_t *h, http_request_t *req, const char *url, const char *method,
                         ecs_error_t *err)
 {
-    header_list_t headers = {.n = 0};
+    header_list_t headers; /* not zeroed whole: this runs on every request */
+    headers.n = 0;
+    headers.overflow = false;
     MHD_get_connection_values_n(req->conn, MHD_HEADER_KIND, collect_header, &headers);
     if (headers.overflow)
         return ecs_err(err, 400, "IncompleteSignatureException", "Too many headers (at most %d).", MAX_HEADERS);
-    query_buf_t query = {.len = 0};
+    query_buf_t query; /* not zeroed whole: this runs on every request */
+    query.len = 0;
+    query.overflow = false;
     query.text[0] = '\0';
     MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, collect_arg, &query);
     if (query.overflow)
@@ -334,6 +338,9 @@ int http_start(const char *listen, int threads, const api_service_t *svc, const 
         {MHD_OPTION_CONNECTION_TIMEOUT, HTTP_IDLE_TIMEOUT_S, NULL},
         {MHD_OPTION_CONNECTION_LIMIT, HTTP_MAX_CONNECTIONS, NULL},
         {MHD_OPTION_PER_IP_CONNECTION_LIMIT, HTTP_MAX_CONNECTIONS_PER_IP, NULL},
+        /* MHD clears a connection's memory pool for every request: keep it
+         * as small as headers allow (bodies are copied out as they come) */
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONNECTION_MEMORY, NULL},
         {tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, tls ? (void *)tls->cert_pem : NULL},
         {MHD_OPTION_HTTPS_MEM_KEY, 0, tls ? (void *)tls->key_pem : NULL},
         {MHD_OPTION_END, 0, NULL},

@@ -383,7 +383,10 @@ static int sq_query(store_txn_t *t, const store_query_t *q, store_record_t **out
                     ecs_error_t *err)
 {
     sqlite_conn_t *c = ((sqlite_txn_t *)t)->conn;
-    sql_buf_t b = {.len = 0};
+    sql_buf_t b; /* not zeroed whole: this runs for every query */
+    b.len = 0;
+    b.n_binds = 0;
+    b.text[0] = '\0';
     cleanup_free char *prefix_hi = NULL;
     sql_add(&b, "SELECT " RECORD_COLUMNS);
     sql_where(&b, q, &prefix_hi);
@@ -470,7 +473,10 @@ static int sq_query(store_txn_t *t, const store_query_t *q, store_record_t **out
 static int sq_count(store_txn_t *t, const store_query_t *q, int64_t *count, ecs_error_t *err)
 {
     sqlite_conn_t *c = ((sqlite_txn_t *)t)->conn;
-    sql_buf_t b = {.len = 0};
+    sql_buf_t b; /* not zeroed whole: this runs for every query */
+    b.len = 0;
+    b.n_binds = 0;
+    b.text[0] = '\0';
     cleanup_free char *prefix_hi = NULL;
     sql_add(&b, "SELECT count(*)");
     sql_where(&b, q, &prefix_hi);
