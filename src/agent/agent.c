@@ -1,0 +1,146 @@
+#include "agent/agent.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent/agent_fs.h"
+#include "agent/agent_int.h"
+#include "common/log.h"
+
+#define CLOSE_WAIT_MS 60000 /* Docker calls in flight at shutdown (a docker stop may take 30 s) */
+
+bool agent_stopping(agent_t *a)
+{
+    pthread_mutex_lock(&a->lock);
+    bool s = a->stopping;
+    pthread_mutex_unlock(&a->lock);
+    return s;
+}
+
+bool agent_sleep(agent_t *a, int ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&a->lock);
+    while (!a->stopping && pthread_cond_timedwait(&a->cond, &a->lock, &ts) == 0)
+        ;
+    bool go_on = !a->stopping;
+    pthread_mutex_unlock(&a->lock);
+    return go_on;
+}
+
+void agent_backoff_init(agent_backoff_t *b, int max_ms) { *b = (agent_backoff_t){.next_ms = 250, .max_ms = max_ms}; }
+
+int agent_backoff_next(agent_backoff_t *b)
+{
+    int base = b->next_ms;
+    b->next_ms = base * 3 / 2 > b->max_ms ? b->max_ms : base * 3 / 2;
+    int jitter = base / 5;
+    return base - jitter + (jitter > 0 ? rand() % (2 * jitter + 1) : 0);
+}
+
+static int start_thread(pthread_t *th, bool *on, void *(*fn)(void *), agent_t *a, ecs_error_t *err)
+{
+    int rc = pthread_create(th, NULL, fn, a);
+    if (rc != 0)
+        return ecs_server_err(err, "cannot start a thread: %s", strerror(rc));
+    *on = true;
+    return 0;
+}
+
+int agent_start(const agent_opts_t *opts, agent_t **out, ecs_error_t *err)
+{
+    agent_t *a = calloc(1, sizeof *a);
+    if (a == NULL)
+        return ecs_server_err(err, "out of memory");
+    a->opts = *opts;
+    pthread_mutex_init(&a->lock, NULL);
+    pthread_cond_init(&a->cond, NULL);
+    srand((unsigned)time(NULL) ^ (unsigned)(uintptr_t)a);
+    char path[4200];
+    if (agent_fs_mkdirs(opts->data_dir, 0700, err) < 0)
+        goto fail;
+    if (realpath(opts->data_dir, a->data_dir) == NULL) {
+        ecs_server_err(err, "cannot resolve %.300s: %s", opts->data_dir, strerror(errno));
+        goto fail;
+    }
+    a->opts.data_dir = a->data_dir;
+    snprintf(path, sizeof path, "%s/agent-queue.log", a->data_dir);
+    if (agent_queue_open(path, &a->queue, err) < 0)
+        goto fail;
+    a->docker = docker_new(opts->docker_host);
+    a->client = agent_client_new(opts->endpoint, opts->region, opts->access_key, opts->secret_key);
+    if (a->docker == NULL || a->client == NULL) {
+        ecs_server_err(err, "cannot set up the %s client", a->docker ? "server" : "Docker");
+        goto fail;
+    }
+    a->rt = agent_runtime_docker(a->docker);
+    agent_engine_cfg_t ecfg = {.cluster = opts->cluster, .data_dir = a->data_dir,
+                               .stop_timeout_s = opts->stop_timeout_s, .cleanup_delay_ms = opts->cleanup_delay_ms};
+    a->engine = agent_engine_new(a->rt, a->queue, &ecfg);
+    if (a->engine == NULL) {
+        ecs_server_err(err, "out of memory");
+        goto fail;
+    }
+    if (opts->introspection[0] != '\0' && agent_introspect_start(a, opts->introspection, err) < 0)
+        goto fail;
+    if (start_thread(&a->sender_th, &a->sender_on, agent_sender_main, a, err) < 0 ||
+        start_thread(&a->events_th, &a->events_on, agent_events_main, a, err) < 0 ||
+        start_thread(&a->house_th, &a->house_on, agent_house_main, a, err) < 0 ||
+        start_thread(&a->poll_th, &a->poll_on, agent_poll_main, a, err) < 0)
+        goto fail;
+    log_info("ecsd agent %s: cluster %s, server %s, Docker %s, data in %s", opts->version, opts->cluster,
+             opts->endpoint, opts->docker_host, a->data_dir);
+    *out = a;
+    return 0;
+fail:
+    agent_stop(a);
+    return -1;
+}
+
+void agent_stop(agent_t *a)
+{
+    if (a == NULL)
+        return;
+    pthread_mutex_lock(&a->lock);
+    a->stopping = true;
+    pthread_cond_broadcast(&a->cond);
+    pthread_mutex_unlock(&a->lock);
+    a->events_stop = true;
+    if (a->client != NULL)
+        agent_client_cancel(a->client);
+    if (a->queue != NULL)
+        agent_queue_wake(a->queue);
+    if (a->poll_on)
+        pthread_join(a->poll_th, NULL);
+    if (a->events_on)
+        pthread_join(a->events_th, NULL);
+    if (a->house_on)
+        pthread_join(a->house_th, NULL);
+    if (a->sender_on)
+        pthread_join(a->sender_th, NULL);
+    agent_introspect_stop(a);
+    bool engine_idle = a->engine == NULL || agent_engine_close(a->engine, CLOSE_WAIT_MS) == 0;
+    if (!engine_idle) {
+        log_warn("agent: leaving without waiting longer for Docker");
+        return; /* threads still use the engine: nothing may be freed */
+    }
+    agent_engine_free(a->engine);
+    agent_client_free(a->client);
+    docker_free(a->docker);
+    agent_queue_close(a->queue);
+    pthread_cond_destroy(&a->cond);
+    pthread_mutex_destroy(&a->lock);
+    free(a);
+}

@@ -1,0 +1,225 @@
+#include "agent/agent_client.h"
+
+#include <curl/curl.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/sigv4.h"
+#include "common/cleanup.h"
+
+#define TARGET_PREFIX "AmazonEC2ContainerServiceV20141113."
+#define AMZ_JSON "application/x-amz-json-1.1"
+#define ANSWER_MAX (64u << 20)
+#define CALL_TIMEOUT_S 60L
+
+struct agent_client {
+    char base[512];    /* scheme://authority, no trailing slash */
+    char *region, *access_key, *secret_key;
+    atomic_bool cancelled;
+};
+
+typedef struct answer {
+    char *data;
+    size_t len, cap;
+} answer_t;
+
+agent_client_t *agent_client_new(const char *endpoint, const char *region, const char *access_key,
+                                 const char *secret_key)
+{
+    const char *auth = strstr(endpoint, "://");
+    if (auth == NULL)
+        return NULL;
+    size_t len = (size_t)(auth + 3 - endpoint) + strcspn(auth + 3, "/?#");
+    agent_client_t *c = calloc(1, sizeof *c);
+    if (c == NULL || len >= sizeof c->base) {
+        free(c);
+        return NULL;
+    }
+    memcpy(c->base, endpoint, len);
+    c->base[len] = '\0';
+    c->region = strdup(region);
+    c->access_key = strdup(access_key);
+    c->secret_key = strdup(secret_key);
+    atomic_init(&c->cancelled, false);
+    if (c->region == NULL || c->access_key == NULL || c->secret_key == NULL ||
+        curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        free(c->region);
+        free(c->access_key);
+        free(c->secret_key);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void agent_client_free(agent_client_t *c)
+{
+    if (c == NULL)
+        return;
+    free(c->region);
+    free(c->access_key);
+    free(c->secret_key);
+    free(c);
+    curl_global_cleanup();
+}
+
+void agent_client_cancel(agent_client_t *c) { atomic_store(&c->cancelled, true); }
+
+static size_t on_data(char *p, size_t size, size_t n, void *arg)
+{
+    answer_t *a = arg;
+    size_t len = size * n;
+    if (a->len + len + 1 > ANSWER_MAX)
+        return 0;
+    if (a->len + len + 1 > a->cap) {
+        size_t cap = a->cap ? a->cap : 4096;
+        while (cap < a->len + len + 1)
+            cap *= 2;
+        char *d = realloc(a->data, cap);
+        if (d == NULL)
+            return 0;
+        a->data = d;
+        a->cap = cap;
+    }
+    memcpy(a->data + a->len, p, len);
+    a->len += len;
+    a->data[a->len] = '\0';
+    return len;
+}
+
+static int on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    (void)dt, (void)dn, (void)ut, (void)un;
+    agent_client_t *c = arg;
+    return atomic_load(&c->cancelled) ? 1 : 0;
+}
+
+/* The error of an HTTP error answer: {"__type": "[prefix#]Name", "message"}. */
+static int answer_error(long status, const answer_t *a, ecs_error_t *err)
+{
+    cleanup_json json_t *j = a->data ? json_loads(a->data, 0, NULL) : NULL;
+    const char *type = json_string_value(json_object_get(j, "__type"));
+    const char *msg = json_string_value(json_object_get(j, "message"));
+    if (msg == NULL)
+        msg = json_string_value(json_object_get(j, "Message"));
+    if (type != NULL && strchr(type, '#') != NULL)
+        type = strchr(type, '#') + 1;
+    return ecs_err(err, (int)status, type ? type : (status >= 500 ? "ServerException" : "ClientException"),
+                   "%s", msg ? msg : (a->data ? a->data : "(no message)"));
+}
+
+/* POST body to base+path, signed. */
+static int post(agent_client_t *c, const char *base, const char *path, const char *target, const char *ctype,
+                const char *body, long timeout_s, json_t **out, ecs_error_t *err)
+{
+    *out = NULL;
+    if (atomic_load(&c->cancelled))
+        return ecs_err(err, AGENT_CLIENT_UNREACHABLE, "ConnectionError", "the agent is stopping");
+    const char *auth = strstr(base, "://") + 3;
+    char amz_date[17], authz[SIGV4_AUTHORIZATION_MAX];
+    sigv4_signer_t signer = {.access_key = c->access_key, .secret = c->secret_key, .region = c->region};
+    size_t body_len = strlen(body);
+    if (sigv4_sign(&signer, "POST", auth, path, ctype, target, body, body_len, (int64_t)time(NULL), amz_date,
+                   authz) < 0)
+        return ecs_server_err(err, "cannot sign the request");
+    char url[1100], h_host[600], h_date[64], h_auth[SIGV4_AUTHORIZATION_MAX + 32], h_ctype[128],
+        h_target[200];
+    snprintf(url, sizeof url, "%s%s", base, path);
+    snprintf(h_host, sizeof h_host, "Host: %s", auth);
+    snprintf(h_date, sizeof h_date, "X-Amz-Date: %s", amz_date);
+    snprintf(h_auth, sizeof h_auth, "Authorization: %s", authz);
+    snprintf(h_ctype, sizeof h_ctype, "Content-Type: %s", ctype);
+    struct curl_slist *headers = NULL;
+    headers = curl_slist_append(headers, h_host);
+    headers = curl_slist_append(headers, h_date);
+    headers = curl_slist_append(headers, h_auth);
+    headers = curl_slist_append(headers, h_ctype);
+    headers = curl_slist_append(headers, "Expect:");
+    if (target != NULL) {
+        snprintf(h_target, sizeof h_target, "X-Amz-Target: %s", target);
+        headers = curl_slist_append(headers, h_target);
+    }
+    CURL *h = curl_easy_init();
+    answer_t a = {0};
+    int rc = -1;
+    if (h == NULL || headers == NULL) {
+        ecs_server_err(err, "out of memory");
+        goto done;
+    }
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)body_len);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &a);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 5L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout_s);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
+    curl_easy_setopt(h, CURLOPT_PROXY, ""); /* never through a proxy of the environment */
+    CURLcode res = curl_easy_perform(h);
+    long status = 0;
+    if (res != CURLE_OK) {
+        ecs_err(err, AGENT_CLIENT_UNREACHABLE, "ConnectionError", "%s: %s", url, curl_easy_strerror(res));
+        goto done;
+    }
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    if (status >= 300) {
+        answer_error(status, &a, err);
+        goto done;
+    }
+    json_error_t jerr;
+    *out = a.data ? json_loads(a.data, 0, &jerr) : json_object();
+    if (*out == NULL) {
+        ecs_err(err, (int)status, "ServerException", "the answer of %s is not JSON: %s", url, jerr.text);
+        goto done;
+    }
+    rc = 0;
+done:
+    curl_easy_cleanup(h);
+    curl_slist_free_all(headers);
+    free(a.data);
+    return rc;
+}
+
+int agent_client_call(agent_client_t *c, const char *op, const char *body, json_t **out, ecs_error_t *err)
+{
+    char target[160];
+    snprintf(target, sizeof target, TARGET_PREFIX "%s", op);
+    return post(c, c->base, "/", target, AMZ_JSON, body, CALL_TIMEOUT_S, out, err);
+}
+
+int agent_client_post(agent_client_t *c, const char *url, const char *body, long timeout_s, json_t **out,
+                      ecs_error_t *err)
+{
+    const char *auth = strstr(url, "://");
+    if (auth == NULL)
+        return ecs_invalid_param(err, "not a URL: %.300s", url);
+    size_t base_len = (size_t)(auth + 3 - url) + strcspn(auth + 3, "/?#");
+    char base[512];
+    if (base_len >= sizeof base)
+        return ecs_invalid_param(err, "URL too long: %.300s", url);
+    memcpy(base, url, base_len);
+    base[base_len] = '\0';
+    const char *path = url[base_len] == '/' ? url + base_len : "/";
+    return post(c, base, path, NULL, "application/json", body, timeout_s, out, err);
+}
+
+bool agent_client_retryable(const ecs_error_t *err)
+{
+    static const char *const retry[] = {"ThrottlingException", "UnrecognizedClientException",
+                                        "InvalidSignatureException", "SignatureDoesNotMatch",
+                                        "IncompleteSignatureException", "AccessDeniedException",
+                                        "MissingAuthenticationTokenException", "ExpiredTokenException"};
+    if (err->status == AGENT_CLIENT_UNREACHABLE || err->status >= 500)
+        return true;
+    for (size_t i = 0; i < sizeof retry / sizeof retry[0]; i++)
+        if (strcmp(err->type, retry[i]) == 0)
+            return true;
+    return false;
+}

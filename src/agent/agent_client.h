@@ -1,0 +1,41 @@
+/* agent_client.h - the agent's HTTP client for the ecsd server (libcurl):
+ * every request signed with SigV4 (api/sigv4.h), JSON in and out, errors
+ * as the server's {"__type", "message"}.
+ *
+ * Threads: one client is shared by the agent's threads; each call uses its
+ * own curl handle. agent_client_cancel makes calls in flight end within
+ * about a second and later ones fail at once (shutdown).
+ */
+#ifndef ECSD_AGENT_CLIENT_H
+#define ECSD_AGENT_CLIENT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "common/error.h"
+
+/* err->status of a call that got no HTTP answer (server away, cancelled). */
+#define AGENT_CLIENT_UNREACHABLE 0
+
+typedef struct agent_client agent_client_t;
+
+/* endpoint: "http://HOST:PORT" (a trailing path or slash is ignored for
+ * ECS operations). Credentials may be empty (requests are still signed). */
+agent_client_t *agent_client_new(const char *endpoint, const char *region, const char *access_key,
+                                 const char *secret_key);
+void agent_client_free(agent_client_t *c);
+void agent_client_cancel(agent_client_t *c);
+
+/* An ECS operation: POST / with X-Amz-Target: ...V20141113.<op>. 0 with
+ * *out (caller decrefs), -1 with err: the server's error (status >= 400),
+ * or status AGENT_CLIENT_UNREACHABLE and type "ConnectionError". */
+int agent_client_call(agent_client_t *c, const char *op, const char *body, json_t **out, ecs_error_t *err);
+/* POST of JSON to a full URL (the poll endpoint), waiting up to timeout_s. */
+int agent_client_post(agent_client_t *c, const char *url, const char *body, long timeout_s, json_t **out,
+                      ecs_error_t *err);
+
+/* True for errors a later retry may cure: no answer, 5xx, throttling,
+ * authentication (keys may be added to the server). */
+bool agent_client_retryable(const ecs_error_t *err);
+
+#endif

@@ -1,0 +1,358 @@
+#include "agent/agent_map.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+
+#define MIN_MEMORY_BYTES (6LL * 1024 * 1024) /* Docker >= 20.10 refuses less */
+#define NAME_PART_MAX 100
+
+/* Appends the characters of s that Docker allows in a name (at most max). */
+static size_t put_name_part(char *out, size_t size, size_t at, const char *s, size_t max)
+{
+    size_t taken = 0;
+    for (; *s != '\0' && taken < max && at + 1 < size; s++) {
+        char c = *s;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_') {
+            out[at++] = c;
+            taken++;
+        }
+    }
+    out[at] = '\0';
+    return at;
+}
+
+void agent_map_docker_name(const char *family, long long revision, const char *container, const char *task_arn,
+                           char out[AGENT_DOCKER_NAME_MAX])
+{
+    const char *slash = strrchr(task_arn, '/');
+    const char *id = slash ? slash + 1 : task_arn;
+    char hex[21];
+    size_t n = 0;
+    for (; *id != '\0' && n < 20; id++)
+        if ((*id >= '0' && *id <= '9') || (*id >= 'a' && *id <= 'f') || (*id >= 'A' && *id <= 'F'))
+            hex[n++] = *id;
+    hex[n] = '\0';
+    size_t at = (size_t)snprintf(out, AGENT_DOCKER_NAME_MAX, "ecs-");
+    at = put_name_part(out, AGENT_DOCKER_NAME_MAX, at, family, NAME_PART_MAX);
+    at += (size_t)snprintf(out + at, AGENT_DOCKER_NAME_MAX - at, "-%lld-", revision);
+    at = put_name_part(out, AGENT_DOCKER_NAME_MAX, at, container, NAME_PART_MAX);
+    snprintf(out + at, AGENT_DOCKER_NAME_MAX - at, "-%s", hex);
+}
+
+int agent_map_find(const json_t *defs, const char *name, size_t len)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(defs, i, c) {
+        const char *n = json_string_value(json_object_get(c, "name"));
+        if (n != NULL && strlen(n) == len && memcmp(n, name, len) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+/* The containerOverrides entry for a container, or NULL. */
+static const json_t *override_of(const json_t *overrides, const char *name)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach(json_object_get(overrides, "containerOverrides"), i, o) {
+        const char *n = json_string_value(json_object_get(o, "name"));
+        if (n != NULL && strcmp(n, name) == 0)
+            return o;
+    }
+    return NULL;
+}
+
+/* Appends "NAME=value" for each {name, value} of list whose name is not
+ * replaced by an entry of later. */
+static void add_env(json_t *env, const json_t *list, const json_t *later)
+{
+    size_t i, j;
+    json_t *kv, *o;
+    json_array_foreach(list, i, kv) {
+        const char *name = json_string_value(json_object_get(kv, "name"));
+        const char *value = json_string_value(json_object_get(kv, "value"));
+        if (name == NULL)
+            continue;
+        bool replaced = false;
+        json_array_foreach(later, j, o) {
+            const char *on = json_string_value(json_object_get(o, "name"));
+            if (on != NULL && strcmp(on, name) == 0)
+                replaced = true;
+        }
+        if (replaced)
+            continue;
+        size_t len = strlen(name) + strlen(value ? value : "") + 2;
+        cleanup_free char *s = malloc(len);
+        if (s != NULL) {
+            snprintf(s, len, "%s=%s", name, value ? value : "");
+            json_array_append_new(env, json_string(s));
+        }
+    }
+}
+
+static json_t *environment(const json_t *def, const json_t *ov)
+{
+    json_t *env = json_array();
+    const json_t *ov_env = json_object_get(ov, "environment");
+    add_env(env, json_object_get(def, "environment"), ov_env);
+    add_env(env, ov_env, NULL);
+    return env;
+}
+
+/* ExposedPorts and PortBindings. */
+static void ports(const json_t *def, json_t *config, json_t *host)
+{
+    json_t *exposed = json_object(), *bindings = json_object();
+    size_t i;
+    json_t *pm;
+    json_array_foreach(json_object_get(def, "portMappings"), i, pm) {
+        json_int_t cport = json_integer_value(json_object_get(pm, "containerPort"));
+        json_int_t hport = json_integer_value(json_object_get(pm, "hostPort"));
+        const char *proto = json_string_value(json_object_get(pm, "protocol"));
+        char key[48], hp[24] = "";
+        snprintf(key, sizeof key, "%lld/%s", (long long)cport, proto ? proto : "tcp");
+        if (hport > 0)
+            snprintf(hp, sizeof hp, "%lld", (long long)hport);
+        json_object_set_new(exposed, key, json_object());
+        json_t *list = json_object_get(bindings, key);
+        if (list == NULL) {
+            list = json_array();
+            json_object_set_new(bindings, key, list);
+        }
+        json_array_append_new(list, json_pack("{s:s}", "HostPort", hp));
+    }
+    json_object_set_new(config, "ExposedPorts", exposed);
+    json_object_set_new(host, "PortBindings", bindings);
+}
+
+static json_t *links(const agent_map_task_t *t, const json_t *def, ecs_error_t *err)
+{
+    const json_t *defs = json_object_get(t->taskdef, "containerDefinitions");
+    json_t *out = json_array();
+    size_t i;
+    json_t *l;
+    json_array_foreach(json_object_get(def, "links"), i, l) {
+        const char *s = json_string_value(l);
+        const char *colon = s ? strchr(s, ':') : NULL;
+        int target = s ? agent_map_find(defs, s, colon ? (size_t)(colon - s) : strlen(s)) : -1;
+        if (target < 0) {
+            json_decref(out);
+            ecs_client_err(err, "link '%.200s' names no container of the task", s ? s : "");
+            return NULL;
+        }
+        char link[2 * AGENT_DOCKER_NAME_MAX + 2];
+        snprintf(link, sizeof link, "%s:%s", t->docker_names[target], colon ? colon + 1 : s);
+        json_array_append_new(out, json_string(link));
+    }
+    return out;
+}
+
+static const json_t *find_volume(const json_t *taskdef, const char *name)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(taskdef, "volumes"), i, v) {
+        const char *n = json_string_value(json_object_get(v, "name"));
+        if (n != NULL && strcmp(n, name) == 0)
+            return v;
+    }
+    return NULL;
+}
+
+static json_t *binds(const agent_map_task_t *t, const json_t *def, ecs_error_t *err)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *mp;
+    json_array_foreach(json_object_get(def, "mountPoints"), i, mp) {
+        const char *vol = json_string_value(json_object_get(mp, "sourceVolume"));
+        const char *path = json_string_value(json_object_get(mp, "containerPath"));
+        const json_t *v = vol ? find_volume(t->taskdef, vol) : NULL;
+        if (v == NULL || path == NULL) {
+            json_decref(out);
+            ecs_client_err(err, "mount point of volume '%.200s' names no volume of the task", vol ? vol : "");
+            return NULL;
+        }
+        const char *src = json_string_value(json_object_get(json_object_get(v, "host"), "sourcePath"));
+        char host[4096], bind[8300];
+        if (src != NULL && src[0] != '\0')
+            snprintf(host, sizeof host, "%s", src);
+        else
+            snprintf(host, sizeof host, "%s/%s", t->volumes_dir, vol);
+        snprintf(bind, sizeof bind, "%s:%s%s", host, path,
+                 json_is_true(json_object_get(mp, "readOnly")) ? ":ro" : "");
+        json_array_append_new(out, json_string(bind));
+    }
+    return out;
+}
+
+static json_t *volumes_from(const agent_map_task_t *t, const json_t *def, ecs_error_t *err)
+{
+    const json_t *defs = json_object_get(t->taskdef, "containerDefinitions");
+    json_t *out = json_array();
+    size_t i;
+    json_t *vf;
+    json_array_foreach(json_object_get(def, "volumesFrom"), i, vf) {
+        const char *src = json_string_value(json_object_get(vf, "sourceContainer"));
+        int target = src ? agent_map_find(defs, src, strlen(src)) : -1;
+        if (target < 0) {
+            json_decref(out);
+            ecs_client_err(err, "volumesFrom '%.200s' names no container of the task", src ? src : "");
+            return NULL;
+        }
+        char s[AGENT_DOCKER_NAME_MAX + 4];
+        snprintf(s, sizeof s, "%s%s", t->docker_names[target],
+                 json_is_true(json_object_get(vf, "readOnly")) ? ":ro" : "");
+        json_array_append_new(out, json_string(s));
+    }
+    return out;
+}
+
+static json_t *labels(const agent_map_task_t *t, const char *name)
+{
+    char rev[24];
+    snprintf(rev, sizeof rev, "%lld", (long long)json_integer_value(json_object_get(t->taskdef, "revision")));
+    const char *family = json_string_value(json_object_get(t->taskdef, "family"));
+    return json_pack("{s:s, s:s, s:s, s:s, s:s}", AGENT_LABEL_TASK_ARN, t->task_arn, AGENT_LABEL_CONTAINER, name,
+                     AGENT_LABEL_CLUSTER, t->cluster, AGENT_LABEL_FAMILY, family ? family : "", AGENT_LABEL_REVISION,
+                     rev);
+}
+
+json_t *agent_map_create_body(const agent_map_task_t *t, size_t i, ecs_error_t *err)
+{
+    const json_t *def = json_array_get(json_object_get(t->taskdef, "containerDefinitions"), i);
+    const char *name = json_string_value(json_object_get(def, "name"));
+    const char *image = json_string_value(json_object_get(def, "image"));
+    if (name == NULL || image == NULL) {
+        ecs_client_err(err, "container definition %zu has no name or image", i);
+        return NULL;
+    }
+    const json_t *ov = override_of(t->overrides, name);
+    json_t *host = json_object();
+    cleanup_json json_t *config = json_pack("{s:s, s:o, s:o, s:o}", "Image", image, "Env", environment(def, ov),
+                                            "Labels", labels(t, name), "HostConfig", host);
+    json_t *cmd = json_object_get(ov, "command");
+    if (!json_is_array(cmd))
+        cmd = json_object_get(def, "command");
+    if (json_is_array(cmd))
+        json_object_set(config, "Cmd", cmd);
+    json_t *entry = json_object_get(def, "entryPoint");
+    if (json_is_array(entry))
+        json_object_set(config, "Entrypoint", entry);
+    json_int_t cpu = json_integer_value(json_object_get(def, "cpu"));
+    if (cpu > 0)
+        json_object_set_new(host, "CpuShares", json_integer(cpu < 2 ? 2 : cpu));
+    json_int_t mem = json_integer_value(json_object_get(def, "memory"));
+    if (mem > 0) {
+        long long bytes = (long long)mem * 1024 * 1024;
+        json_object_set_new(host, "Memory", json_integer(bytes < MIN_MEMORY_BYTES ? MIN_MEMORY_BYTES : bytes));
+    }
+    ports(def, config, host);
+    json_t *l = links(t, def, err), *b = l ? binds(t, def, err) : NULL, *v = b ? volumes_from(t, def, err) : NULL;
+    if (v == NULL) {
+        json_decref(l);
+        json_decref(b);
+        return NULL;
+    }
+    json_object_set_new(host, "Links", l);
+    json_object_set_new(host, "Binds", b);
+    json_object_set_new(host, "VolumesFrom", v);
+    return steal_pointer(&config);
+}
+
+/* Index of the container that dependency dep (a link "name[:alias]" or a
+ * volumesFrom entry) names, or -1. */
+static int dep_target(const json_t *defs, const json_t *dep)
+{
+    const char *s = json_is_string(dep) ? json_string_value(dep)
+                                        : json_string_value(json_object_get(dep, "sourceContainer"));
+    if (s == NULL)
+        return -1;
+    const char *colon = json_is_string(dep) ? strchr(s, ':') : NULL;
+    return agent_map_find(defs, s, colon ? (size_t)(colon - s) : strlen(s));
+}
+
+/* True when every container i depends on is already placed. */
+static bool deps_placed(const json_t *defs, size_t i, const bool *placed, ecs_error_t *err, bool *bad)
+{
+    const json_t *def = json_array_get(defs, i);
+    static const char *const members[] = {"links", "volumesFrom"};
+    for (size_t m = 0; m < 2; m++) {
+        size_t k;
+        json_t *dep;
+        json_array_foreach(json_object_get(def, members[m]), k, dep) {
+            int t = dep_target(defs, dep);
+            if (t < 0 || (size_t)t == i) {
+                *bad = true;
+                ecs_client_err(err, "container %s: %s names no other container of the task",
+                               json_string_value(json_object_get(def, "name")), members[m]);
+                return false;
+            }
+            if (!placed[t])
+                return false;
+        }
+    }
+    return true;
+}
+
+int agent_map_start_order(const json_t *defs, size_t *order, ecs_error_t *err)
+{
+    size_t n = json_array_size(defs), done = 0;
+    cleanup_free bool *placed = calloc(n ? n : 1, sizeof *placed);
+    if (placed == NULL)
+        return ecs_server_err(err, "out of memory");
+    while (done < n) {
+        bool progress = false, bad = false;
+        for (size_t i = 0; i < n; i++) {
+            if (placed[i] || !deps_placed(defs, i, placed, err, &bad)) {
+                if (bad)
+                    return -1;
+                continue;
+            }
+            placed[i] = true;
+            order[done++] = i;
+            progress = true;
+            break; /* restart from the first: definition order where possible */
+        }
+        if (!progress)
+            return ecs_client_err(err, "the containers' links and volumesFrom form a cycle");
+    }
+    return 0;
+}
+
+json_t *agent_map_bindings(const json_t *inspect)
+{
+    json_t *out = json_array();
+    const char *key;
+    json_t *list;
+    json_object_foreach(json_object_get(json_object_get(inspect, "NetworkSettings"), "Ports"), key, list) {
+        int cport = 0;
+        char proto[8] = "tcp";
+        if (sscanf(key, "%d/%7s", &cport, proto) < 1 || cport <= 0)
+            continue;
+        size_t i;
+        json_t *b;
+        long long seen = -1;
+        json_array_foreach(list, i, b) {
+            const char *ip = json_string_value(json_object_get(b, "HostIp"));
+            const char *hp = json_string_value(json_object_get(b, "HostPort"));
+            long long hport = hp ? atoll(hp) : 0;
+            if (hport <= 0 || hport > 65535 || hport == seen)
+                continue; /* the IPv6 twin of the binding just taken */
+            if (ip != NULL && strchr(ip, ':') != NULL && i + 1 < json_array_size(list))
+                continue; /* prefer an IPv4 binding when one follows */
+            seen = hport;
+            json_array_append_new(out, json_pack("{s:s, s:i, s:I, s:s}", "bindIP",
+                                                 ip && ip[0] != '\0' && !strchr(ip, ':') ? ip : "0.0.0.0",
+                                                 "containerPort", cport, "hostPort", (json_int_t)hport, "protocol",
+                                                 proto));
+        }
+    }
+    return out;
+}

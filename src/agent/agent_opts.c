@@ -1,0 +1,95 @@
+#include "agent/agent_opts.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int agent_parse_duration(const char *s, int64_t *ms)
+{
+    if (s == NULL || !isdigit((unsigned char)s[0]))
+        return -1;
+    errno = 0;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (errno != 0 || v < 0)
+        return -1;
+    int64_t unit;
+    if (*end == '\0' || strcmp(end, "s") == 0)
+        unit = 1000;
+    else if (strcmp(end, "ms") == 0)
+        unit = 1;
+    else if (strcmp(end, "m") == 0)
+        unit = 60 * 1000;
+    else if (strcmp(end, "h") == 0)
+        unit = 3600 * 1000;
+    else
+        return -1;
+    if (v > INT64_MAX / unit / 1000) /* keeps later arithmetic far from overflow */
+        return -1;
+    *ms = v * unit;
+    return 0;
+}
+
+int agent_parse_ports(const char *s, uint16_t *ports, size_t max, size_t *n)
+{
+    *n = 0;
+    const char *p = s;
+    for (;;) {
+        while (*p == ',' || *p == ' ')
+            p++;
+        if (*p == '\0')
+            return 0;
+        if (!isdigit((unsigned char)*p))
+            return -1;
+        errno = 0;
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (errno != 0 || v < 1 || v > 65535 || (*end != '\0' && *end != ',' && *end != ' ') || *n >= max)
+            return -1;
+        ports[(*n)++] = (uint16_t)v;
+        p = end;
+    }
+}
+
+/* The option's value, else the first set environment variable, else def. */
+static const char *first_set(const char *value, const char *env, const char *def)
+{
+    if (value != NULL && value[0] != '\0')
+        return value;
+    const char *e = env ? getenv(env) : NULL;
+    return e != NULL && e[0] != '\0' ? e : def;
+}
+
+int agent_opts_from_config(const ecsd_config_t *cfg, agent_opts_t *o, ecs_error_t *err)
+{
+    *o = (agent_opts_t){.cluster = cfg->cluster, .endpoint = cfg->endpoint, .data_dir = cfg->data_dir,
+                        .region = cfg->region, .introspection = cfg->introspection, .version = "",
+                        .hash = ""};
+    o->docker_host = first_set(cfg->docker_host, "DOCKER_HOST", AGENT_DEFAULT_DOCKER_HOST);
+    o->access_key = first_set(cfg->access_key, "AWS_ACCESS_KEY_ID", "");
+    o->secret_key = first_set(cfg->secret_key, "AWS_SECRET_ACCESS_KEY", "");
+    if (strncmp(o->docker_host, "unix://", 7) != 0 || o->docker_host[7] != '/')
+        return ecs_invalid_param(err, "--docker-host must be unix:///PATH, not '%.200s'", o->docker_host);
+    if (strncmp(o->endpoint, "http://", 7) != 0 && strncmp(o->endpoint, "https://", 8) != 0)
+        return ecs_invalid_param(err, "--endpoint must be an http:// or https:// URL, not '%.200s'", o->endpoint);
+    if (o->cluster[0] == '\0' || strlen(o->cluster) > 255)
+        return ecs_invalid_param(err, "--cluster must be a cluster name");
+    char *end;
+    long t = strtol(cfg->stop_timeout, &end, 10);
+    if (*end != '\0' || end == cfg->stop_timeout || t < 0 || t > 3600)
+        return ecs_invalid_param(err, "--stop-timeout must be 0..3600 seconds, not '%.100s'", cfg->stop_timeout);
+    o->stop_timeout_s = (int)t;
+    long long r = strtoll(cfg->reserved_memory, &end, 10);
+    if (*end != '\0' || end == cfg->reserved_memory || r < 0 || r > INT32_MAX)
+        return ecs_invalid_param(err, "--reserved-memory must be a number of MiB, not '%.100s'",
+                                 cfg->reserved_memory);
+    o->reserved_memory_mib = r;
+    if (agent_parse_duration(cfg->cleanup_delay, &o->cleanup_delay_ms) < 0)
+        return ecs_invalid_param(err, "--cleanup-delay must be a duration such as 3h, 10m, 30s or 500ms, not "
+                                      "'%.100s'", cfg->cleanup_delay);
+    if (agent_parse_ports(cfg->extra_ports, o->extra_ports, AGENT_EXTRA_PORTS_MAX, &o->n_extra_ports) < 0)
+        return ecs_invalid_param(err, "--extra-ports must be a list of at most %d ports (1..65535), not "
+                                      "'%.200s'", AGENT_EXTRA_PORTS_MAX, cfg->extra_ports);
+    return 0;
+}

@@ -1,0 +1,26 @@
+/* agent_runtime_docker.c - agent_runtime_t over the Docker client. */
+#include "agent/agent_runtime.h"
+
+static int version(void *d, char *v, size_t n, ecs_error_t *e) { return docker_version(d, v, n, e); }
+static int present(void *d, const char *image, ecs_error_t *e) { return docker_image_present(d, image, e); }
+static int pull(void *d, const char *image, ecs_error_t *e) { return docker_pull(d, image, e); }
+static int create(void *d, const char *name, const json_t *body, char id[DOCKER_ID_MAX + 1], ecs_error_t *e)
+{
+    return docker_create(d, name, body, id, e);
+}
+static int start(void *d, const char *id, ecs_error_t *e) { return docker_start(d, id, e); }
+static int stop(void *d, const char *id, int t, ecs_error_t *e) { return docker_stop(d, id, t, e); }
+static int rm(void *d, const char *id, ecs_error_t *e) { return docker_remove(d, id, e); }
+static int inspect(void *d, const char *id, json_t **out, ecs_error_t *e) { return docker_inspect(d, id, out, e); }
+static int list(void *d, const char *label, json_t **out, ecs_error_t *e) { return docker_list(d, label, out, e); }
+static int events(void *d, const char *label, volatile bool *s, docker_event_fn fn, void *arg, ecs_error_t *e)
+{
+    return docker_events(d, label, s, fn, arg, e);
+}
+
+agent_runtime_t agent_runtime_docker(docker_t *d)
+{
+    return (agent_runtime_t){.impl = d, .version = version, .image_present = present, .pull = pull,
+                             .create = create, .start = start, .stop = stop, .remove = rm, .inspect = inspect,
+                             .list = list, .events = events};
+}

@@ -1,0 +1,273 @@
+/* agent_worker.c - the Docker steps of a task: a worker thread per task
+ * with work (pull, create, start in order; abandon what never started)
+ * and a short thread per docker stop, so a task's containers stop
+ * together. A step releases the engine's mutex for its Docker calls and
+ * takes it again to record the outcome. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/agent_engine_int.h"
+#include "agent/agent_fs.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+
+#define THREAD_STACK (256 * 1024)
+
+typedef struct job {
+    agent_engine_t *e;
+    agent_task_t *t;
+    size_t i;
+} job_t;
+
+/* "<Error>: <Docker's words>", the error's own type unless it is generic. */
+static void reason_of(const ecs_error_t *err, const char *step_error, char *out, size_t size)
+{
+    const char *type = err->type;
+    if (type[0] == '\0' || strcmp(type, "ServerException") == 0 || strcmp(type, "ClientException") == 0 ||
+        strcmp(type, "InvalidParameterException") == 0)
+        type = step_error;
+    snprintf(out, size, "%s: %s", type, err->message);
+}
+
+static void failed(agent_engine_t *e, agent_task_t *t, size_t i, const ecs_error_t *err, const char *step_error)
+{
+    char reason[ECS_ERROR_MESSAGE_MAX + ECS_ERROR_TYPE_MAX + 4];
+    reason_of(err, step_error, reason, sizeof reason);
+    log_warn("task %s: container %s: %s", t->arn, t->c[i].name, reason);
+    agent_engine_stopped(e, t, i, NULL, reason, true);
+}
+
+static void step_pull(agent_engine_t *e, agent_task_t *t, size_t i)
+{
+    const char *img = json_string_value(json_object_get(t->c[i].def, "image"));
+    cleanup_free char *image = strdup(img ? img : "");
+    pthread_mutex_unlock(&e->lock);
+    ecs_error_t err = {0};
+    int rc = image == NULL ? ecs_server_err(&err, "out of memory") : e->rt.image_present(e->rt.impl, image, &err);
+    if (image != NULL && rc != 1) {
+        log_info("pulling %s", image);
+        rc = e->rt.pull(e->rt.impl, image, &err);
+    }
+    pthread_mutex_lock(&e->lock);
+    if (t->c[i].known != AGENT_NONE)
+        return;
+    if (rc < 0)
+        failed(e, t, i, &err, "CannotPullContainerError");
+    else
+        t->c[i].known = AGENT_PULLED;
+}
+
+/* Folders for the task's volumes that have no host.sourcePath. */
+static int volume_folders(const char *root, const json_t *taskdef, ecs_error_t *err)
+{
+    size_t k;
+    json_t *v;
+    json_array_foreach(json_object_get(taskdef, "volumes"), k, v) {
+        const char *src = json_string_value(json_object_get(json_object_get(v, "host"), "sourcePath"));
+        const char *name = json_string_value(json_object_get(v, "name"));
+        if ((src != NULL && src[0] != '\0') || name == NULL)
+            continue;
+        char path[4400];
+        snprintf(path, sizeof path, "%s/%s", root, name);
+        if (agent_fs_mkdirs(path, 0755, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Lock released: the id of a container that already has this name. */
+static int existing_id(agent_engine_t *e, const char *name, char id[DOCKER_ID_MAX + 1])
+{
+    cleanup_json json_t *info = NULL;
+    ecs_error_t err;
+    if (e->rt.inspect(e->rt.impl, name, &info, &err) != 1)
+        return -1;
+    const char *s = json_string_value(json_object_get(info, "Id"));
+    if (s == NULL)
+        return -1;
+    snprintf(id, DOCKER_ID_MAX + 1, "%s", s);
+    return 0;
+}
+
+static void step_create(agent_engine_t *e, agent_task_t *t, size_t i)
+{
+    char folder[4200], name[AGENT_DOCKER_NAME_MAX], id[DOCKER_ID_MAX + 1] = "";
+    snprintf(folder, sizeof folder, "%s/volumes/%s", e->data_dir, t->id);
+    snprintf(name, sizeof name, "%s", t->c[i].docker_name);
+    cleanup_free const char **names = calloc(t->n, sizeof *names);
+    for (size_t k = 0; names != NULL && k < t->n; k++)
+        names[k] = t->c[k].docker_name;
+    agent_map_task_t mt = {.task_arn = t->arn, .cluster = e->cluster, .taskdef = t->taskdef,
+                           .overrides = t->overrides, .docker_names = names, .volumes_dir = folder};
+    ecs_error_t err = {0};
+    cleanup_json json_t *body = names ? agent_map_create_body(&mt, i, &err) : NULL;
+    cleanup_json json_t *taskdef = json_incref(t->taskdef);
+    if (body == NULL) {
+        if (names == NULL)
+            ecs_server_err(&err, "out of memory");
+        failed(e, t, i, &err, "CannotCreateContainerError");
+        return;
+    }
+    pthread_mutex_unlock(&e->lock);
+    int rc = volume_folders(folder, taskdef, &err);
+    if (rc == 0)
+        rc = e->rt.create(e->rt.impl, name, body, id, &err);
+    if (rc < 0 && strstr(err.message, "already in use") != NULL && existing_id(e, name, id) == 0) {
+        log_info("container %s already exists (%.12s): taking it", name, id);
+        rc = 0;
+    }
+    pthread_mutex_lock(&e->lock);
+    if (t->c[i].known != AGENT_PULLED)
+        return;
+    if (rc < 0) {
+        failed(e, t, i, &err, "CannotCreateContainerError");
+        return;
+    }
+    snprintf(t->c[i].docker_id, sizeof t->c[i].docker_id, "%s", id);
+    t->c[i].known = AGENT_CREATED;
+}
+
+static void step_start(agent_engine_t *e, agent_task_t *t, size_t i)
+{
+    char id[DOCKER_ID_MAX + 1];
+    snprintf(id, sizeof id, "%s", t->c[i].docker_id);
+    pthread_mutex_unlock(&e->lock);
+    ecs_error_t err = {0}, ierr;
+    int rc = e->rt.start(e->rt.impl, id, &err);
+    json_t *info = NULL;
+    int found = rc == 0 ? e->rt.inspect(e->rt.impl, id, &info, &ierr) : -1;
+    pthread_mutex_lock(&e->lock);
+    cleanup_json json_t *owned = info;
+    if (t->c[i].known != AGENT_CREATED)
+        return;
+    if (rc < 0) {
+        failed(e, t, i, &err, "CannotStartContainerError");
+    } else if (found == 1 && !json_is_true(json_object_get(json_object_get(info, "State"), "Running"))) {
+        int code;
+        bool has_exit;
+        const char *reason;
+        agent_engine_exit_of(info, &code, &has_exit, &reason);
+        agent_engine_stopped(e, t, i, has_exit ? &code : NULL, reason, false);
+    } else {
+        log_info("task %s: container %s running (%.12s)", t->arn, t->c[i].name, id);
+        agent_task_container_running(t, i, found == 1 ? agent_map_bindings(info) : NULL, &e->sink);
+    }
+}
+
+static void thread_done(agent_engine_t *e)
+{
+    e->threads--;
+    pthread_cond_broadcast(&e->idle);
+}
+
+static void *stopper_main(void *arg)
+{
+    job_t *j = arg;
+    agent_engine_t *e = j->e;
+    agent_task_t *t = j->t;
+    size_t i = j->i;
+    free(j);
+    pthread_mutex_lock(&e->lock);
+    char id[DOCKER_ID_MAX + 1];
+    snprintf(id, sizeof id, "%s", t->c[i].docker_id);
+    log_info("task %s: stopping container %s (%.12s), SIGKILL after %d s", t->arn, t->c[i].name, id,
+             e->stop_timeout_s);
+    pthread_mutex_unlock(&e->lock);
+    ecs_error_t err = {0}, ierr;
+    int rc = e->rt.stop(e->rt.impl, id, e->stop_timeout_s, &err);
+    cleanup_json json_t *info = NULL;
+    int found = e->rt.inspect(e->rt.impl, id, &info, &ierr);
+    int code = 0;
+    bool has_exit = false;
+    const char *reason = NULL;
+    char stop_reason[ECS_ERROR_MESSAGE_MAX + ECS_ERROR_TYPE_MAX + 4];
+    if (found == 1)
+        agent_engine_exit_of(info, &code, &has_exit, &reason);
+    if (rc < 0) { /* ECS counts a failed stop as stopped */
+        reason_of(&err, "CannotStopContainerError", stop_reason, sizeof stop_reason);
+        reason = stop_reason;
+        log_warn("task %s: %s", t->arn, stop_reason);
+    }
+    pthread_mutex_lock(&e->lock);
+    t->c[i].busy = false;
+    agent_engine_stopped(e, t, i, has_exit ? &code : NULL, reason, false);
+    thread_done(e);
+    pthread_mutex_unlock(&e->lock);
+    return NULL;
+}
+
+/* Lock held: a detached thread running fn(job), counted in e->threads. */
+static int spawn(agent_engine_t *e, agent_task_t *t, size_t i, void *(*fn)(void *))
+{
+    job_t *j = malloc(sizeof *j);
+    if (j == NULL)
+        return -1;
+    *j = (job_t){.e = e, .t = t, .i = i};
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, THREAD_STACK);
+    pthread_t th;
+    int rc = pthread_create(&th, &attr, fn, j);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        free(j);
+        log_error("cannot start a thread: %s", strerror(rc));
+        return -1;
+    }
+    e->threads++;
+    return 0;
+}
+
+static void *worker_main(void *arg)
+{
+    job_t *j = arg;
+    agent_engine_t *e = j->e;
+    agent_task_t *t = j->t;
+    free(j);
+    pthread_mutex_lock(&e->lock);
+    while (!e->closing) {
+        size_t i = 0;
+        agent_action_t act = agent_task_next(t, &i);
+        if (act == AGENT_ACT_NONE)
+            break;
+        switch (act) {
+        case AGENT_ACT_PULL:
+            step_pull(e, t, i);
+            break;
+        case AGENT_ACT_CREATE:
+            step_create(e, t, i);
+            break;
+        case AGENT_ACT_START:
+            step_start(e, t, i);
+            break;
+        case AGENT_ACT_STOP:
+            t->c[i].busy = true;
+            if (spawn(e, t, i, stopper_main) < 0)
+                t->c[i].busy = false; /* tried again at the next poll answer */
+            break;
+        case AGENT_ACT_ABANDON:
+            agent_engine_stopped(e, t, i, NULL, NULL, false);
+            break;
+        default:
+            break;
+        }
+        if (act == AGENT_ACT_STOP && !t->c[i].busy)
+            break;
+    }
+    t->worker = false;
+    thread_done(e);
+    pthread_mutex_unlock(&e->lock);
+    return NULL;
+}
+
+void agent_engine_kick(agent_engine_t *e, agent_task_t *t)
+{
+    size_t i;
+    if (e->closing || t->worker || agent_task_next(t, &i) == AGENT_ACT_NONE)
+        return;
+    t->worker = true;
+    if (spawn(e, t, 0, worker_main) < 0)
+        t->worker = false; /* tried again at the next poll answer */
+}
