@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "sched/capacity.h"
 #include "sched/janitor.h"
+#include "sched/scheduler.h"
 #include "store/store.h"
 
 #define ECSD_VERSION "0.1.0"
@@ -158,11 +159,15 @@ static int run_server(const ecsd_config_t *cfg, const char *what)
     api_service_t svc = {.store = store, .region = cfg->region, .account = cfg->account_id, .creds = creds,
                          .volume_prefixes = cfg->volume_prefixes, .advertise_url = advertise, .agent_timeout_s = atoi(cfg->agent_timeout), .hub = hub,
                          .cap = cap};
+    /* The service scheduler's doorbell is set before any request can ring it. */
+    sched_t *sched = hub && cap ? sched_new(&svc, atoi(cfg->scheduler_tick)) : NULL;
+    svc.on_change = sched_ring;
+    svc.on_change_arg = sched;
     http_server_t *http = NULL;
     int rc = 0;
-    if (hub == NULL || cap == NULL ||
+    if (hub == NULL || cap == NULL || sched == NULL || sched_start(sched) < 0 ||
         http_start(cfg->listen, atoi(cfg->threads), &svc, use_tls ? &tls : NULL, &http, &err) < 0) {
-        log_error("%s", hub && cap ? err.message : "out of memory");
+        log_error("%s", hub && cap && sched ? err.message : "out of memory");
         rc = 1;
         goto out;
     }
@@ -183,9 +188,11 @@ static int run_server(const ecsd_config_t *cfg, const char *what)
             log_info("SIGHUP: credentials re-read, %zu keys", credentials_count(creds));
     }
     janitor_stop(janitor);
+    sched_stop(sched); /* its last commits may still wake polls */
     poll_hub_shutdown(hub); /* answers the waiting polls, so the HTTP server can stop */
     http_stop(http);
 out:
+    sched_free(sched); /* after the HTTP threads, which ring it */
     poll_hub_free(hub);
     cap_free(cap);
     store_close(store);

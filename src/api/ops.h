@@ -32,6 +32,13 @@ int op_stop_task(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 int op_describe_tasks(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 int op_list_tasks(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 
+/* op_services.c */
+int op_create_service(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_update_service(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_delete_service(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_describe_services(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_list_services(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+
 /* op_agent.c */
 int op_discover_poll_endpoint(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 int op_submit_container_state_change(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);

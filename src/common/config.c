@@ -42,6 +42,8 @@ static const config_option_t options[] = {
      "serve without authentication (every request acts for --account-id)", true},
     {"allowed-volume-prefixes", "ECSD_ALLOWED_VOLUME_PREFIXES", "", OPT(volume_prefixes), CFG_SERVER,
      "':'-separated folders task volumes' host paths must lie in (empty: any)"},
+    {"scheduler-tick", "ECSD_SCHEDULER_TICK", "1000", OPT(scheduler_tick), CFG_SERVER,
+     "milliseconds between service scheduler passes (changes also wake it at once)"},
     {"tls-cert", "ECSD_TLS_CERT", "", OPT(tls_cert), CFG_SERVER, "PEM certificate: serve HTTPS"},
     {"tls-key", "ECSD_TLS_KEY", "", OPT(tls_key), CFG_SERVER, "PEM private key of --tls-cert"},
     {"cluster", "ECSD_CLUSTER", "default", OPT(cluster), CFG_AGENT, "cluster the host joins"},
@@ -171,6 +173,11 @@ int config_check(const ecsd_config_t *cfg, unsigned scope)
         long t = config_int(cfg->threads);
         if (t < 1 || t > 256) {
             fprintf(stderr, "ecsd: --threads must be 1..256, not '%s'\n", cfg->threads);
+            return -1;
+        }
+        long tick = config_int(cfg->scheduler_tick);
+        if (tick < 10 || tick > 600000) {
+            fprintf(stderr, "ecsd: --scheduler-tick must be 10..600000 (ms), not '%s'\n", cfg->scheduler_tick);
             return -1;
         }
     }

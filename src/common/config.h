@@ -24,6 +24,7 @@ typedef struct ecsd_config {
     char *insecure_no_auth; /* server: "1" serves without authentication */
     char *tls_cert, *tls_key; /* server: PEM files for HTTPS, "" for plain HTTP */
     char *volume_prefixes;    /* server: folders host volume paths must lie in */
+    char *scheduler_tick; /* server: ms between service scheduler passes */
     char *cluster;     /* agent */
     char *endpoint;    /* agent */
 } ecsd_config_t;

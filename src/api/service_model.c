@@ -1,0 +1,196 @@
+/* service_model.c - see service_model.h. */
+#include "api/service_model.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/arn.h"
+#include "common/cleanup.h"
+#include "common/clock.h"
+#include "common/ids.h"
+
+#define SAY_AGAIN_MS (6LL * 3600 * 1000) /* ECS repeats an unchanged condition after 6 h */
+
+void service_key(char out[SERVICE_KEY_MAX + 1], const char *cluster, const char *name)
+{
+    snprintf(out, SERVICE_KEY_MAX + 1, "%s/%s", cluster, name);
+}
+
+int service_name_from_param(const api_ctx_t *ctx, const char *field, const char *value, const char *cluster,
+                            char name[API_NAME_MAX + 1], ecs_error_t *err)
+{
+    const char *p = value ? value : "";
+    size_t len = strlen(p);
+    int foreign = 0;
+    if (arn_is_arn(p)) {
+        arn_parts_t a;
+        if (arn_parse(p, &a) < 0 || !arn_part_eq(a.type, a.type_len, "service"))
+            return ecs_invalid_param(err, "%s: '%.300s' is not a service ARN.", field, p);
+        /* Another region's or account's service is nothing this caller
+         * can see; it is reported as not found, not as a bad request. */
+        foreign = !arn_part_eq(a.region, a.region_len, ctx->region) ||
+                  !arn_part_eq(a.account, a.account_len, ctx->account);
+        p = a.path;
+        len = a.path_len;
+        const char *slash = memchr(p, '/', len);
+        if (slash != NULL) { /* long form: service/<cluster>/<name> */
+            size_t clen = (size_t)(slash - p);
+            if (clen != strlen(cluster) || memcmp(p, cluster, clen) != 0)
+                return ecs_invalid_param(err, "%s: '%.300s' is not in cluster %s.", field, value, cluster);
+            len -= clen + 1;
+            p = slash + 1;
+        }
+    }
+    if (len == 0 || len > API_NAME_MAX)
+        return ecs_invalid_param(err, "%s: '%.300s' is not a service name or ARN.", field, value ? value : "");
+    memcpy(name, p, len);
+    name[len] = '\0';
+    return foreign;
+}
+
+int service_count_tasks(const api_ctx_t *ctx, const char *cluster, const char *name, const char *started_by,
+                        const char *status, int64_t *n, ecs_error_t *err)
+{
+    store_query_t q = {.kind = STORE_TASK, .account = ctx->account, .cluster = cluster, .service = name,
+                       .started_by = started_by, .status = status};
+    return store_count(ctx->txn, &q, n, err);
+}
+
+json_t *service_view(const api_ctx_t *ctx, const store_record_t *rec, ecs_error_t *err)
+{
+    json_t *v = json_deep_copy(rec->doc);
+    json_object_del(v, "_ecsd");
+    const char *name = json_string_value(json_object_get(v, "serviceName"));
+    int64_t running = 0, pending = 0;
+    size_t i;
+    json_t *d;
+    json_array_foreach(json_object_get(v, "deployments"), i, d) {
+        const char *id = json_string_value(json_object_get(d, "id"));
+        int64_t r = 0, p = 0;
+        if (service_count_tasks(ctx, rec->cluster, name, id, "RUNNING", &r, err) < 0 ||
+            service_count_tasks(ctx, rec->cluster, name, id, "PENDING", &p, err) < 0) {
+            json_decref(v);
+            return NULL;
+        }
+        json_object_set_new(d, "runningCount", json_integer(r));
+        json_object_set_new(d, "pendingCount", json_integer(p));
+        running += r;
+        pending += p;
+    }
+    json_object_set_new(v, "runningCount", json_integer(running));
+    json_object_set_new(v, "pendingCount", json_integer(pending));
+    return v;
+}
+
+int service_put(api_ctx_t *ctx, store_record_t *rec, ecs_error_t *err)
+{
+    rec->num = ctx->now_ms;
+    return store_put(ctx->txn, STORE_SERVICE, ctx->account, rec, err);
+}
+
+void service_set_status(store_record_t *rec, const char *status)
+{
+    char *copy = strdup(status);
+    if (copy == NULL)
+        abort();
+    free(rec->status);
+    rec->status = copy;
+    json_object_set_new(rec->doc, "status", json_string(status));
+}
+
+json_t *service_private(json_t *doc)
+{
+    json_t *p = json_object_get(doc, "_ecsd");
+    if (!json_is_object(p)) {
+        p = json_object();
+        json_object_set_new(doc, "_ecsd", p);
+    }
+    return p;
+}
+
+void service_event(const api_ctx_t *ctx, json_t *doc, const char *message)
+{
+    json_t *events = json_object_get(doc, "events");
+    if (!json_is_array(events)) {
+        events = json_array();
+        json_object_set_new(doc, "events", events);
+    }
+    char id[IDS_UUID_LEN + 1];
+    ids_uuid4(id);
+    json_array_insert_new(events, 0,
+                          json_pack("{s:s, s:o, s:s}", "id", id, "createdAt", json_timestamp(ctx->now_ms),
+                                    "message", message));
+    while (json_array_size(events) > SERVICE_EVENTS_MAX)
+        json_array_remove(events, json_array_size(events) - 1);
+}
+
+bool service_say(const api_ctx_t *ctx, json_t *doc, const char *topic, const char *message)
+{
+    json_t *said = json_object_get(service_private(doc), "said");
+    if (!json_is_object(said)) {
+        said = json_object();
+        json_object_set_new(service_private(doc), "said", said);
+    }
+    json_t *last = json_object_get(said, topic);
+    const char *m = json_string_value(json_object_get(last, "m"));
+    if (m != NULL && strcmp(m, message) == 0 &&
+        ctx->now_ms - json_integer_value(json_object_get(last, "at")) < SAY_AGAIN_MS)
+        return false;
+    json_object_set_new(said, topic, json_pack("{s:s, s:I}", "m", message, "at", (json_int_t)ctx->now_ms));
+    service_event(ctx, doc, message);
+    return true;
+}
+
+void service_unsay(json_t *doc, const char *topic)
+{
+    json_t *said = json_object_get(json_object_get(doc, "_ecsd"), "said");
+    if (json_object_get(said, topic) != NULL)
+        json_object_del(said, topic);
+}
+
+static bool deployment_exists(const json_t *doc, const char *id)
+{
+    size_t i;
+    json_t *d;
+    json_array_foreach(json_object_get(doc, "deployments"), i, d) {
+        const char *x = json_string_value(json_object_get(d, "id"));
+        if (x != NULL && strcmp(x, id) == 0)
+            return true;
+    }
+    return false;
+}
+
+void service_deployment_id(const json_t *doc, int64_t now_ms, char out[SERVICE_DEPLOY_ID_MAX])
+{
+    int64_t n = INT64_MAX - now_ms;
+    for (;;) {
+        snprintf(out, SERVICE_DEPLOY_ID_MAX, "ecs-svc/%019" PRId64, n);
+        if (!deployment_exists(doc, out))
+            return;
+        n--; /* two deployments in one millisecond: the later one sorts first still */
+    }
+}
+
+json_t *service_deployment_new(const char *id, const char *status, const json_t *taskdef_arn, int desired,
+                               int64_t now_ms)
+{
+    return json_pack("{s:s, s:s, s:O, s:i, s:i, s:i, s:o, s:o, s:s}", "id", id, "status", status,
+                     "taskDefinition", taskdef_arn, "desiredCount", desired, "pendingCount", 0, "runningCount", 0,
+                     "createdAt", json_timestamp(now_ms), "updatedAt", json_timestamp(now_ms), "launchType", "EC2");
+}
+
+int service_drop_token(api_ctx_t *ctx, json_t *doc, ecs_error_t *err)
+{
+    json_t *priv = service_private(doc);
+    const char *token = json_string_value(json_object_get(priv, "token"));
+    if (token == NULL)
+        return 0;
+    char key[128];
+    snprintf(key, sizeof key, SERVICE_TOKEN_PREFIX "%s", token);
+    if (store_delete(ctx->txn, STORE_TOKEN, ctx->account, key, err) < 0)
+        return -1;
+    json_object_del(priv, "token");
+    return 0;
+}

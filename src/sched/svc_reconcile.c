@@ -1,0 +1,408 @@
+/* svc_reconcile.c - see svc_reconcile.h. */
+#include "sched/svc_reconcile.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/service_model.h"
+#include "api/task_placement.h"
+#include "api/taskdef_model.h"
+#include "common/cleanup.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "sched/sched_plan.h"
+
+#define EVENT_TASKS_MAX 10    /* task ids per "has started/stopped" event, as ECS batches them */
+#define SEEN_BATCH 1000       /* stopped tasks looked at per reconciliation */
+#define MSG_MAX 2048
+
+/* One service being reconciled. */
+typedef struct rc {
+    api_ctx_t *ctx;
+    bool write;                /* carry the plan out (else only see whether there is one) */
+    store_record_t rec;        /* the service; rec.doc is changed in place */
+    const char *name;
+    json_t *deps;              /* rec.doc's deployments */
+    int n_dep;                 /* deployments in the document */
+    int n_plan;                /* n_dep, plus one for tasks of no known deployment */
+    store_record_t *tasks;     /* its tasks not STOPPED yet */
+    size_t n_tasks;
+    int *dep_of;               /* per task: its deployment (n_dep: none known) */
+    plan_deploy_t *pd;
+    plan_params_t params;
+    plan_result_t plan;
+    bool new_failures;         /* launch failures seen in this pass */
+    int started, stopped;
+    bool place_failed;
+    bool token_dropped;
+} rc_t;
+
+static void rc_clear(rc_t *s)
+{
+    store_record_clear(&s->rec);
+    store_records_free(s->tasks, s->n_tasks);
+    free(s->dep_of);
+    free(s->pd);
+}
+
+static const char *dep_id(const rc_t *s, int i)
+{
+    return json_string_value(json_object_get(json_array_get(s->deps, (size_t)i), "id"));
+}
+
+/* Loads the service's live tasks and counts them per deployment. */
+static int load_tasks(rc_t *s, ecs_error_t *err)
+{
+    store_query_t q = {.kind = STORE_TASK, .account = s->ctx->account, .cluster = s->rec.cluster,
+                       .service = s->name, .status_not = "STOPPED", .order = STORE_ORDER_KEY};
+    if (store_query(s->ctx->txn, &q, &s->tasks, &s->n_tasks, err) < 0)
+        return -1;
+    s->dep_of = calloc(s->n_tasks + 1, sizeof *s->dep_of);
+    s->pd = calloc((size_t)s->n_dep + 1, sizeof *s->pd);
+    if (s->dep_of == NULL || s->pd == NULL)
+        return ecs_server_err(err, "out of memory");
+    s->n_plan = s->n_dep;
+    for (size_t t = 0; t < s->n_tasks; t++) {
+        const store_record_t *task = &s->tasks[t];
+        int d = 0;
+        while (d < s->n_dep && (task->started_by == NULL || strcmp(task->started_by, dep_id(s, d)) != 0))
+            d++;
+        if (d == s->n_dep) /* of no deployment shown: treated as the oldest, to be stopped */
+            s->n_plan = s->n_dep + 1;
+        s->dep_of[t] = d;
+        if (strcmp(task->desired, "STOPPED") == 0)
+            s->pd[d].stopping++;
+        else if (strcmp(task->status, "RUNNING") == 0)
+            s->pd[d].running++;
+        else
+            s->pd[d].pending++;
+    }
+    return 0;
+}
+
+/* Tasks of the service that stopped since the last look: the ones that
+ * never reached RUNNING are launch failures, which slow launches down. */
+static int count_launch_failures(rc_t *s, ecs_error_t *err)
+{
+    json_t *priv = service_private(s->rec.doc), *seen = json_object_get(priv, "seen");
+    store_cursor_t after = {.text = (char *)json_string_value(json_object_get(seen, "key")),
+                            .num = json_integer_value(json_object_get(seen, "num"))};
+    if (after.text == NULL)
+        after.text = "";
+    store_query_t q = {.kind = STORE_TASK, .account = s->ctx->account, .cluster = s->rec.cluster,
+                       .service = s->name, .status = "STOPPED", .order = STORE_ORDER_NUM_KEY, .after = &after,
+                       .limit = SEEN_BATCH};
+    store_record_t *rows = NULL;
+    size_t n = 0;
+    if (store_query(s->ctx->txn, &q, &rows, &n, err) < 0)
+        return -1;
+    json_int_t fails = json_integer_value(json_object_get(priv, "fails"));
+    for (size_t i = 0; i < n; i++) {
+        if (json_object_get(rows[i].doc, "startedAt") == NULL) {
+            fails++;
+            s->new_failures = true;
+        }
+    }
+    if (n > 0) {
+        json_object_set_new(priv, "seen", json_pack("{s:I, s:s}", "num", (json_int_t)rows[n - 1].num, "key",
+                                                     rows[n - 1].key));
+        json_object_set_new(priv, "fails", json_integer(fails));
+        if (s->new_failures && fails >= PLAN_THROTTLE_AFTER)
+            json_object_set_new(priv, "next", json_integer(s->ctx->now_ms + plan_launch_delay_ms((int)fails)));
+    }
+    store_records_free(rows, n);
+    return 0;
+}
+
+/* Events listing task ids, EVENT_TASKS_MAX at a time. */
+static void task_events(rc_t *s, const char *verb, json_t *ids)
+{
+    size_t n = json_array_size(ids);
+    for (size_t from = 0; from < n; from += EVENT_TASKS_MAX) {
+        size_t k = n - from < EVENT_TASKS_MAX ? n - from : EVENT_TASKS_MAX;
+        char msg[MSG_MAX];
+        int len = snprintf(msg, sizeof msg, "(service %s) has %s %zu %stasks:", s->name, verb, k,
+                           strcmp(verb, "stopped") == 0 ? "running " : "");
+        for (size_t i = from; i < from + k && len > 0 && (size_t)len < sizeof msg; i++)
+            len += snprintf(msg + len, sizeof msg - (size_t)len, " (task %s)",
+                            json_string_value(json_array_get(ids, i)));
+        if (len > 0 && (size_t)len + 1 < sizeof msg)
+            msg[len] = '.', msg[len + 1] = '\0';
+        service_event(s->ctx, s->rec.doc, msg);
+    }
+}
+
+static int stop_tasks(rc_t *s, ecs_error_t *err)
+{
+    char reason[128];
+    snprintf(reason, sizeof reason, "Scaling activity initiated by (deployment %s)", dep_id(s, 0));
+    cleanup_json json_t *ids = json_array();
+    for (int d = 0; d < s->n_plan; d++) {
+        int sp = s->pd[d].stop_pending, sr = s->pd[d].stop_running;
+        for (size_t t = 0; t < s->n_tasks && (sp > 0 || sr > 0); t++) {
+            store_record_t *task = &s->tasks[t];
+            if (s->dep_of[t] != d || strcmp(task->desired, "RUNNING") != 0)
+                continue;
+            bool running = strcmp(task->status, "RUNNING") == 0;
+            int *budget = running ? &sr : &sp;
+            if (*budget == 0)
+                continue;
+            if (task_request_stop(s->ctx, task, reason, err) < 0)
+                return -1;
+            (*budget)--;
+            json_array_append_new(ids, json_string(task->key));
+        }
+    }
+    s->stopped = (int)json_array_size(ids);
+    task_events(s, "stopped", ids);
+    return 0;
+}
+
+/* "(service X) was unable to place a task ..." for a placement failure. */
+static void place_failure_message(const rc_t *s, const json_t *failure, bool no_instances, char *msg, size_t len)
+{
+    const char *head = "was unable to place a task because no container instance met all of its requirements.";
+    if (no_instances || failure == NULL) {
+        snprintf(msg, len, "(service %s) %s Reason: No Container Instances were found in your cluster.", s->name,
+                 head);
+        return;
+    }
+    const char *arn = json_string_value(json_object_get(failure, "arn"));
+    const char *reason = json_string_value(json_object_get(failure, "reason"));
+    const char *slash = arn ? strrchr(arn, '/') : NULL, *tail;
+    char other[96];
+    if (reason != NULL && strcmp(reason, "RESOURCE:MEMORY") == 0)
+        tail = "has insufficient memory available.";
+    else if (reason != NULL && strcmp(reason, "RESOURCE:CPU") == 0)
+        tail = "has insufficient CPU units available.";
+    else if (reason != NULL && strncmp(reason, "RESOURCE:PORTS", 14) == 0)
+        tail = "is already using a port required by your task.";
+    else {
+        snprintf(other, sizeof other, "encountered error \"%.60s\".", reason ? reason : "");
+        tail = other;
+    }
+    snprintf(msg, len,
+             "(service %s) %s The closest matching (container-instance %s) %s For more information, see the "
+             "Troubleshooting section of the Amazon ECS Developer Guide.",
+             s->name, head, slash ? slash + 1 : "", tail);
+}
+
+/* Starts n tasks of the PRIMARY deployment, at most TASK_PLACE_MAX per
+ * placement call, until one does not fit. */
+static int start_tasks(rc_t *s, int n, ecs_error_t *err)
+{
+    store_record_t td = {0};
+    const char *td_arn = json_string_value(json_object_get(json_array_get(s->deps, 0), "taskDefinition"));
+    int found = taskdef_load(s->ctx, td_arn ? td_arn : "", &td, err);
+    if (found <= 0) {
+        store_record_clear(&td);
+        if (found == 0)
+            log_warn("scheduler: service %s: task definition %s not found", s->name, td_arn ? td_arn : "");
+        return found;
+    }
+    task_spec_t spec = {.cluster = s->rec.cluster, .taskdef = td.doc, .started_by = dep_id(s, 0),
+                        .service = s->name};
+    res_task_need(td.doc, &spec.need);
+    cleanup_json json_t *ids = json_array();
+    int rc = 0;
+    char msg[MSG_MAX] = "";
+    while (n > 0 && rc == 0) {
+        int k = n < TASK_PLACE_MAX ? n : TASK_PLACE_MAX;
+        cleanup_json json_t *tasks = json_array();
+        cleanup_json json_t *failures = json_array();
+        bool none = false;
+        rc = task_place_random(s->ctx, &spec, k, tasks, failures, &none, err);
+        size_t i;
+        json_t *t;
+        json_array_foreach(tasks, i, t) {
+            const char *arn = json_string_value(json_object_get(t, "taskArn"));
+            const char *slash = arn ? strrchr(arn, '/') : NULL;
+            json_array_append_new(ids, json_string(slash ? slash + 1 : ""));
+        }
+        if (rc == 0 && (none || json_array_size(failures) > 0)) {
+            place_failure_message(s, json_array_get(failures, 0), none, msg, sizeof msg);
+            break;
+        }
+        n -= k;
+    }
+    store_record_clear(&td);
+    if (rc < 0)
+        return -1;
+    s->started = (int)json_array_size(ids);
+    task_events(s, "started", ids);
+    s->place_failed = msg[0] != '\0';
+    if (s->place_failed)
+        service_say(s->ctx, s->rec.doc, "place", msg);
+    else
+        service_unsay(s->rec.doc, "place");
+    return 0;
+}
+
+/* Deployments as the plan left them: desired counts, finished ones gone. */
+static void update_deployments(rc_t *s)
+{
+    const plan_deploy_t *p0 = &s->pd[0];
+    int left = 1;
+    for (int d = 1; d < s->n_dep; d++)
+        left += !s->pd[d].drop;
+    int64_t prim = p0->running + p0->pending - p0->stop_running - p0->stop_pending + s->started;
+    int64_t n = s->params.draining ? 0 : s->params.desired;
+    for (int d = s->n_dep - 1; d >= 0; d--) {
+        json_t *dep = json_array_get(s->deps, (size_t)d);
+        if (d > 0 && s->pd[d].drop) {
+            json_array_remove(s->deps, (size_t)d);
+            continue;
+        }
+        int64_t want = d > 0 ? s->pd[d].desired : left == 1 ? n : (prim < n ? prim : n);
+        bool touched = s->pd[d].stop_pending + s->pd[d].stop_running > 0 || (d == 0 && s->started > 0);
+        if (json_integer_value(json_object_get(dep, "desiredCount")) != want) {
+            json_object_set_new(dep, "desiredCount", json_integer(want));
+            touched = true;
+        }
+        if (touched)
+            json_object_set_new(dep, "updatedAt", json_timestamp(s->ctx->now_ms));
+    }
+}
+
+/* The condition events: steady state, deadlock, launch throttle. */
+static void condition_events(rc_t *s)
+{
+    char msg[MSG_MAX];
+    json_t *doc = s->rec.doc, *priv = service_private(doc);
+    if (s->plan.steady && !s->params.draining) {
+        snprintf(msg, sizeof msg, "(service %s) has reached a steady state.", s->name);
+        service_say(s->ctx, doc, "steady", msg);
+        if (json_integer_value(json_object_get(priv, "fails")) != 0)
+            json_object_set_new(priv, "fails", json_integer(0));
+        if (json_integer_value(json_object_get(priv, "next")) != 0)
+            json_object_set_new(priv, "next", json_integer(0));
+        service_unsay(doc, "place");
+        service_unsay(doc, "throttle");
+    } else {
+        service_unsay(doc, "steady");
+    }
+    if (s->plan.deadlock) {
+        snprintf(msg, sizeof msg,
+                 "(service %s) was unable to stop or start tasks during a deployment because of the service "
+                 "deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try "
+                 "again.", s->name);
+        service_say(s->ctx, doc, "deadlock", msg);
+    } else {
+        service_unsay(doc, "deadlock");
+    }
+    if (s->new_failures && json_integer_value(json_object_get(priv, "fails")) >= PLAN_THROTTLE_AFTER) {
+        snprintf(msg, sizeof msg, "(service %s) is unable to consistently start tasks successfully.", s->name);
+        service_say(s->ctx, doc, "throttle", msg);
+    }
+}
+
+static void read_params(rc_t *s)
+{
+    const json_t *doc = s->rec.doc, *dc = json_object_get(doc, "deploymentConfiguration");
+    const json_t *priv = json_object_get(doc, "_ecsd");
+    json_t *min = json_object_get(dc, "minimumHealthyPercent"), *max = json_object_get(dc, "maximumPercent");
+    s->params = (plan_params_t){
+        .desired = (int)json_integer_value(json_object_get(doc, "desiredCount")),
+        .min_pct = json_is_integer(min) ? (int)json_integer_value(min) : 100,
+        .max_pct = json_is_integer(max) ? (int)json_integer_value(max) : 200,
+        .draining = strcmp(s->rec.status, "DRAINING") == 0,
+        .can_start = s->ctx->now_ms >= json_integer_value(json_object_get(priv, "next")),
+    };
+}
+
+/* One pass in the caller's transaction. *act: the pass did (write) or
+ * would do (read) something. */
+static int reconcile_in(rc_t *s, const char *key, svc_outcome_t *out, bool *act, ecs_error_t *err)
+{
+    api_ctx_t *ctx = s->ctx;
+    *act = false;
+    int found = store_get(ctx->txn, STORE_SERVICE, ctx->account, key, &s->rec, err);
+    if (found < 0)
+        return -1;
+    s->deps = json_object_get(s->rec.doc, "deployments");
+    s->n_dep = (int)json_array_size(s->deps);
+    s->name = json_string_value(json_object_get(s->rec.doc, "serviceName"));
+    if (found == 0 || strcmp(s->rec.status, "INACTIVE") == 0 || s->n_dep == 0 || s->name == NULL) {
+        out->gone = true;
+        return 0;
+    }
+    cleanup_json json_t *orig = json_deep_copy(s->rec.doc);
+    if (load_tasks(s, err) < 0 || count_launch_failures(s, err) < 0)
+        return -1;
+    read_params(s);
+    sched_plan(&s->params, s->pd, s->n_plan, &s->plan);
+    int stops = 0;
+    for (int d = 0; d < s->n_plan; d++)
+        stops += s->pd[d].stop_pending + s->pd[d].stop_running;
+    if (!s->write) {
+        *act = stops > 0 || s->plan.start > 0;
+        s->started = s->plan.start; /* as if placed, for the bookkeeping below */
+    } else if ((stops > 0 && stop_tasks(s, err) < 0) || (s->plan.start > 0 && start_tasks(s, s->plan.start, err) < 0)) {
+        return -1;
+    }
+    update_deployments(s);
+    condition_events(s);
+    if (s->params.draining && s->plan.inactive) {
+        service_set_status(&s->rec, "INACTIVE");
+        if (s->write && service_drop_token(ctx, s->rec.doc, err) < 0)
+            return -1;
+    }
+    bool changed = !json_equal(orig, s->rec.doc);
+    *act = *act || changed || s->started > 0 || s->stopped > 0;
+    out->version = s->rec.version;
+    if (s->write && changed) {
+        if (service_put(ctx, &s->rec, err) < 0)
+            return -1;
+        out->version++; /* what the store made it: every put bumps the version */
+        out->wrote = true;
+    }
+    out->started = s->write ? s->started : 0;
+    out->stopped = s->stopped;
+    out->gone = strcmp(s->rec.status, "INACTIVE") == 0;
+    out->steady = s->plan.steady && !s->params.draining;
+    int64_t next = json_integer_value(json_object_get(json_object_get(s->rec.doc, "_ecsd"), "next"));
+    if (!s->params.can_start && s->plan.want > 0)
+        out->due_ms = next;
+    else if (s->place_failed || s->plan.deadlock)
+        out->due_ms = ctx->now_ms + SVC_PLACE_RETRY_MS;
+    return 0;
+}
+
+int svc_reconcile(const api_service_t *svc, const sched_lease_t *lease, const char *account, const char *key,
+                  int64_t now_ms, svc_outcome_t *out, ecs_error_t *err)
+{
+    api_ctx_t ctx = {.region = svc->region, .account = account, .now_ms = now_ms, .svc = svc};
+    *out = (svc_outcome_t){0};
+    bool act = false;
+    rc_t s = {.ctx = &ctx};
+    if (store_begin(svc->store, STORE_READ, &ctx.txn, err) < 0)
+        return -1;
+    int rc = reconcile_in(&s, key, out, &act, err);
+    store_rollback(ctx.txn);
+    rc_clear(&s);
+    if (rc < 0 || !act)
+        return rc;
+    /* Something to do: again, for real, under the write lock and the lease. */
+    *out = (svc_outcome_t){0};
+    s = (rc_t){.ctx = &ctx, .write = true};
+    if (store_begin(svc->store, STORE_WRITE, &ctx.txn, err) < 0)
+        return -1;
+    int held = lease_check(ctx.txn, lease, now_ms, err);
+    rc = held < 0 ? -1 : held == 0 ? 0 : reconcile_in(&s, key, out, &act, err);
+    if (rc < 0 || held == 0 || !act) {
+        store_rollback(ctx.txn);
+        api_effects_abandon(svc, account, &ctx.fx);
+        if (rc == 0 && held == 0)
+            out->due_ms = now_ms + LEASE_RENEW_MS;
+        if (!act) /* nothing happened after all: no record was written */
+            out->wrote = false, out->started = 0, out->stopped = 0;
+    } else if (store_commit(ctx.txn, err) < 0) {
+        api_effects_abandon(svc, account, &ctx.fx);
+        rc = -1;
+    } else {
+        api_effects_apply(svc, account, &ctx.fx);
+    }
+    rc_clear(&s);
+    return rc;
+}
