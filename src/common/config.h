@@ -27,6 +27,13 @@ typedef struct ecsd_config {
     char *scheduler_tick; /* server: ms between service scheduler passes */
     char *cluster;     /* agent */
     char *endpoint;    /* agent */
+    char *docker_host;     /* agent: unix:///PATH, "" for $DOCKER_HOST or the default */
+    char *stop_timeout;    /* agent: seconds from SIGTERM to SIGKILL */
+    char *reserved_memory; /* agent: MiB not offered */
+    char *extra_ports;     /* agent: more reserved host ports */
+    char *cleanup_delay;   /* agent: duration before stopped containers are removed */
+    char *introspection;   /* agent: ADDR:PORT, "" for none */
+    char *access_key, *secret_key; /* agent: signing credentials, "" for the AWS_* environment */
 } ecsd_config_t;
 
 /* Fills cfg from defaults, then ECSD_* environment, then argv flags
