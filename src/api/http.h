@@ -10,7 +10,7 @@
 #define HTTP_IDLE_TIMEOUT_S 30          /* a connection silent this long is closed */
 #define HTTP_MAX_CONNECTIONS 4096
 #define HTTP_MAX_CONNECTIONS_PER_IP 512 /* one client cannot take them all */
-#define HTTP_CONNECTION_MEMORY (16 * 1024) /* per connection: request headers and reply headers */
+#define HTTP_CONNECTION_MEMORY (8 * 1024) /* per connection: request headers and reply headers */
 
 typedef struct http_server http_server_t;
 
