@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent/agent.h"
+#include "agent/agent_opts.h"
 #include "api/credentials.h"
 #include "api/http.h"
 #include "api/poll.h"
@@ -20,6 +22,9 @@
 #include "store/store.h"
 
 #define ECSD_VERSION "0.1.0"
+#ifndef ECSD_GIT_HASH
+#define ECSD_GIT_HASH "unknown"
+#endif
 
 static int parse_log_level(const char *s)
 {
@@ -116,6 +121,45 @@ static char *read_file(const char *path)
     return text;
 }
 
+/* `ecsd dev`'s agent: pointed at this server (loopback when it listens
+ * on every address), signing with the dev key, its data in
+ * <data-dir>/agent, creating the cluster when missing. */
+typedef struct dev_agent {
+    agent_t *agent;
+    char dir[4200], endpoint[300], key[129], secret[129];
+} dev_agent_t;
+
+static int dev_agent_start(const ecsd_config_t *cfg, int port, bool tls, credentials_t *creds, dev_agent_t *d)
+{
+    ecs_error_t err;
+    agent_opts_t o;
+    if (agent_opts_from_config(cfg, &o, &err) < 0) {
+        log_error("%s", err.message);
+        return -1;
+    }
+    char host[128];
+    const char *colon = strrchr(cfg->listen, ':');
+    snprintf(host, sizeof host, "%.*s", colon ? (int)(colon - cfg->listen) : 0, cfg->listen);
+    if (host[0] == '\0' || strcmp(host, "0.0.0.0") == 0 || strcmp(host, "[::]") == 0)
+        snprintf(host, sizeof host, "127.0.0.1");
+    snprintf(d->endpoint, sizeof d->endpoint, "%s://%s:%d", tls ? "https" : "http", host, port);
+    snprintf(d->dir, sizeof d->dir, "%s/agent", cfg->data_dir);
+    o.endpoint = d->endpoint;
+    o.data_dir = d->dir;
+    o.create_cluster = true;
+    o.version = ECSD_VERSION;
+    o.hash = ECSD_GIT_HASH;
+    if (cfg->access_key[0] == '\0' && creds != NULL && credentials_first(creds, d->key, d->secret)) {
+        o.access_key = d->key;
+        o.secret_key = d->secret;
+    }
+    if (agent_start(&o, &d->agent, &err) < 0) {
+        log_error("%s", err.message);
+        return -1;
+    }
+    return 0;
+}
+
 static int run_server(const ecsd_config_t *cfg, const char *what)
 {
     int level = parse_log_level(cfg->log_level);
@@ -172,10 +216,12 @@ static int run_server(const ecsd_config_t *cfg, const char *what)
         goto out;
     }
     janitor_t *janitor = janitor_start(store, atoi(cfg->task_retention), 60);
+    dev_agent_t dev = {0};
+    bool dev_failed = strcmp(what, "dev") == 0 && dev_agent_start(cfg, http_port(http), use_tls, creds, &dev) < 0;
     log_info("ecsd %s %s: serving the ECS API on %s://%s (port %d), region %s, %s, data in %s", what,
              ECSD_VERSION, use_tls ? "https" : "http", cfg->listen, http_port(http), cfg->region,
              creds ? "SigV4 authentication" : "NO authentication", cfg->data_dir);
-    for (;;) {
+    for (rc = dev_failed ? 1 : 0; !dev_failed;) {
         int sig = 0;
         sigwait(&stop, &sig);
         if (sig != SIGHUP) {
@@ -187,6 +233,7 @@ static int run_server(const ecsd_config_t *cfg, const char *what)
         else if (creds != NULL)
             log_info("SIGHUP: credentials re-read, %zu keys", credentials_count(creds));
     }
+    agent_stop(dev.agent);
     janitor_stop(janitor);
     sched_stop(sched); /* its last commits may still wake polls */
     poll_hub_shutdown(hub); /* answers the waiting polls, so the HTTP server can stop */
@@ -214,15 +261,54 @@ static int cmd_server(int argc, char **argv, unsigned scope, const char *name)
     return rc;
 }
 
+static int run_agent(const ecsd_config_t *cfg)
+{
+    int level = parse_log_level(cfg->log_level);
+    if (level < 0) {
+        fprintf(stderr, "ecsd: --log-level must be debug, info, warn or error\n");
+        return 2;
+    }
+    log_set_level((log_level_t)level);
+    ecs_error_t err;
+    agent_opts_t o;
+    if (agent_opts_from_config(cfg, &o, &err) < 0) {
+        fprintf(stderr, "ecsd agent: %s\n", err.message);
+        return 2;
+    }
+    o.version = ECSD_VERSION;
+    o.hash = ECSD_GIT_HASH;
+    if (o.access_key[0] == '\0')
+        log_warn("no credentials (--access-key/--secret-key, ECSD_* or AWS_* environment): the server will refuse "
+                 "the agent unless it runs with --insecure-no-auth");
+    sigset_t stop;
+    block_stop_signals(&stop);
+    agent_t *agent = NULL;
+    if (agent_start(&o, &agent, &err) < 0) {
+        log_error("%s", err.message);
+        return 1;
+    }
+    for (;;) {
+        int sig = 0;
+        sigwait(&stop, &sig);
+        if (sig != SIGHUP) {
+            log_info("ecsd agent: signal %d, stopping (containers keep running)", sig);
+            break;
+        }
+    }
+    agent_stop(agent);
+    return 0;
+}
+
 static int cmd_agent(int argc, char **argv)
 {
     ecsd_config_t cfg;
     int rc = config_parse(&cfg, CFG_AGENT, "agent", argc, argv);
+    if (rc == 0)
+        rc = run_agent(&cfg);
+    else
+        rc = rc > 0 ? 0 : 2;
     config_free(&cfg);
-    if (rc != 0)
-        return rc > 0 ? 0 : 2;
-    fprintf(stderr, "ecsd agent: not built yet (the agent is issue 4).\n");
-    return 2;
+    return rc;
 }
 
 static void usage(FILE *f)
@@ -245,8 +331,8 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "server") == 0)
         return cmd_server(argc - 1, argv + 1, CFG_SERVER, "server");
-    if (strcmp(cmd, "dev") == 0) /* the agent half joins with issue 4 */
-        return cmd_server(argc - 1, argv + 1, CFG_SERVER, "dev");
+    if (strcmp(cmd, "dev") == 0) /* server and agent in one process */
+        return cmd_server(argc - 1, argv + 1, CFG_DEV, "dev");
     if (strcmp(cmd, "agent") == 0)
         return cmd_agent(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
