@@ -50,7 +50,7 @@ static void set_last_status(store_record_t *task, const char *status)
     char *copy = strdup(status); /* status may be task->status itself */
     free(task->status);
     task->status = copy;
-    json_object_set_new(task->doc, "lastStatus", json_string(status));
+    json_object_set_new(task->doc, "lastStatus", json_string(copy));
     json_t *v = json_object_get(task->doc, "version");
     json_object_set_new(task->doc, "version", json_integer(json_integer_value(v) + 1));
 }
