@@ -19,6 +19,7 @@
 typedef struct entry {
     uint64_t seq;
     char *op, *body;
+    size_t bytes;         /* of its line in the file */
     struct entry *next;
 } entry_t;
 
@@ -28,6 +29,7 @@ struct agent_queue {
     char *path;
     int fd;               /* O_APPEND */
     off_t size;           /* bytes in the file */
+    size_t live;          /* bytes of the pending entries' lines */
     uint64_t next_seq;
     entry_t *head, *tail;
     size_t n;
@@ -52,6 +54,7 @@ static void append_entry(agent_queue_t *q, entry_t *e)
         q->head = e;
     q->tail = e;
     q->n++;
+    q->live += e->bytes;
 }
 
 /* Removes the entry with this seq (normally the head). */
@@ -69,6 +72,7 @@ static void drop_seq(agent_queue_t *q, uint64_t seq)
     if (q->tail == e)
         q->tail = prev;
     q->n--;
+    q->live -= e->bytes;
     entry_free(e);
 }
 
@@ -125,6 +129,7 @@ static void replay(agent_queue_t *q, char *text)
             entry_t *e = calloc(1, sizeof *e);
             if (e != NULL && (e->op = strdup(op)) != NULL && (e->body = strdup(body)) != NULL) {
                 e->seq = (uint64_t)seq;
+                e->bytes = (size_t)(nl - line) + 1;
                 append_entry(q, e);
             } else {
                 entry_free(e);
@@ -231,6 +236,7 @@ int agent_queue_push(agent_queue_t *q, const char *op, const char *body, ecs_err
                             line ? strerror(errno) : "out of memory");
     else
         q->size += (off_t)len;
+    e->bytes = len;
     append_entry(q, e); /* sent even if it could not be made durable */
     pthread_cond_broadcast(&q->cond);
     pthread_mutex_unlock(&q->lock);
@@ -273,7 +279,9 @@ int agent_queue_ack(agent_queue_t *q, uint64_t seq, ecs_error_t *err)
         int n = snprintf(line, sizeof line, "{\"ack\":%llu}\n", (unsigned long long)seq);
         if (write_all(q->fd, line, (size_t)n) == 0)
             q->size += n;
-        if (q->size > REWRITE_BYTES)
+        /* rewrite once the acknowledged part dominates (not at every ack
+         * of a long backlog) */
+        if (q->size > REWRITE_BYTES && (size_t)q->size > 2 * q->live)
             rc = rewrite(q, err);
     }
     pthread_mutex_unlock(&q->lock);
