@@ -180,14 +180,16 @@ down() {
             dk rm -f -v $ids >/dev/null 2>&1 || log "docker rm failed"
         fi
     fi
-    if pid=$(pid_of "$dir/registry.pid" docker-registry); then
-        log "stopping docker-registry (pid $pid)"
-        stop_pid "$pid" 10
+    local registry=""
+    if registry=$(pid_of "$dir/registry.pid" docker-registry); then
+        log "stopping docker-registry (pid $registry)"
+        kill "$registry" 2>/dev/null || true # waited for below, beside dockerd
     fi
     if pid=$(pid_of "$dir/dockerd.pid" dockerd); then
         log "stopping dockerd (pid $pid)"
         stop_pid "$pid" 30
     fi
+    [ -z "$registry" ] || stop_pid "$registry" 10
     # Containers of an engine that died: runc state under the exec root.
     local root
     for root in "$dir"/exec/runtime-runc/*/ "$dir"/exec/containerd/daemon/*/runc/*/; do

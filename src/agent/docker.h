@@ -12,10 +12,12 @@
  * pull and image_present CannotPullContainerError; create, start, stop,
  * inspect CannotCreate/Start/Stop/InspectContainerError; remove
  * CannotRemoveContainerError; list CannotListContainersError; events
- * DockerEventStreamError. A call that outlives its bound (create 4 min,
- * start 3 min, stop timeout_s + 2 min, remove 5 min, inspect 30 s) fails
- * with DockerTimeoutError: "Could not transition to <state>; timed out
- * after waiting <duration>"; a pull fails after 5 min without progress.
+ * DockerEventStreamError. A create, start, stop or remove that outlives
+ * its bound (4 min, 3 min, timeout_s + 2 min, 5 min) fails with
+ * DockerTimeoutError: "Could not transition to <state>; timed out after
+ * waiting <duration>"; inspect, version and list give up after 30-60 s
+ * with their own type; a pull fails after 5 min without progress or 2 h
+ * in all.
  *
  * Threads: a docker_t may be shared by threads; each call uses its own
  * connection (curl easy handle), so a long pull does not block others.
@@ -48,7 +50,9 @@ int docker_image_present(docker_t *d, const char *image, ecs_error_t *err);
  * (CannotRemoveImageError). */
 int docker_image_remove(docker_t *d, const char *image, ecs_error_t *err);
 
-/* POST /containers/create?name=..: body is Docker's ContainerCreate JSON. */
+/* POST /containers/create?name=..: body is Docker's ContainerCreate JSON;
+ * name NULL lets Docker choose. Start of a running container and stop of a
+ * stopped one succeed (Docker's 304). */
 int docker_create(docker_t *d, const char *name, const json_t *body, char id[DOCKER_ID_MAX + 1],
                   ecs_error_t *err);
 int docker_start(docker_t *d, const char *id, ecs_error_t *err);
