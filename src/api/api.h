@@ -74,9 +74,8 @@ enum api_op_flags {
 
 typedef struct api_op {
     const char *name;       /* e.g. "CreateCluster" */
-    api_handler_fn handler; /* NULL: not built yet; answered with a clear error */
+    api_handler_fn handler;
     unsigned flags;
-    const char *pending;    /* when handler is NULL: which issue brings it */
 } api_op_t;
 
 /* The operation table (api/ops_table.c). */

@@ -179,11 +179,6 @@ void api_dispatch(const api_service_t *svc, const api_request_t *req, api_respon
                 req->content_type ? req->content_type : "");
         goto fail;
     }
-    if (op->handler == NULL) {
-        ecs_err(&err, 400, "UnsupportedFeatureException", "%s is not implemented by ecsd yet (%s).",
-                op->name, op->pending);
-        goto fail;
-    }
     in = parse_body(req, &err);
     if (in == NULL || api_validate_input(op->name, in, &err) < 0)
         goto fail;

@@ -1,41 +1,38 @@
 /* ops_table.c - every operation ecsd serves, in one screen (Redis's
- * command table). A row without a handler is answered with a clear
- * UnsupportedFeatureException naming the issue that brings it. */
+ * command table): the 26 operations of the 2015 ECS API. */
 #include <string.h>
 
 #include "api/api.h"
 #include "api/ops.h"
 
-#define TODO(issue) NULL, 0, issue
-
 static const api_op_t ops[] = {
     /* name                         handler                          flags          */
-    {"CreateCluster",               op_create_cluster,               API_OP_WRITE, NULL},
-    {"DeleteCluster",               op_delete_cluster,               API_OP_WRITE, NULL},
-    {"DescribeClusters",            op_describe_clusters,            0, NULL},
-    {"ListClusters",                op_list_clusters,                0, NULL},
-    {"RegisterTaskDefinition",      op_register_task_definition,     API_OP_WRITE, NULL},
-    {"DeregisterTaskDefinition",    op_deregister_task_definition,   API_OP_WRITE, NULL},
-    {"DescribeTaskDefinition",      op_describe_task_definition,     0, NULL},
-    {"ListTaskDefinitions",         op_list_task_definitions,        0, NULL},
-    {"ListTaskDefinitionFamilies",  op_list_task_definition_families, 0, NULL},
-    {"RegisterContainerInstance",   op_register_container_instance,  API_OP_WRITE | API_OP_AGENT, NULL},
-    {"DeregisterContainerInstance", op_deregister_container_instance, API_OP_WRITE, NULL},
-    {"DescribeContainerInstances",  op_describe_container_instances, 0, NULL},
-    {"ListContainerInstances",      op_list_container_instances,     0, NULL},
-    {"RunTask",                     op_run_task,                     API_OP_WRITE, NULL},
-    {"StartTask",                   op_start_task,                   API_OP_WRITE, NULL},
-    {"StopTask",                    op_stop_task,                    API_OP_WRITE, NULL},
-    {"DescribeTasks",               op_describe_tasks,               0, NULL},
-    {"ListTasks",                   op_list_tasks,                   0, NULL},
-    {"CreateService",               op_create_service,               API_OP_WRITE, NULL},
-    {"UpdateService",               op_update_service,               API_OP_WRITE, NULL},
-    {"DeleteService",               op_delete_service,               API_OP_WRITE, NULL},
-    {"DescribeServices",            op_describe_services,            0, NULL},
-    {"ListServices",                op_list_services,                0, NULL},
-    {"DiscoverPollEndpoint",        op_discover_poll_endpoint,       API_OP_AGENT, NULL},
-    {"SubmitContainerStateChange",  op_submit_container_state_change, API_OP_WRITE | API_OP_AGENT, NULL},
-    {"SubmitTaskStateChange",       op_submit_task_state_change,     API_OP_WRITE | API_OP_AGENT, NULL},
+    {"CreateCluster",               op_create_cluster,               API_OP_WRITE},
+    {"DeleteCluster",               op_delete_cluster,               API_OP_WRITE},
+    {"DescribeClusters",            op_describe_clusters,            0},
+    {"ListClusters",                op_list_clusters,                0},
+    {"RegisterTaskDefinition",      op_register_task_definition,     API_OP_WRITE},
+    {"DeregisterTaskDefinition",    op_deregister_task_definition,   API_OP_WRITE},
+    {"DescribeTaskDefinition",      op_describe_task_definition,     0},
+    {"ListTaskDefinitions",         op_list_task_definitions,        0},
+    {"ListTaskDefinitionFamilies",  op_list_task_definition_families, 0},
+    {"RegisterContainerInstance",   op_register_container_instance,  API_OP_WRITE | API_OP_AGENT},
+    {"DeregisterContainerInstance", op_deregister_container_instance, API_OP_WRITE},
+    {"DescribeContainerInstances",  op_describe_container_instances, 0},
+    {"ListContainerInstances",      op_list_container_instances,     0},
+    {"RunTask",                     op_run_task,                     API_OP_WRITE},
+    {"StartTask",                   op_start_task,                   API_OP_WRITE},
+    {"StopTask",                    op_stop_task,                    API_OP_WRITE},
+    {"DescribeTasks",               op_describe_tasks,               0},
+    {"ListTasks",                   op_list_tasks,                   0},
+    {"CreateService",               op_create_service,               API_OP_WRITE},
+    {"UpdateService",               op_update_service,               API_OP_WRITE},
+    {"DeleteService",               op_delete_service,               API_OP_WRITE},
+    {"DescribeServices",            op_describe_services,            0},
+    {"ListServices",                op_list_services,                0},
+    {"DiscoverPollEndpoint",        op_discover_poll_endpoint,       API_OP_AGENT},
+    {"SubmitContainerStateChange",  op_submit_container_state_change, API_OP_WRITE | API_OP_AGENT},
+    {"SubmitTaskStateChange",       op_submit_task_state_change,     API_OP_WRITE | API_OP_AGENT},
 };
 
 const api_op_t *api_op_find(const char *name, size_t len)
