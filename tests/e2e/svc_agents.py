@@ -1,0 +1,79 @@
+"""Hosts for the service tests: FakeAgents (fake_agent.py, the real agent
+protocol) that run by themselves in a thread, as an agent does: each polls
+its desired state and reports the tasks it is given RUNNING and the ones it
+is told to stop STOPPED. Knobs make them slow, or make every start fail.
+
+    with AutoAgent(server, cluster, memory=1024) as host:
+        ...                       # tasks placed on it start by themselves
+        host.crash(task_arn)      # the container died: reported STOPPED, exit 137
+"""
+import threading
+import time
+
+from fake_agent import FakeAgent
+
+
+class AutoAgent:
+    def __init__(self, server, cluster, cpu=2048, memory=4096, start_delay=0.0, stop_delay=0.0,
+                 fail_starts=False):
+        self.agent = FakeAgent(server, cluster, cpu=cpu, memory=memory).register()
+        self.arn = self.agent.arn
+        self.id = self.arn.rsplit("/", 1)[1]
+        self.start_delay, self.stop_delay, self.fail_starts = start_delay, stop_delay, fail_starts
+        self.started, self.stopped = set(), set()
+        self.errors = 0
+        self._quit = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def close(self):
+        self._quit.set()
+        self._thread.join(timeout=30)
+
+    def crash(self, task_arn, exit_code=137):
+        """The task's containers died (docker kill): reported STOPPED."""
+        self.stopped.add(task_arn)
+        self._stop(task_arn, [c["name"] for c in self.agent.describe_task(task_arn)["containers"]], exit_code)
+
+    def _stop(self, arn, names, exit_code=0, reason=None):
+        for n in names:
+            self.agent.report_container(arn, n, "STOPPED", exit_code=exit_code)
+        self.agent.report_task(arn, "STOPPED", reason)
+
+    def _handle(self, task):
+        """Reports first, remembers after: a report the server did not take
+        (it was restarting) is sent again at the next poll; reports are
+        idempotent."""
+        arn, names = task["taskArn"], [c["name"] for c in task["containers"]]
+        if task["desiredStatus"] == "STOPPED":
+            if arn not in self.stopped:
+                time.sleep(self.stop_delay)
+                self._stop(arn, names)
+                self.stopped.add(arn)
+        elif arn not in self.started and arn not in self.stopped:
+            time.sleep(self.start_delay)
+            if self.fail_starts:  # e.g. the image cannot be pulled: never RUNNING
+                self._stop(arn, [], reason="CannotPullContainerError: no such image")
+                self.stopped.add(arn)
+            else:
+                self.agent.start_task(arn, names=names)
+            self.started.add(arn)
+
+    def _run(self):
+        while not self._quit.is_set():
+            try:
+                for task in self.agent.poll(wait=1)["tasks"]:
+                    if self._quit.is_set():
+                        return
+                    self._handle(task)
+            except Exception:  # the server restarting, or stopping at the end of a test
+                self.errors += 1
+                self.agent.index = 0
+                time.sleep(0.2)
