@@ -19,7 +19,7 @@ UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 DOCKER_TEST_SRCS := $(wildcard tests/docker/*.c)
 DOCKER_TEST_OBJS := $(DOCKER_TEST_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/tests/unit/main.o
 
-.PHONY: all clean check asan unit
+.PHONY: all clean check asan unit fuzz fuzz-targets
 all: $(BUILD)/ecsd $(BUILD)/unit_tests $(BUILD)/docker_tests
 
 $(BUILD)/%.o: %.c
@@ -43,6 +43,20 @@ asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 
+# libFuzzer targets (tests/fuzz/fuzz_*.c; scripts/fuzz.sh runs them), built
+# with clang, ASan and UBSan into build-fuzz/. -w: clang's warnings differ
+# from gcc's, and the gcc build is the one that enforces them.
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/%)
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=clang OPT="-O1 -g -fno-omit-frame-pointer -w" \
+		SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" fuzz-targets
+
+fuzz-targets: $(FUZZ_BINS)
+
+$(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/libecsd.a
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
 unit: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests
 
@@ -50,6 +64,7 @@ check:
 	scripts/test.sh
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
--include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(DOCKER_TEST_OBJS:.o=.d) $(BUILD)/src/main.d
+-include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(DOCKER_TEST_OBJS:.o=.d) $(BUILD)/src/main.d \
+	$(FUZZ_SRCS:%.c=$(BUILD)/%.d)

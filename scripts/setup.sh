@@ -5,7 +5,8 @@ set -euo pipefail
 
 packages=(gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libssl-dev
           libcurl4-openssl-dev curl
-          docker.io busybox-static docker-registry iproute2)  # the container tests
+          docker.io busybox-static docker-registry iproute2  # the container tests
+          clang libclang-rt-14-dev)                          # libFuzzer, sanitizers (scripts/fuzz.sh)
 [ "${ECSD_SETUP_EXTRA:-}" ] && read -r -a extra <<<"$ECSD_SETUP_EXTRA" && packages+=("${extra[@]}")
 
 missing=()

@@ -35,6 +35,8 @@ stage banned scripts/check-banned.sh
 stage unit build/unit_tests
 stage unit-asan build-asan/unit_tests
 ECSD_BIN=build-asan/ecsd stage e2e python3 tests/e2e/run.py
+# Each libFuzzer target for FUZZ_SECONDS (default 20) from its seed corpus.
+stage fuzz scripts/fuzz.sh
 
 # Container tests: a real dockerd in network namespace ecsd-test (see
 # scripts/docker-netns.sh), torn down in all cases. Needs root and ip netns.

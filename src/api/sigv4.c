@@ -373,7 +373,7 @@ int sigv4_verify(const sigv4_request_t *req, const sigv4_params_t *p, char accou
         goto out;
     }
     if (ch != NULL) {
-        sv_span_t v = sv_span(ch->value, ch->value_len);
+        sv_span_t v = sv_trim(sv_span(ch->value, ch->value_len)); /* as received: may have blanks */
         if (!(sv_span_ieq(v, body_hash) ||
               (req->body_len == 0 && sv_span_eq(v, "UNSIGNED-PAYLOAD")))) {
             ecs_err(err, 400, INVALID,
