@@ -210,7 +210,8 @@ static int run_server(const ecsd_config_t *cfg, const char *what)
     http_server_t *http = NULL;
     int rc = 0;
     if (hub == NULL || cap == NULL || sched == NULL || sched_start(sched) < 0 ||
-        http_start(cfg->listen, atoi(cfg->threads), &svc, use_tls ? &tls : NULL, &http, &err) < 0) {
+        http_start(cfg->listen, atoi(cfg->threads), atoi(cfg->idle_timeout), &svc, use_tls ? &tls : NULL, &http,
+                   &err) < 0) {
         log_error("%s", hub && cap && sched ? err.message : "out of memory");
         rc = 1;
         goto out;

@@ -315,8 +315,8 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, ecs_err
     return 0;
 }
 
-int http_start(const char *listen, int threads, const api_service_t *svc, const http_tls_t *tls,
-               http_server_t **out, ecs_error_t *err)
+int http_start(const char *listen, int threads, int idle_timeout_s, const api_service_t *svc,
+               const http_tls_t *tls, http_server_t **out, ecs_error_t *err)
 {
     struct sockaddr_storage ss;
     if (parse_listen(listen, &ss, err) < 0)
@@ -335,7 +335,7 @@ int http_start(const char *listen, int threads, const api_service_t *svc, const 
         {MHD_OPTION_SOCK_ADDR, 0, &ss},
         {MHD_OPTION_THREAD_POOL_SIZE, threads, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)request_completed, h},
-        {MHD_OPTION_CONNECTION_TIMEOUT, HTTP_IDLE_TIMEOUT_S, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, idle_timeout_s > 0 ? idle_timeout_s : HTTP_IDLE_TIMEOUT_S, NULL},
         {MHD_OPTION_CONNECTION_LIMIT, HTTP_MAX_CONNECTIONS, NULL},
         {MHD_OPTION_PER_IP_CONNECTION_LIMIT, HTTP_MAX_CONNECTIONS_PER_IP, NULL},
         /* MHD clears a connection's memory pool for every request: keep it

@@ -7,7 +7,7 @@
 #include "common/error.h"
 
 #define HTTP_MAX_BODY (256 * 1024)
-#define HTTP_IDLE_TIMEOUT_S 30          /* a connection silent this long is closed */
+#define HTTP_IDLE_TIMEOUT_S 30          /* default: a connection silent this long is closed */
 #define HTTP_MAX_CONNECTIONS 4096
 #define HTTP_MAX_CONNECTIONS_PER_IP 512 /* one client cannot take them all */
 #define HTTP_CONNECTION_MEMORY (8 * 1024) /* per connection: request headers and reply headers */
@@ -20,10 +20,11 @@ typedef struct http_tls {
     const char *key_pem;
 } http_tls_t;
 
-/* listen is "ADDR:PORT" (IPv4, or [IPv6]:PORT); tls NULL serves plain HTTP.
- * svc and tls must outlive the server. */
-int http_start(const char *listen, int threads, const api_service_t *svc, const http_tls_t *tls,
-               http_server_t **out, ecs_error_t *err);
+/* listen is "ADDR:PORT" (IPv4, or [IPv6]:PORT); tls NULL serves plain HTTP;
+ * idle_timeout_s <= 0 means HTTP_IDLE_TIMEOUT_S. svc and tls must outlive
+ * the server. */
+int http_start(const char *listen, int threads, int idle_timeout_s, const api_service_t *svc,
+               const http_tls_t *tls, http_server_t **out, ecs_error_t *err);
 /* The port actually bound (useful with port 0). */
 int http_port(const http_server_t *h);
 void http_stop(http_server_t *h);

@@ -29,6 +29,8 @@ static const config_option_t options[] = {
     {"account-id", "ECSD_ACCOUNT_ID", "000000000000", OPT(account_id), CFG_SERVER,
      "12-digit account id put in ARNs"},
     {"threads", "ECSD_THREADS", "8", OPT(threads), CFG_SERVER, "HTTP worker threads"},
+    {"idle-timeout", "ECSD_IDLE_TIMEOUT", "30", OPT(idle_timeout), CFG_SERVER,
+     "seconds a client connection may stay silent before it is closed"},
     {"log-level", "ECSD_LOG_LEVEL", "info", OPT(log_level), CFG_SERVER | CFG_AGENT,
      "debug, info, warn or error"},
     {"advertise-url", "ECSD_ADVERTISE_URL", "", OPT(advertise_url), CFG_SERVER,
@@ -190,6 +192,11 @@ int config_check(const ecsd_config_t *cfg, unsigned scope)
         long t = config_int(cfg->threads);
         if (t < 1 || t > 256) {
             fprintf(stderr, "ecsd: --threads must be 1..256, not '%s'\n", cfg->threads);
+            return -1;
+        }
+        long idle = config_int(cfg->idle_timeout);
+        if (idle < 1 || idle > 3600) {
+            fprintf(stderr, "ecsd: --idle-timeout must be 1..3600 (seconds), not '%s'\n", cfg->idle_timeout);
             return -1;
         }
         long tick = config_int(cfg->scheduler_tick);

@@ -16,6 +16,7 @@ typedef struct ecsd_config {
     char *region;
     char *account_id;
     char *threads;     /* server: HTTP worker threads */
+    char *idle_timeout; /* server: seconds a silent connection stays open */
     char *log_level;
     char *advertise_url;  /* server: base URL agents are told to poll */
     char *agent_timeout;  /* server: seconds of agent silence before agentConnected: false */
