@@ -38,19 +38,21 @@ ECSD_BIN=build-asan/ecsd stage e2e python3 tests/e2e/run.py
 # Each libFuzzer target for FUZZ_SECONDS (default 20) from its seed corpus.
 stage fuzz scripts/fuzz.sh
 
-# Container tests: a real dockerd in network namespace ecsd-test (see
-# scripts/docker-netns.sh), torn down in all cases. Needs root and ip netns.
+# Container tests: a real dockerd in network namespace ecsd-test-PID (see
+# scripts/docker-netns.sh; one per run, so runs side by side do not meet),
+# torn down in all cases. Needs root and ip netns.
 if [ "$(id -u)" -eq 0 ] && command -v dockerd >/dev/null && ip netns list >/dev/null 2>&1; then
-    trap 'scripts/docker-netns.sh down ecsd-test' EXIT
+    netns=ecsd-test-$$
+    trap 'scripts/docker-netns.sh down $netns' EXIT
     trap 'exit 130' INT TERM
-    if docker_host=$(scripts/docker-netns.sh up ecsd-test); then
+    if docker_host=$(scripts/docker-netns.sh up "$netns"); then
         DOCKER_HOST=$docker_host stage docker build/docker_tests
         DOCKER_HOST=$docker_host stage docker-asan build-asan/docker_tests
     else
-        echo "!! scripts/docker-netns.sh up ecsd-test failed"
+        echo "!! scripts/docker-netns.sh up $netns failed"
         broken=$((broken + 1))
     fi
-    scripts/docker-netns.sh down ecsd-test
+    scripts/docker-netns.sh down "$netns"
     trap - EXIT INT TERM
 else
     echo "== docker: skipped (needs root, dockerd and ip netns)"
