@@ -316,6 +316,59 @@ def test_server_away_30s_exit_reported(server):
         ah.wait_for("the queue to drain", lambda: os.path.getsize(queue) == 0, timeout=20)
 
 
+def test_dev_runs_server_and_agent_in_one_process(server):
+    """`ecsd dev`: the server and an agent in one process, the cluster
+    "default" made, ready for the aws CLI with the key it printed."""
+    import signal
+    import subprocess
+    from harness import BIN, REGION, free_port
+    data = tempfile.mkdtemp(prefix="ecsd-dev-")
+    port, iport = free_port(), free_port()
+    log = open(os.path.join(data, "dev.log"), "wb")
+    env = dict(os.environ)
+    env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
+    proc = subprocess.Popen([BIN, "dev", "--listen", f"127.0.0.1:{port}", "--data-dir", os.path.join(data, "d"),
+                             "--docker-host", ah.DOCKER_HOST, "--introspection", f"127.0.0.1:{iport}",
+                             "--stop-timeout", "2"], stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        def key():
+            with open(os.path.join(data, "d", "credentials")) as f:
+                return [line.split() for line in f if line.strip() and not line.startswith("#")][0]
+        key_id, secret, _ = ah.wait_for("the dev credentials", key, timeout=20)
+        cli_env = dict(os.environ, AWS_ACCESS_KEY_ID=key_id, AWS_SECRET_ACCESS_KEY=secret, AWS_DEFAULT_REGION=REGION,
+                       AWS_PAGER="", AWS_MAX_ATTEMPTS="1")
+
+        def aws(*args):
+            p = subprocess.run(["aws", "--endpoint-url", f"http://127.0.0.1:{port}", "--output", "json", "ecs"]
+                               + list(args), capture_output=True, text=True, env=cli_env, timeout=60)
+            assert p.returncode == 0, p.stderr
+            return json.loads(p.stdout) if p.stdout.strip() else {}
+        ah.wait_for("cluster default with the agent's instance",
+                    lambda: aws("list-container-instances")["containerInstanceArns"], timeout=30)
+        assert aws("list-clusters")["clusterArns"][0].endswith(":cluster/default")
+        aws("register-task-definition", "--family", "hello", "--container-definitions",
+            json.dumps([{"name": "h", "image": ah.LOCAL_IMAGE, "memory": 16, "command": ["sleep", "1000"]}]))
+        arn = aws("run-task", "--task-definition", "hello")["tasks"][0]["taskArn"]
+        ah.wait_for("the task RUNNING",
+                    lambda: aws("describe-tasks", "--tasks", arn)["tasks"][0]["lastStatus"] == "RUNNING", timeout=60)
+        aws("stop-task", "--task", arn)
+        ah.wait_for("the task STOPPED",
+                    lambda: aws("describe-tasks", "--tasks", arn)["tasks"][0]["lastStatus"] == "STOPPED", timeout=60)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            rc = proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            rc = proc.wait()
+        log.close()
+        with open(os.path.join(data, "dev.log"), "rb") as f:
+            text = f.read().decode(errors="replace")
+        ah.remove_cluster_containers("default")
+        shutil.rmtree(data, ignore_errors=True)
+    assert rc == 0, f"ecsd dev exited {rc}: {text[-6000:]}"
+
+
 if not ah.enabled():
     # Not in the container stage: this module offers no tests (see the docstring).
     for _name in [n for n in list(globals()) if n.startswith("test_")]:
