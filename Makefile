@@ -32,6 +32,10 @@ $(BUILD)/libecsd.a: $(LIB_OBJS)
 $(BUILD)/ecsd: $(BUILD)/src/main.o $(BUILD)/libecsd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The agent reports the build's git hash (agentHash, introspection): the
+# commit main.o was compiled at.
+$(BUILD)/src/main.o: CFLAGS += -DECSD_GIT_HASH='"$(shell git describe --always --dirty 2>/dev/null || echo unknown)"'
+
 $(BUILD)/unit_tests: $(UNIT_OBJS) $(BUILD)/libecsd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
