@@ -157,6 +157,9 @@ def test_two_containers_link_env_volume_fixed_port(server):
         assert t["KnownStatus"] == "RUNNING" and t["DesiredStatus"] == "RUNNING" and t["Family"] == family
         assert t["Version"] == "1"
         assert {c["Name"]: c["DockerId"] for c in t["Containers"]} == ids
+        one = json.loads(ah.http_get(f"{env.agent.introspection}/v1/tasks?taskarn={arn}"))
+        assert one["Arn"] == arn
+        assert json.loads(ah.http_get(f"{env.agent.introspection}/v1/tasks?dockerid={ids['db'][:12]}"))["Arn"] == arn
         env.ecs.stop_task(cluster=env.cluster, task=arn)
         env.wait_status(arn, "STOPPED", timeout=60)
 
@@ -202,7 +205,7 @@ def test_nonessential_exit_code_task_keeps_running(server):
 
 
 def test_essential_exit_stops_the_task(server):
-    with agent_env(server, ["--stop-timeout", "2"]) as env:
+    with agent_env(server, ["--stop-timeout", "2", "--cleanup-delay", "3s"]) as env:
         family = env.register([
             {"name": "main", "command": ["sh", "-c", "sleep 2; exit 3"]},
             {"name": "other", "essential": False, "command": ["sleep", "1000"]}])
@@ -215,6 +218,9 @@ def test_essential_exit_stops_the_task(server):
         assert by_name["other"]["lastStatus"] == "STOPPED" and by_name["other"]["exitCode"] == 137, by_name
         ids = env.docker_ids(arn)
         assert not any(ah.inspect(i)["State"]["Running"] for i in ids.values())
+        # --cleanup-delay 3s: the stopped containers are removed, the task forgotten
+        ah.wait_for("the containers removed", lambda: env.docker_ids(arn) == {}, timeout=20)
+        ah.wait_for("the task forgotten", lambda: all(t["Arn"] != arn for t in env.agent.tasks()), timeout=20)
 
 
 def test_stop_task_sigterm_ignoring_container_within_timeout(server):
@@ -281,6 +287,24 @@ def test_agent_kill9_restart_adopts_containers(server):
         env.ecs.stop_task(cluster=env.cluster, task=arn)
         task = env.wait_status(arn, "STOPPED", timeout=30)
         assert not ah.inspect(ids["a"])["State"]["Running"]
+
+
+def test_stop_task_while_agent_down(server):
+    """The server wants the task stopped while the agent is away: after its
+    restart the agent stops the containers it finds and reports them."""
+    with agent_env(server, ["--stop-timeout", "2"]) as env:
+        family = env.register([{"name": "a", "command": ["sleep", "1000"]}])
+        arn = env.run(family)
+        env.wait_status(arn, "RUNNING")
+        ids = env.docker_ids(arn)
+        env.agent.kill9()
+        env.ecs.stop_task(cluster=env.cluster, task=arn, reason="stopped while the agent was away")
+        assert ah.inspect(ids["a"])["State"]["Running"]
+        env.agent.start()
+        task = env.wait_status(arn, "STOPPED", timeout=30)
+        assert task["stoppedReason"] == "stopped while the agent was away", task
+        assert task["containers"][0]["exitCode"] == 137, task["containers"]
+        assert env.docker_ids(arn) == ids and not ah.inspect(ids["a"])["State"]["Running"]
 
 
 def test_server_away_30s_exit_reported(server):
