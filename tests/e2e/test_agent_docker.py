@@ -307,6 +307,32 @@ def test_stop_task_while_agent_down(server):
         assert env.docker_ids(arn) == ids and not ah.inspect(ids["a"])["State"]["Running"]
 
 
+def test_many_tasks_at_once(server):
+    """20 tasks placed at once start side by side (a worker per task), each
+    container exactly once, and stop together."""
+    with agent_env(server, ["--stop-timeout", "1"]) as env:
+        family = env.register([{"name": "s", "memory": 8, "command": ["sleep", "1000"]}])
+        arns = []
+        for _ in range(2):
+            r = env.ecs.run_task(cluster=env.cluster, taskDefinition=family, count=10)
+            assert not r["failures"], r["failures"]
+            arns += [t["taskArn"] for t in r["tasks"]]
+
+        def all_in(status):
+            got = []
+            for i in range(0, len(arns), 100):
+                got += env.ecs.describe_tasks(cluster=env.cluster, tasks=arns[i:i + 100])["tasks"]
+            return all(t["lastStatus"] == status for t in got)
+        ah.wait_for("20 tasks RUNNING", lambda: all_in("RUNNING"), timeout=180, interval=0.5)
+        ids = ah.containers(f"com.amazonaws.ecs.cluster={env.cluster}")
+        assert len(ids) == 20, len(ids)
+        assert {t["Arn"] for t in env.agent.tasks()} == set(arns)
+        for arn in arns:
+            env.ecs.stop_task(cluster=env.cluster, task=arn)
+        ah.wait_for("20 tasks STOPPED", lambda: all_in("STOPPED"), timeout=120, interval=0.5)
+        assert not any(ah.inspect(i)["State"]["Running"] for i in ids)
+
+
 def test_server_away_30s_exit_reported(server):
     with agent_env(server, ["--stop-timeout", "2"]) as env:
         ctl = env.tmpdir()
