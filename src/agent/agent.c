@@ -117,7 +117,7 @@ void agent_stop(agent_t *a)
     a->stopping = true;
     pthread_cond_broadcast(&a->cond);
     pthread_mutex_unlock(&a->lock);
-    a->events_stop = true;
+    __atomic_store_n(&a->events_stop, true, __ATOMIC_RELEASE); /* docker_events polls it */
     if (a->client != NULL)
         agent_client_cancel(a->client);
     if (a->queue != NULL)
