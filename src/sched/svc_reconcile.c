@@ -26,10 +26,7 @@ typedef struct rc {
     json_t *deps;              /* rec.doc's deployments */
     int n_dep;                 /* deployments in the document */
     int n_plan;                /* n_dep, plus one for tasks of no known deployment */
-    store_record_t *tasks;     /* its tasks not STOPPED yet */
-    size_t n_tasks;
-    int *dep_of;               /* per task: its deployment (n_dep: none known) */
-    plan_deploy_t *pd;
+    plan_deploy_t *pd;         /* n_dep + 1: the last one counts tasks of no known deployment */
     plan_params_t params;
     plan_result_t plan;
     bool new_failures;         /* launch failures seen in this pass */
@@ -41,8 +38,6 @@ typedef struct rc {
 static void rc_clear(rc_t *s)
 {
     store_record_clear(&s->rec);
-    store_records_free(s->tasks, s->n_tasks);
-    free(s->dep_of);
     free(s->pd);
 }
 
@@ -51,33 +46,46 @@ static const char *dep_id(const rc_t *s, int i)
     return json_string_value(json_object_get(json_array_get(s->deps, (size_t)i), "id"));
 }
 
-/* Loads the service's live tasks and counts them per deployment. */
-static int load_tasks(rc_t *s, ecs_error_t *err)
+/* Tasks of the service of deployment dep (NULL: any) with this
+ * desiredStatus and lastStatus. */
+static int count(rc_t *s, const char *dep, const char *desired, const char *status, int *n, ecs_error_t *err)
 {
     store_query_t q = {.kind = STORE_TASK, .account = s->ctx->account, .cluster = s->rec.cluster,
-                       .service = s->name, .status_not = "STOPPED", .order = STORE_ORDER_KEY};
-    if (store_query(s->ctx->txn, &q, &s->tasks, &s->n_tasks, err) < 0)
+                       .service = s->name, .started_by = dep, .desired = desired, .status = status};
+    int64_t v = 0;
+    if (store_count(s->ctx->txn, &q, &v, err) < 0)
         return -1;
-    s->dep_of = calloc(s->n_tasks + 1, sizeof *s->dep_of);
+    *n = (int)v;
+    return 0;
+}
+
+/* The plan's inputs: the service's live tasks counted per deployment, by
+ * index (a service of 1,000 tasks is not read and parsed on every pass).
+ * Tasks of no deployment shown (none in practice) are counted apart, as
+ * the oldest deployment, whose tasks are all stopped. */
+static int count_tasks(rc_t *s, ecs_error_t *err)
+{
     s->pd = calloc((size_t)s->n_dep + 1, sizeof *s->pd);
-    if (s->dep_of == NULL || s->pd == NULL)
+    if (s->pd == NULL)
         return ecs_server_err(err, "out of memory");
-    s->n_plan = s->n_dep;
-    for (size_t t = 0; t < s->n_tasks; t++) {
-        const store_record_t *task = &s->tasks[t];
-        int d = 0;
-        while (d < s->n_dep && (task->started_by == NULL || strcmp(task->started_by, dep_id(s, d)) != 0))
-            d++;
-        if (d == s->n_dep) /* of no deployment shown: treated as the oldest, to be stopped */
-            s->n_plan = s->n_dep + 1;
-        s->dep_of[t] = d;
-        if (strcmp(task->desired, "STOPPED") == 0)
-            s->pd[d].stopping++;
-        else if (strcmp(task->status, "RUNNING") == 0)
-            s->pd[d].running++;
-        else
-            s->pd[d].pending++;
+    plan_deploy_t *o = &s->pd[s->n_dep];
+    for (int d = -1; d < s->n_dep; d++) { /* d = -1: all of them */
+        plan_deploy_t *p = d < 0 ? o : &s->pd[d];
+        const char *dep = d < 0 ? NULL : dep_id(s, d);
+        int stopping_running = 0, stopping_pending = 0;
+        if (d >= 0 && o->running + o->pending + o->stopping == 0)
+            break; /* every task is accounted for: the other deployments have none */
+        /* Equalities only (no status_not), so the service-tasks index serves them. */
+        if (count(s, dep, "RUNNING", "RUNNING", &p->running, err) < 0 ||
+            count(s, dep, "RUNNING", "PENDING", &p->pending, err) < 0 ||
+            count(s, dep, "STOPPED", "RUNNING", &stopping_running, err) < 0 ||
+            count(s, dep, "STOPPED", "PENDING", &stopping_pending, err) < 0)
+            return -1;
+        p->stopping = stopping_running + stopping_pending;
+        if (d >= 0)
+            o->running -= p->running, o->pending -= p->pending, o->stopping -= p->stopping;
     }
+    s->n_plan = o->running + o->pending + o->stopping > 0 ? s->n_dep + 1 : s->n_dep;
     return 0;
 }
 
@@ -91,8 +99,8 @@ static int count_launch_failures(rc_t *s, ecs_error_t *err)
     if (after.text == NULL)
         after.text = "";
     store_query_t q = {.kind = STORE_TASK, .account = s->ctx->account, .cluster = s->rec.cluster,
-                       .service = s->name, .status = "STOPPED", .order = STORE_ORDER_NUM_KEY, .after = &after,
-                       .limit = SEEN_BATCH};
+                       .service = s->name, .status = "STOPPED", .desired = "STOPPED",
+                       .order = STORE_ORDER_NUM_KEY, .after = &after, .limit = SEEN_BATCH};
     store_record_t *rows = NULL;
     size_t n = 0;
     if (store_query(s->ctx->txn, &q, &rows, &n, err) < 0)
@@ -133,26 +141,44 @@ static void task_events(rc_t *s, const char *verb, json_t *ids)
     }
 }
 
+/* Asks up to n tasks of deployment d (n_dep: of none known) whose
+ * lastStatus is status to stop, the oldest first (in the order of the
+ * service-tasks index, so no sort and no scan of the cluster). */
+static int stop_some(rc_t *s, int d, const char *status, int n, const char *reason, json_t *ids, ecs_error_t *err)
+{
+    bool orphans = d == s->n_dep;
+    store_query_t q = {.kind = STORE_TASK, .account = s->ctx->account, .cluster = s->rec.cluster,
+                       .service = s->name, .started_by = orphans ? NULL : dep_id(s, d), .desired = "RUNNING",
+                       .status = status, .order = STORE_ORDER_NUM_KEY, .limit = orphans ? 0 : n};
+    store_record_t *rows = NULL;
+    size_t k = 0;
+    if (store_query(s->ctx->txn, &q, &rows, &k, err) < 0)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < k && n > 0 && rc == 0; i++) {
+        int known = 0;
+        while (orphans && known < s->n_dep &&
+               (rows[i].started_by == NULL || strcmp(rows[i].started_by, dep_id(s, known)) != 0))
+            known++;
+        if (orphans && known < s->n_dep)
+            continue;
+        rc = task_request_stop(s->ctx, &rows[i], reason, err);
+        json_array_append_new(ids, json_string(rows[i].key));
+        n--;
+    }
+    store_records_free(rows, k);
+    return rc;
+}
+
 static int stop_tasks(rc_t *s, ecs_error_t *err)
 {
     char reason[128];
     snprintf(reason, sizeof reason, "Scaling activity initiated by (deployment %s)", dep_id(s, 0));
     cleanup_json json_t *ids = json_array();
     for (int d = 0; d < s->n_plan; d++) {
-        int sp = s->pd[d].stop_pending, sr = s->pd[d].stop_running;
-        for (size_t t = 0; t < s->n_tasks && (sp > 0 || sr > 0); t++) {
-            store_record_t *task = &s->tasks[t];
-            if (s->dep_of[t] != d || strcmp(task->desired, "RUNNING") != 0)
-                continue;
-            bool running = strcmp(task->status, "RUNNING") == 0;
-            int *budget = running ? &sr : &sp;
-            if (*budget == 0)
-                continue;
-            if (task_request_stop(s->ctx, task, reason, err) < 0)
-                return -1;
-            (*budget)--;
-            json_array_append_new(ids, json_string(task->key));
-        }
+        if ((s->pd[d].stop_pending > 0 && stop_some(s, d, "PENDING", s->pd[d].stop_pending, reason, ids, err) < 0) ||
+            (s->pd[d].stop_running > 0 && stop_some(s, d, "RUNNING", s->pd[d].stop_running, reason, ids, err) < 0))
+            return -1;
     }
     s->stopped = (int)json_array_size(ids);
     task_events(s, "stopped", ids);
@@ -328,7 +354,7 @@ static int reconcile_in(rc_t *s, const char *key, svc_outcome_t *out, bool *act,
         return 0;
     }
     cleanup_json json_t *orig = json_deep_copy(s->rec.doc);
-    if (load_tasks(s, err) < 0 || count_launch_failures(s, err) < 0)
+    if (count_tasks(s, err) < 0 || count_launch_failures(s, err) < 0)
         return -1;
     read_params(s);
     sched_plan(&s->params, s->pd, s->n_plan, &s->plan);

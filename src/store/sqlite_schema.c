@@ -25,6 +25,12 @@ static const char *const migrations[] = {
      * janitor's oldest-stopped-first walk across accounts. */
     "CREATE INDEX resources_desired ON resources (kind, account, cluster, desired, key);"
     "CREATE INDEX resources_status_num ON resources (kind, status, num);",
+    /* 3: a service's tasks, counted by deployment and status on every
+     * scheduler pass, and its newly stopped ones in stop order, read from
+     * the index alone (the cluster-wide indexes above would visit every
+     * task of the cluster). */
+    "CREATE INDEX resources_service_tasks ON resources"
+    " (kind, account, cluster, service, status, desired, num, key, started_by) WHERE service IS NOT NULL;",
 };
 
 int sqlite_schema_migrate(sqlite3 *db, ecs_error_t *err)
