@@ -42,6 +42,11 @@ $(BUILD)/unit_tests: $(UNIT_OBJS) $(BUILD)/libecsd.a
 $(BUILD)/docker_tests: $(DOCKER_TEST_OBJS) $(BUILD)/libecsd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The load generator of the benchmarks (bench/loadgen.c): SigV4-signing,
+# keep-alive, N connections; not part of `all`.
+$(BUILD)/loadgen: $(BUILD)/bench/loadgen.o $(BUILD)/libecsd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # The same tree built with AddressSanitizer and UndefinedBehaviorSanitizer.
 asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \

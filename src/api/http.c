@@ -20,6 +20,9 @@ struct http_server {
     int port;
 };
 
+/* The request state of a GET /healthz: nothing to keep. */
+static char healthz_marker;
+
 typedef struct http_request {
     char account[13];      /* who the request acts for, once authenticated */
     char *body;
@@ -202,10 +205,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
     (void)version;
     http_server_t *h = cls;
+    if (*con_cls == &healthz_marker)
+        return send_body(conn, 200, strdup("ok\n"), 3, "text/plain", NULL);
     http_request_t *req = *con_cls;
     if (req == NULL) {
-        if (strcmp(method, "GET") == 0 && strcmp(url, "/healthz") == 0)
-            return send_body(conn, 200, strdup("ok\n"), 3, "text/plain", NULL);
+        /* /healthz is answered on the next call, once the request is read
+         * whole: answered now, MHD would close a keep-alive connection. */
+        if (strcmp(method, "GET") == 0 && strcmp(url, "/healthz") == 0) {
+            *con_cls = &healthz_marker;
+            return MHD_YES;
+        }
         bool is_poll = strcmp(url, "/v1/poll") == 0 && h->svc->hub != NULL;
         if (strcmp(url, "/") != 0 && !is_poll)
             return send_error(conn, 404, "UnknownOperationException", "Not found: only POST / is served.");
@@ -275,7 +284,7 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
 {
     (void)cls, (void)conn, (void)toe;
     http_request_t *req = *con_cls;
-    if (req != NULL) {
+    if (req != NULL && *con_cls != &healthz_marker) {
         if (req->is_poll && req->server->svc->hub != NULL)
             poll_hub_remove(req->server->svc->hub, &req->waiter);
         free(req->body);
