@@ -14,9 +14,10 @@
 #include "sched/svc_reconcile.h"
 
 /* Changes are found by num (ms, taken when a transaction began); one that
- * waited for the write lock commits later than its num says, so each scan
- * looks this far back (and skips what it has seen). */
-#define SCAN_MARGIN_MS 5000
+ * waited for the write lock (up to the store's 15 s busy timeout) commits
+ * later than its num says, so each scan looks this far back and skips what
+ * it has seen (services by record version, tasks by id). */
+#define SCAN_MARGIN_MS 16000
 #define RING_GAP_MS 10 /* rings closer than this are answered by one tick */
 #define SCAN_BATCH 2000
 #define ID_MAX 640     /* "account\x1fcluster/name" */

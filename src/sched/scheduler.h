@@ -12,7 +12,9 @@
  *   - its last reconciliation left work in flight (tasks PENDING, a rollout,
  *     tasks not placed, a launch throttle): it is "hot" until steady;
  *   - a full pass is due (every SCHED_FULL_PASS_MS, and when this process
- *     takes the lead): every service, as a safety net.
+ *     takes the lead): every service, as a safety net (for a commit that
+ *     landed later than the scans look back, and to repeat a steady
+ *     service's "steady state" event every 6 hours as ECS does).
  * So a tick over services that are all steady reads almost nothing.
  *
  * sched_ring() is the doorbell (api_service_t.on_change): a commit that
@@ -28,7 +30,7 @@
 
 #include "api/api.h"
 
-#define SCHED_FULL_PASS_MS 30000
+#define SCHED_FULL_PASS_MS 300000
 
 typedef struct sched sched_t;
 
