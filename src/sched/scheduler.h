@@ -35,7 +35,7 @@
 typedef struct sched sched_t;
 
 typedef struct sched_tick_stats {
-    double ms;          /* how long the tick took */
+    double ms, cpu_ms;  /* how long the tick took: wall clock, and this thread's CPU time */
     int looked_at;      /* services reconciled */
     int started, stopped;
     int hot;            /* services still in flight afterwards */
