@@ -38,9 +38,10 @@ void api_wake_instance(api_ctx_t *ctx, const char *instance_id)
     snprintf(fx->wake[fx->n_wake++], sizeof fx->wake[0], "%s", instance_id);
 }
 
-/* After the transaction, committed or not: the capacity index re-reads the
- * instances the operation touched, so it follows the store. */
-static void refresh_capacity(const api_service_t *svc, const char *account, const api_effects_t *fx)
+/* After a rolled-back transaction: the capacity index re-reads the
+ * instances the operation changed in it (committed changes were applied to
+ * the index as they were made: instance_put, placement). */
+static void reset_capacity(const api_service_t *svc, const char *account, const api_effects_t *fx)
 {
     if (svc->cap == NULL || (fx->n_wake == 0 && !fx->wake_all))
         return;
@@ -57,7 +58,7 @@ static void refresh_capacity(const api_service_t *svc, const char *account, cons
     for (int i = 0; i < fx->n_wake; i++) {
         store_record_t rec = {0};
         if (store_get(txn, STORE_INSTANCE, account, fx->wake[i], &rec, &err) == 1)
-            cap_update(svc->cap, account, &rec);
+            cap_reset(svc->cap, account, &rec);
         store_record_clear(&rec);
     }
     store_rollback(txn);
@@ -65,14 +66,13 @@ static void refresh_capacity(const api_service_t *svc, const char *account, cons
 
 void api_effects_abandon(const api_service_t *svc, const char *account, const api_effects_t *fx)
 {
-    refresh_capacity(svc, account, fx);
+    reset_capacity(svc, account, fx);
 }
 
 /* After a commit: the index follows, the scheduler is told, and the
  * blocking polls whose instance changed are answered. */
 void api_effects_apply(const api_service_t *svc, const char *account, const api_effects_t *fx)
 {
-    refresh_capacity(svc, account, fx);
     if (fx->sched_wake && svc->on_change != NULL)
         svc->on_change(svc->on_change_arg);
     if (svc->hub == NULL)

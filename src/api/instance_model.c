@@ -4,6 +4,7 @@
 
 #include "api/params.h"
 #include "common/arn.h"
+#include "sched/capacity.h"
 
 int instance_id_from_param(const api_ctx_t *ctx, const char *field, const char *value, const char *cluster,
                            char id[INSTANCE_ID_MAX + 1], ecs_error_t *err)
@@ -55,6 +56,17 @@ void instance_touch(api_ctx_t *ctx, store_record_t *rec)
     json_t *ecsd = json_object_get(rec->doc, "_ecsd");
     json_object_set_new(ecsd, "index", json_integer(json_integer_value(json_object_get(ecsd, "index")) + 1));
     api_wake_instance(ctx, rec->key);
+}
+
+int instance_put(api_ctx_t *ctx, store_record_t *rec, ecs_error_t *err)
+{
+    if (store_put(ctx->txn, STORE_INSTANCE, ctx->account, rec, err) < 0)
+        return -1;
+    rec->version++; /* what the put made it */
+    api_wake_instance(ctx, rec->key); /* also the list to reset should the transaction roll back */
+    if (ctx->svc->cap != NULL)
+        cap_update(ctx->svc->cap, ctx->account, rec);
+    return 0;
 }
 
 static int count_tasks(const api_ctx_t *ctx, const store_record_t *rec, const char *status, int64_t *n,

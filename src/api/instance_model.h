@@ -34,4 +34,10 @@ void instance_set_avail(store_record_t *rec, const res_t *avail);
 /* Bumps the desired-state index and asks for the instance's polls to be woken. */
 void instance_touch(api_ctx_t *ctx, store_record_t *rec);
 
+/* Stores an instance record and brings the capacity index along (as it
+ * will be once the transaction commits; should it roll back, the
+ * dispatcher resets the entry from the store). Not for use while holding
+ * the index's lock (placement stores its instances itself). */
+int instance_put(api_ctx_t *ctx, store_record_t *rec, ecs_error_t *err);
+
 #endif

@@ -92,7 +92,7 @@ static int reserve_bound_ports(api_ctx_t *ctx, store_record_t *task, const json_
     if (changed) {
         json_object_set_new(ecsd, "need", res_to_json(&need));
         instance_set_avail(&inst, &avail);
-        rc = store_put(ctx->txn, STORE_INSTANCE, ctx->account, &inst, err);
+        rc = instance_put(ctx, &inst, err);
     }
     store_record_clear(&inst);
     return rc;

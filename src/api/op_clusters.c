@@ -180,7 +180,7 @@ int op_list_clusters(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
         return -1;
     }
     store_query_t q = {.kind = STORE_CLUSTER, .account = ctx->account, .status = "ACTIVE",
-                       .order = STORE_ORDER_KEY};
+                       .order = STORE_ORDER_KEY, .without_doc = true};
     store_record_t *rows = NULL;
     size_t n = 0;
     cleanup_free char *next = NULL;
@@ -190,7 +190,7 @@ int op_list_clusters(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
         return -1;
     json_t *arns = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append(arns, json_object_get(rows[i].doc, "clusterArn"));
+        json_array_append_new(arns, api_arn_json(ctx, "cluster", rows[i].key));
     store_records_free(rows, n);
     *out = json_pack("{s:o}", "clusterArns", arns);
     if (next != NULL)

@@ -99,7 +99,7 @@ int op_register_container_instance(api_ctx_t *ctx, json_t *in, json_t **out, ecs
     rec.num = ctx->now_ms; /* registering counts as being heard from */
     instance_touch(ctx, &rec);
     ctx->fx.sched_wake = true; /* new capacity: services may place what did not fit */
-    if (store_put(ctx->txn, STORE_INSTANCE, ctx->account, &rec, err) < 0)
+    if (instance_put(ctx, &rec, err) < 0)
         goto done;
     json_t *view = instance_view(ctx, &rec, err);
     if (view != NULL) {
@@ -150,7 +150,7 @@ int op_deregister_container_instance(api_ctx_t *ctx, json_t *in, json_t **out, e
         rec.status = strdup("INACTIVE");
         json_object_set_new(rec.doc, "status", json_string("INACTIVE"));
         instance_touch(ctx, &rec);
-        if (store_put(ctx->txn, STORE_INSTANCE, ctx->account, &rec, err) < 0)
+        if (instance_put(ctx, &rec, err) < 0)
             goto done;
     }
     json_t *view = instance_view(ctx, &rec, err);
@@ -216,7 +216,7 @@ int op_list_container_instances(api_ctx_t *ctx, json_t *in, json_t **out, ecs_er
     api_page_t page;
     int rc = api_page_read(in, 100, &page, err);
     store_query_t q = {.kind = STORE_INSTANCE, .account = ctx->account, .cluster = cluster.key,
-                       .status_not = "INACTIVE", .order = STORE_ORDER_KEY};
+                       .status_not = "INACTIVE", .order = STORE_ORDER_KEY, .without_doc = true};
     store_record_t *rows = NULL;
     size_t n = 0;
     cleanup_free char *next = NULL;
@@ -228,7 +228,7 @@ int op_list_container_instances(api_ctx_t *ctx, json_t *in, json_t **out, ecs_er
         return -1;
     json_t *arns = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append(arns, json_object_get(rows[i].doc, "containerInstanceArn"));
+        json_array_append_new(arns, api_arn_json(ctx, "container-instance", rows[i].key));
     store_records_free(rows, n);
     *out = json_pack("{s:o}", "containerInstanceArns", arns);
     if (next != NULL)

@@ -233,7 +233,7 @@ int op_list_task_definitions(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error
     }
     store_query_t q = {.kind = STORE_TASKDEF, .account = ctx->account, .family = param_str(in, "familyPrefix"),
                        .status = status ? status : "ACTIVE", .order = STORE_ORDER_FAMILY_NUM,
-                       .descending = sort != NULL && strcmp(sort, "DESC") == 0};
+                       .descending = sort != NULL && strcmp(sort, "DESC") == 0, .without_doc = true};
     store_record_t *rows = NULL;
     size_t n = 0;
     cleanup_free char *next = NULL;
@@ -243,7 +243,7 @@ int op_list_task_definitions(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error
         return -1;
     json_t *arns = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append(arns, json_object_get(rows[i].doc, "taskDefinitionArn"));
+        json_array_append_new(arns, api_arn_json(ctx, "task-definition", rows[i].key));
     store_records_free(rows, n);
     *out = json_pack("{s:o}", "taskDefinitionArns", arns);
     if (next != NULL)
@@ -261,7 +261,7 @@ int op_list_task_definition_families(api_ctx_t *ctx, json_t *in, json_t **out, e
     }
     store_query_t q = {.kind = STORE_FAMILY, .account = ctx->account, .key_prefix = param_str(in, "familyPrefix"),
                        .status = status == NULL || strcmp(status, "ALL") == 0 ? NULL : status,
-                       .order = STORE_ORDER_KEY};
+                       .order = STORE_ORDER_KEY, .without_doc = true};
     store_record_t *rows = NULL;
     size_t n = 0;
     cleanup_free char *next = NULL;

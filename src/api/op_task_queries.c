@@ -88,12 +88,12 @@ int op_list_tasks(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
     store_query_t q = {.kind = STORE_TASK, .account = ctx->account, .cluster = cluster.key,
                        .desired = desired ? desired : "RUNNING", .family = param_str(in, "family"),
                        .started_by = param_str(in, "startedBy"), .service = service,
-                       .instance = instance ? instance_id : NULL, .order = STORE_ORDER_KEY};
+                       .instance = instance ? instance_id : NULL, .order = STORE_ORDER_KEY, .without_doc = true};
     if (api_page_query(ctx->txn, &q, &page, &rows, &n, &next, err) < 0)
         goto done;
     json_t *arns = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append(arns, json_object_get(rows[i].doc, "taskArn"));
+        json_array_append_new(arns, api_arn_json(ctx, "task", rows[i].key));
     *out = json_pack("{s:o}", "taskArns", arns);
     if (next != NULL)
         json_object_set_new(*out, "nextToken", json_string(next));

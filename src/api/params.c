@@ -1,5 +1,7 @@
 #include "api/params.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/arn.h"
@@ -25,6 +27,18 @@ bool api_name_valid(const char *s)
 char *api_arn(const api_ctx_t *ctx, const char *type, const char *path)
 {
     return arn_build(ctx->region, ctx->account, type, path);
+}
+
+json_t *api_arn_json(const api_ctx_t *ctx, const char *type, const char *path)
+{
+    char buf[512];
+    int n = snprintf(buf, sizeof buf, "arn:aws:ecs:%s:%s:%s/%s", ctx->region, ctx->account, type, path);
+    if (n > 0 && (size_t)n < sizeof buf)
+        return json_stringn(buf, (size_t)n);
+    char *arn = api_arn(ctx, type, path);
+    json_t *j = json_string(arn);
+    free(arn);
+    return j;
 }
 
 int api_resolve_name(const api_ctx_t *ctx, const char *field, const char *type, const char *value,

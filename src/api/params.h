@@ -37,5 +37,7 @@ int api_load_active_cluster(const api_ctx_t *ctx, const json_t *in, store_record
 
 /* The ARN of an ECS resource in the request's region and account. */
 char *api_arn(const api_ctx_t *ctx, const char *type, const char *path);
+/* The same as a JSON string (new reference). */
+json_t *api_arn_json(const api_ctx_t *ctx, const char *type, const char *path);
 
 #endif

@@ -191,7 +191,7 @@ int task_request_stop(api_ctx_t *ctx, store_record_t *task, const char *reason, 
             return -1;
         if (found) {
             instance_touch(ctx, &inst);
-            int rc = store_put(ctx->txn, STORE_INSTANCE, ctx->account, &inst, err);
+            int rc = instance_put(ctx, &inst, err);
             store_record_clear(&inst);
             return rc;
         }
@@ -228,7 +228,7 @@ int task_mark_stopped(api_ctx_t *ctx, store_record_t *task, const char *reason, 
     res_release(&avail, &need);
     instance_set_avail(&inst, &avail);
     instance_touch(ctx, &inst);
-    int rc = store_put(ctx->txn, STORE_INSTANCE, ctx->account, &inst, err);
+    int rc = instance_put(ctx, &inst, err);
     store_record_clear(&inst);
     return rc;
 }

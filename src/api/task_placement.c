@@ -135,7 +135,11 @@ static int place_in_cluster(api_ctx_t *ctx, const task_spec_t *spec, cap_cluster
         const char *why = strcmp(L->rec[s].status, "ACTIVE") != 0 ? "INACTIVE" : place_fit(&L->cand[s], &spec->need);
         if (why == NULL) {
             int rc = place_one(ctx, spec, L, s, tasks, err);
-            cap_cluster_apply(cc, &L->rec[s], true); /* later choices see this reservation */
+            /* later choices see this reservation; the index holds the record
+             * as save_loaded's put will make it (version + 1) */
+            store_record_t as_saved = L->rec[s];
+            as_saved.version++;
+            cap_cluster_apply(cc, &as_saved, true);
             return rc;
         }
         reason = why;

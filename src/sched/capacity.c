@@ -237,6 +237,13 @@ void cap_forget(cap_index_t *ix, const char *account)
     cap_unlock(ix);
 }
 
+void cap_reset(cap_index_t *ix, const char *account, const store_record_t *rec)
+{
+    cap_lock(ix);
+    cap_update_locked(ix, account, rec, true);
+    cap_unlock(ix);
+}
+
 void cap_update(cap_index_t *ix, const char *account, const store_record_t *rec)
 {
     cap_lock(ix);

@@ -31,6 +31,31 @@ static const char *const migrations[] = {
      * task of the cluster). */
     "CREATE INDEX resources_service_tasks ON resources"
     " (kind, account, cluster, service, status, desired, num, key, started_by) WHERE service IS NOT NULL;",
+    /* 4: how many rows of each kind, cluster and status there are, kept by
+     * triggers in the writing transaction, so that a cluster's counters cost
+     * a lookup instead of a count over its tasks. */
+    "CREATE TABLE counts (kind INTEGER NOT NULL, account TEXT NOT NULL, cluster TEXT NOT NULL,"
+    "  status TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (kind, account, cluster, status)) WITHOUT ROWID;"
+    "INSERT INTO counts SELECT kind, account, cluster, status, count(*) FROM resources"
+    "  WHERE cluster IS NOT NULL AND status IS NOT NULL GROUP BY kind, account, cluster, status;"
+    "CREATE TRIGGER counts_insert AFTER INSERT ON resources"
+    "  WHEN new.cluster IS NOT NULL AND new.status IS NOT NULL BEGIN"
+    "  INSERT INTO counts VALUES (new.kind, new.account, new.cluster, new.status, 1)"
+    "    ON CONFLICT (kind, account, cluster, status) DO UPDATE SET n = n + 1;"
+    "END;"
+    "CREATE TRIGGER counts_delete AFTER DELETE ON resources"
+    "  WHEN old.cluster IS NOT NULL AND old.status IS NOT NULL BEGIN"
+    "  UPDATE counts SET n = n - 1 WHERE kind = old.kind AND account = old.account AND cluster = old.cluster"
+    "    AND status = old.status;"
+    "END;"
+    "CREATE TRIGGER counts_update AFTER UPDATE OF cluster, status ON resources"
+    "  WHEN old.cluster IS NOT new.cluster OR old.status IS NOT new.status BEGIN"
+    "  UPDATE counts SET n = n - 1 WHERE old.cluster IS NOT NULL AND old.status IS NOT NULL"
+    "    AND kind = old.kind AND account = old.account AND cluster = old.cluster AND status = old.status;"
+    "  INSERT INTO counts SELECT new.kind, new.account, new.cluster, new.status, 1"
+    "    WHERE new.cluster IS NOT NULL AND new.status IS NOT NULL"
+    "    ON CONFLICT (kind, account, cluster, status) DO UPDATE SET n = n + 1;"
+    "END;",
 };
 
 int sqlite_schema_migrate(sqlite3 *db, ecs_error_t *err)

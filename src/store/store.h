@@ -74,6 +74,7 @@ typedef struct store_query {
     bool descending;
     const store_cursor_t *after; /* NULL: from the first row */
     int limit;                   /* 0: no limit */
+    bool without_doc;            /* rows come back with doc NULL (listings that need keys only) */
 } store_query_t;
 
 typedef struct store store_t;

@@ -218,7 +218,7 @@ static char *col_text(sqlite3_stmt *st, int i)
 #define RECORD_COLUMNS \
     "key, cluster, status, desired, family, num, started_by, service, instance, doc, version, account"
 
-static int row_to_record(sqlite3_stmt *st, store_record_t *r, ecs_error_t *err)
+static int row_to_record(sqlite3_stmt *st, store_record_t *r, bool with_doc, ecs_error_t *err)
 {
     *r = (store_record_t){0};
     r->key = col_text(st, 0);
@@ -231,11 +231,12 @@ static int row_to_record(sqlite3_stmt *st, store_record_t *r, ecs_error_t *err)
     r->service = col_text(st, 7);
     r->instance = col_text(st, 8);
     json_error_t jerr;
-    r->doc = json_loadb((const char *)sqlite3_column_blob(st, 9), (size_t)sqlite3_column_bytes(st, 9),
-                        0, &jerr);
+    if (with_doc)
+        r->doc = json_loadb((const char *)sqlite3_column_blob(st, 9), (size_t)sqlite3_column_bytes(st, 9), 0,
+                            &jerr);
     r->version = sqlite3_column_int64(st, 10);
     r->account = col_text(st, 11);
-    if (r->doc == NULL || r->key == NULL) {
+    if ((with_doc && r->doc == NULL) || r->key == NULL) {
         store_record_clear(r);
         return ecs_server_err(err, "store: unreadable record");
     }
@@ -255,7 +256,7 @@ static int sq_get(store_txn_t *t, store_kind_t kind, const char *account, const 
     sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
-        rc = row_to_record(st, out, err) < 0 ? -1 : 1;
+        rc = row_to_record(st, out, true, err) < 0 ? -1 : 1;
     else
         rc = rc == SQLITE_DONE ? 0 : db_err(c, err, "get");
     sqlite3_reset(st); /* a statement left mid-row would pin its read snapshot */
@@ -451,7 +452,7 @@ static int sq_query(store_txn_t *t, const store_query_t *q, store_record_t **out
             }
             rs = grown;
         }
-        if (row_to_record(st, &rs[len], err) < 0) {
+        if (row_to_record(st, &rs[len], !q->without_doc, err) < 0) {
             store_records_free(rs, len);
             sqlite3_reset(st);
             return -1;
@@ -470,9 +471,36 @@ static int sq_query(store_txn_t *t, const store_query_t *q, store_record_t **out
     return 0;
 }
 
+/* A count by kind, account, cluster and status (or status_not) alone is
+ * read from the counts table that triggers keep (migration 4). */
+static bool counted(const store_query_t *q)
+{
+    return q->account != NULL && q->cluster != NULL && (q->status != NULL) != (q->status_not != NULL) &&
+           q->desired == NULL && q->family == NULL && q->key_prefix == NULL && q->started_by == NULL &&
+           q->service == NULL && q->instance == NULL;
+}
+
 static int sq_count(store_txn_t *t, const store_query_t *q, int64_t *count, ecs_error_t *err)
 {
     sqlite_conn_t *c = ((sqlite_txn_t *)t)->conn;
+    if (counted(q)) {
+        sqlite3_stmt *st = conn_stmt(c, q->status ? "SELECT coalesce(sum(n), 0) FROM counts WHERE kind = ?"
+                                                    " AND account = ? AND cluster = ? AND status = ?"
+                                                  : "SELECT coalesce(sum(n), 0) FROM counts WHERE kind = ?"
+                                                    " AND account = ? AND cluster = ? AND status <> ?",
+                                     err);
+        if (st == NULL)
+            return -1;
+        sqlite3_bind_int(st, 1, (int)q->kind);
+        sqlite3_bind_text(st, 2, q->account, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, q->cluster, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, q->status ? q->status : q->status_not, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : db_err(c, err, "count");
+        if (rc == 0)
+            *count = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        return rc;
+    }
     sql_buf_t b; /* not zeroed whole: this runs for every query */
     b.len = 0;
     b.n_binds = 0;
