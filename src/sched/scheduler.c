@@ -15,9 +15,13 @@
 
 /* Changes are found by num (ms, taken when a transaction began); one that
  * waited for the write lock (up to the store's 15 s busy timeout) commits
- * later than its num says, so each scan looks this far back and skips what
- * it has seen (services by record version, tasks by id). */
+ * later than its num says. A tick after a ring (a commit of this process
+ * just landed) looks this far back, skipping what it has seen (services by
+ * record version, tasks by id); a quiet tick looks back only a little, so
+ * that services that changed a while ago are not read again on every tick.
+ * Later commits of other processes wait for the full pass. */
 #define SCAN_MARGIN_MS 16000
+#define SCAN_MARGIN_QUIET_MS 2000
 #define RING_GAP_MS 10 /* rings closer than this are answered by one tick */
 #define SCAN_BATCH 2000
 #define ID_MAX 640     /* "account\x1fcluster/name" */
@@ -123,7 +127,7 @@ static int collect(sched_t *s, int64_t now, bool rung, bool full, strmap_t *dirt
     store_txn_t *txn = NULL;
     if (store_begin(s->svc->store, STORE_READ, &txn, err) < 0)
         return -1;
-    int64_t since = full ? -1 : s->last_scan_ms - SCAN_MARGIN_MS;
+    int64_t since = full ? -1 : s->last_scan_ms - (rung ? SCAN_MARGIN_MS : SCAN_MARGIN_QUIET_MS);
     int rc = scan_services(s, txn, "ACTIVE", since, dirty, err);
     if (rc == 0)
         rc = scan_services(s, txn, "DRAINING", since, dirty, err);

@@ -90,7 +90,9 @@ static int count_tasks(rc_t *s, ecs_error_t *err)
 }
 
 /* Tasks of the service that stopped since the last look: the ones that
- * never reached RUNNING are launch failures, which slow launches down. */
+ * never reached RUNNING (no startedAt) and that nobody asked to stop (no
+ * stoppingAt: not scaled in, not replaced, not StopTask) are launch
+ * failures, which slow launches down. */
 static int count_launch_failures(rc_t *s, ecs_error_t *err)
 {
     json_t *priv = service_private(s->rec.doc), *seen = json_object_get(priv, "seen");
@@ -107,7 +109,7 @@ static int count_launch_failures(rc_t *s, ecs_error_t *err)
         return -1;
     json_int_t fails = json_integer_value(json_object_get(priv, "fails"));
     for (size_t i = 0; i < n; i++) {
-        if (json_object_get(rows[i].doc, "startedAt") == NULL) {
+        if (json_object_get(rows[i].doc, "startedAt") == NULL && json_object_get(rows[i].doc, "stoppingAt") == NULL) {
             fails++;
             s->new_failures = true;
         }
@@ -388,9 +390,12 @@ static int reconcile_in(rc_t *s, const char *key, svc_outcome_t *out, bool *act,
     out->gone = strcmp(s->rec.status, "INACTIVE") == 0;
     out->steady = s->plan.steady && !s->params.draining;
     int64_t next = json_integer_value(json_object_get(json_object_get(s->rec.doc, "_ecsd"), "next"));
-    if (!s->params.can_start && s->plan.want > 0)
+    int in_flight = 0; /* tasks on their way up or down: looked at again next tick */
+    for (int d = 0; d < s->n_plan; d++)
+        in_flight += s->pd[d].pending + s->pd[d].stopping;
+    if (!s->params.can_start && s->plan.want > 0 && in_flight == 0)
         out->due_ms = next;
-    else if (s->place_failed || s->plan.deadlock)
+    else if ((s->place_failed || s->plan.deadlock) && in_flight == 0)
         out->due_ms = ctx->now_ms + SVC_PLACE_RETRY_MS;
     return 0;
 }

@@ -459,8 +459,45 @@ TEST(scheduler_ticks_against_store)
     svc = describe(&f);
     CHECK_STR(json_string_value(json_object_get(svc, "status")), "INACTIVE");
     CHECK_INT(json_integer_value(json_object_get(svc, "runningCount")), 0);
+    /* tasks stopped on request before they ran are not launch failures */
+    CHECK(!has_event(svc, "is unable to consistently start tasks"));
     json_decref(svc);
     REQUIRE(sched_tick(f.sched, true, &st) == 0);
     CHECK_INT(st.hot, 0);
+    fixture_close(&f);
+}
+
+/* Tasks that stop without ever RUNNING: replaced at once twice, then the
+ * throttle: one event, and no start until the delay has passed. */
+TEST(scheduler_launch_failures_throttle)
+{
+    fixture_t f;
+    REQUIRE(fixture_open(&f) == 0);
+    sched_tick_stats_t st;
+    call_ok(&f, "CreateCluster", "{\"clusterName\":\"c\"}", test_failed_);
+    call_ok(&f, "RegisterTaskDefinition",
+            "{\"family\":\"web\",\"containerDefinitions\":[{\"name\":\"w\",\"image\":\"nginx\",\"memory\":100}]}",
+            test_failed_);
+    call_ok(&f, "RegisterContainerInstance",
+            "{\"cluster\":\"c\",\"totalResources\":[{\"name\":\"MEMORY\",\"type\":\"INTEGER\",\"integerValue\":1000}]}",
+            test_failed_);
+    call_ok(&f, "CreateService", "{\"cluster\":\"c\",\"serviceName\":\"s\",\"taskDefinition\":\"web\",\"desiredCount\":1}",
+            test_failed_);
+    for (int round = 0; round < PLAN_THROTTLE_AFTER + 1; round++) {
+        REQUIRE(sched_tick(f.sched, true, &st) == 0);
+        CHECK_INT(st.started, round < PLAN_THROTTLE_AFTER ? 1 : 0);
+        json_t *list = call(&f, "ListTasks", "{\"cluster\":\"c\",\"serviceName\":\"s\"}", NULL, 0);
+        json_t *arn = json_array_get(json_object_get(list, "taskArns"), 0);
+        if (arn != NULL) { /* the image cannot be pulled: STOPPED, never RUNNING */
+            char body[256];
+            snprintf(body, sizeof body, "{\"cluster\":\"c\",\"task\":\"%s\",\"status\":\"STOPPED\"}", json_string_value(arn));
+            call_ok(&f, "SubmitTaskStateChange", body, test_failed_);
+        }
+        json_decref(list);
+    }
+    json_t *svc = describe(&f);
+    CHECK(has_event(svc, "(service s) is unable to consistently start tasks successfully."));
+    CHECK_INT(json_integer_value(json_object_get(svc, "runningCount")) + json_integer_value(json_object_get(svc, "pendingCount")), 0);
+    json_decref(svc);
     fixture_close(&f);
 }
