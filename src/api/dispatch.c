@@ -10,6 +10,7 @@
 #include "api/validate.h"
 #include "common/cleanup.h"
 #include "common/clock.h"
+#include "common/json_write.h"
 #include "common/log.h"
 #include "sched/capacity.h"
 
@@ -145,7 +146,8 @@ static int run_op(const api_service_t *svc, const char *account, const api_op_t 
         api_effects_abandon(svc, ctx.account, &ctx.fx);
         return -1;
     }
-    char *body = json_dumps(out, ECSD_JSON_DUMP_FLAGS);
+    size_t body_len = 0;
+    char *body = json_write(out, &body_len);
     if (body == NULL) {
         store_rollback(ctx.txn);
         api_effects_abandon(svc, ctx.account, &ctx.fx);
@@ -159,7 +161,7 @@ static int run_op(const api_service_t *svc, const char *account, const api_op_t 
     api_effects_apply(svc, ctx.account, &ctx.fx);
     resp->status = 200;
     resp->body = body;
-    resp->body_len = strlen(body);
+    resp->body_len = body_len;
     return 0;
 }
 

@@ -12,6 +12,7 @@
 #include "api/taskdef_model.h"
 #include "common/cleanup.h"
 #include "common/clock.h"
+#include "common/json_write.h"
 #include "sched/capacity.h"
 
 /* The heartbeat is stored at most every 5 s, and always well within the
@@ -138,8 +139,7 @@ static int look(const api_service_t *svc, const char *account, const poll_params
                                                  "containerInstanceArn",
                                                  json_object_get(rec.doc, "containerInstanceArn"), "tasks", tasks);
             resp->status = 200;
-            resp->body = json_dumps(doc, ECSD_JSON_DUMP_FLAGS);
-            resp->body_len = resp->body ? strlen(resp->body) : 0;
+            resp->body = json_write(doc, &resp->body_len);
             rc = resp->body ? 1 : ecs_server_err(err, "Cannot serialise the answer.");
         }
     }

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "common/cleanup.h"
+#include "common/json_write.h"
 #include "common/log.h"
 #include "store/sqlite_schema.h"
 #include "store/store.h"
@@ -275,7 +276,8 @@ static int sq_put(store_txn_t *t, store_kind_t kind, const char *account, const 
                   ecs_error_t *err)
 {
     sqlite_conn_t *c = ((sqlite_txn_t *)t)->conn;
-    cleanup_free char *doc = json_dumps(r->doc, JSON_COMPACT);
+    size_t doc_len = 0;
+    cleanup_free char *doc = json_write(r->doc, &doc_len);
     if (doc == NULL)
         return ecs_server_err(err, "store: cannot serialise record");
     sqlite3_stmt *st = conn_stmt(
@@ -300,7 +302,7 @@ static int sq_put(store_txn_t *t, store_kind_t kind, const char *account, const 
     bind_opt_text(st, 9, r->started_by);
     bind_opt_text(st, 10, r->service);
     bind_opt_text(st, 11, r->instance);
-    sqlite3_bind_text(st, 12, doc, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 12, doc, (int)doc_len, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_reset(st); /* drop the reference to doc before it is freed */
     return rc == SQLITE_DONE ? 0 : db_err(c, err, "put");
