@@ -99,8 +99,10 @@ for t in $targets; do
         echo "ok   fuzz_$t (${seconds}s, ${execs:-?} runs, ${cov:-cov: ?})"
         passed=$((passed + 1))
     else
-        echo "FAIL fuzz_$t (exit $rc); the end of its log:"
-        grep -avE '^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse)' "$log" | tail -40 | sed 's/^/    /'
+        echo "FAIL fuzz_$t (exit $rc):"
+        grep -aE '^fuzz_[a-z0-9_]+: |ERROR: |runtime error: |SUMMARY: ' "$log" | head -10 | sed 's/^/    /'
+        echo "    the end of its log:"
+        grep -avE '^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse)' "$log" | tail -30 | sed 's/^/    /'
         ls -1 build-fuzz/artifacts/"$t"/ 2>/dev/null | sed "s|^|    reproducer: build-fuzz/artifacts/$t/|"
         failed=$((failed + 1))
     fi
