@@ -31,10 +31,21 @@ char *api_arn(const api_ctx_t *ctx, const char *type, const char *path)
 
 json_t *api_arn_json(const api_ctx_t *ctx, const char *type, const char *path)
 {
+    /* Listings make one per row: plain copies, no format parsing. */
     char buf[512];
-    int n = snprintf(buf, sizeof buf, "arn:aws:ecs:%s:%s:%s/%s", ctx->region, ctx->account, type, path);
-    if (n > 0 && (size_t)n < sizeof buf)
-        return json_stringn(buf, (size_t)n);
+    const char *parts[] = {"arn:aws:ecs:", ctx->region, ":", ctx->account, ":", type, "/", path};
+    size_t n = 0;
+    bool fits = true;
+    for (size_t i = 0; fits && i < sizeof parts / sizeof parts[0]; i++) {
+        size_t len = strlen(parts[i]);
+        fits = n + len < sizeof buf;
+        if (fits) {
+            memcpy(buf + n, parts[i], len);
+            n += len;
+        }
+    }
+    if (fits)
+        return json_stringn(buf, n);
     char *arn = api_arn(ctx, type, path);
     json_t *j = json_string(arn);
     free(arn);

@@ -216,12 +216,20 @@ static char *col_text(sqlite3_stmt *st, int i)
     return v ? strdup((const char *)v) : NULL;
 }
 
+/* The same positions with only what a keyset page needs (key, family, num). */
+#define KEY_COLUMNS "key, NULL, NULL, NULL, family, num"
 #define RECORD_COLUMNS \
     "key, cluster, status, desired, family, num, started_by, service, instance, doc, version, account"
 
 static int row_to_record(sqlite3_stmt *st, store_record_t *r, bool with_doc, ecs_error_t *err)
 {
     *r = (store_record_t){0};
+    if (!with_doc) { /* KEY_COLUMNS */
+        r->key = col_text(st, 0);
+        r->family = col_text(st, 4);
+        r->num = sqlite3_column_int64(st, 5);
+        return r->key != NULL ? 0 : ecs_server_err(err, "store: unreadable record");
+    }
     r->key = col_text(st, 0);
     r->cluster = col_text(st, 1);
     r->status = col_text(st, 2);
@@ -391,7 +399,9 @@ static int sq_query(store_txn_t *t, const store_query_t *q, store_record_t **out
     b.n_binds = 0;
     b.text[0] = '\0';
     cleanup_free char *prefix_hi = NULL;
-    sql_add(&b, "SELECT " RECORD_COLUMNS);
+    /* Listings need keys and sort columns only: the document (and the
+     * other columns) are not even read then. */
+    sql_add(&b, q->without_doc ? "SELECT " KEY_COLUMNS : "SELECT " RECORD_COLUMNS);
     sql_where(&b, q, &prefix_hi);
     const char *cmp = q->descending ? "<" : ">";
     const char *dir = q->descending ? " DESC" : "";
