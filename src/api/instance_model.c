@@ -81,10 +81,14 @@ json_t *instance_view(const api_ctx_t *ctx, const store_record_t *rec, ecs_error
     int64_t running = 0, pending = 0;
     if (count_tasks(ctx, rec, "RUNNING", &running, err) < 0 || count_tasks(ctx, rec, "PENDING", &pending, err) < 0)
         return NULL;
-    res_t avail;
+    res_t avail, total;
     instance_get_avail(rec, &avail);
+    res_from_json(json_object_get(json_object_get(rec->doc, "_ecsd"), "total"), &total);
     json_t *v = json_copy(rec->doc); /* shallow: members are shared, not changed */
     json_object_del(v, "_ecsd");
+    /* both lists are made from the compact "_ecsd" form, which placement
+     * reads: the stored document stays small */
+    json_object_set_new(v, "registeredResources", res_to_resources(&total));
     json_object_set_new(v, "remainingResources", res_to_resources(&avail));
     json_object_set_new(v, "agentConnected", json_boolean(instance_agent_connected(ctx, rec)));
     json_object_set_new(v, "runningTasksCount", json_integer(running));

@@ -2,7 +2,8 @@
  *
  * Record: key = instance id (a UUID), cluster = cluster name, status =
  * ACTIVE | INACTIVE, num = when its agent was last heard from (epoch ms).
- * Document: the ContainerInstance shape without its live parts, plus
+ * Document: the ContainerInstance shape without its live parts and its
+ * resource lists (made from "_ecsd" when shown), plus
  * "_ecsd": {"total": res, "avail": res, "index": n} (resources.h's compact
  * form): total as registered, avail = total less what unstopped tasks
  * hold, index = version of the instance's desired task state, which the

@@ -49,7 +49,7 @@ static int reattach(api_ctx_t *ctx, store_record_t *rec, const res_t *total, jso
     json_t *ecsd = json_object_get(rec->doc, "_ecsd");
     json_object_set_new(ecsd, "total", res_to_json(total));
     instance_set_avail(rec, &avail);
-    json_object_set_new(rec->doc, "registeredResources", res_to_resources(total));
+    json_object_del(rec->doc, "registeredResources"); /* kept by records of an older ecsd */
     json_t *vi = json_object_get(in, "versionInfo");
     if (json_is_object(vi))
         json_object_set(rec->doc, "versionInfo", vi);
@@ -89,10 +89,9 @@ int op_register_container_instance(api_ctx_t *ctx, json_t *in, json_t **out, ecs
         cleanup_free char *iarn = api_arn(ctx, "container-instance", id);
         json_t *vi = json_object_get(in, "versionInfo");
         rec = (store_record_t){.key = strdup(id), .cluster = strdup(cluster.key), .status = strdup("ACTIVE")};
-        rec.doc = json_pack("{s:s, s:o, s:o, s:o, s:s, s:o, s:I, s:{s:o, s:o, s:i}}", "containerInstanceArn", iarn,
+        rec.doc = json_pack("{s:s, s:o, s:o, s:s, s:o, s:I, s:{s:o, s:o, s:i}}", "containerInstanceArn", iarn,
                             "ec2InstanceId", ec2_instance_id(in, id), "versionInfo",
-                            json_is_object(vi) ? json_incref(vi) : json_object(), "registeredResources",
-                            res_to_resources(&total), "status", "ACTIVE", "registeredAt",
+                            json_is_object(vi) ? json_incref(vi) : json_object(), "status", "ACTIVE", "registeredAt",
                             json_timestamp(ctx->now_ms), "version", (json_int_t)1, "_ecsd", "total",
                             res_to_json(&total), "avail", res_to_json(&total), "index", 1);
     }
