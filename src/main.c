@@ -1,6 +1,7 @@
 /* main.c - the ecsd command: parses the command line and wires modules
  * together. All logic lives in the modules under src/. */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -325,6 +326,11 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    /* glibc gives every thread that allocates its own arena, and freed
+     * memory stays in them: with the HTTP worker threads (and the agent's
+     * task threads) that was ~20 MB of idle heap at 100,000 tasks. Two
+     * arenas are plenty for 2-8 busy threads. */
+    mallopt(M_ARENA_MAX, 2);
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -32,6 +32,7 @@ typedef struct sqlite_txn {
     store_txn_t base;
     sqlite_conn_t *conn;
     bool active;
+    bool writing; /* holds the store's write_lock */
 } sqlite_txn_t;
 
 struct sqlite_conn {
@@ -52,6 +53,10 @@ typedef struct sqlite_store {
     pthread_key_t key;
     pthread_mutex_t lock; /* guards conns */
     sqlite_conn_t *conns;
+    /* Held from BEGIN IMMEDIATE to COMMIT/ROLLBACK: this process's writers
+     * queue here instead of in SQLite's busy handler, which polls with
+     * sleeps of up to 100 ms and so gives long, unfair waits. */
+    pthread_mutex_t write_lock;
 } sqlite_store_t;
 
 static const store_backend_t sqlite_backend;
@@ -175,9 +180,15 @@ static int sq_begin(store_t *base, store_mode_t mode, store_txn_t **out, ecs_err
     sqlite3_stmt *st = conn_stmt(c, mode == STORE_WRITE ? "BEGIN IMMEDIATE" : "BEGIN", err);
     if (st == NULL)
         return -1;
-    if (sqlite3_step(st) != SQLITE_DONE)
+    if (mode == STORE_WRITE)
+        pthread_mutex_lock(&s->write_lock);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        if (mode == STORE_WRITE)
+            pthread_mutex_unlock(&s->write_lock);
         return db_err(c, err, "begin");
+    }
     c->txn.active = true;
+    c->txn.writing = mode == STORE_WRITE;
     *out = &c->txn.base;
     return 0;
 }
@@ -192,11 +203,13 @@ static int sq_commit(store_txn_t *t, ecs_error_t *err)
         if (st != NULL)
             db_err(c, err, "commit");
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-        tx->active = false;
-        return -1;
     }
     tx->active = false;
-    return 0;
+    if (tx->writing) {
+        tx->writing = false;
+        pthread_mutex_unlock(&c->owner->write_lock);
+    }
+    return rc == SQLITE_DONE ? 0 : -1;
 }
 
 static void sq_rollback(store_txn_t *t)
@@ -208,6 +221,10 @@ static void sq_rollback(store_txn_t *t)
     if (st == NULL || sqlite3_step(st) != SQLITE_DONE)
         sqlite3_exec(tx->conn->db, "ROLLBACK", NULL, NULL, NULL);
     tx->active = false;
+    if (tx->writing) {
+        tx->writing = false;
+        pthread_mutex_unlock(&tx->conn->owner->write_lock);
+    }
 }
 
 static char *col_text(sqlite3_stmt *st, int i)
@@ -545,6 +562,7 @@ static void sq_close(store_t *base)
     }
     pthread_key_delete(s->key);
     pthread_mutex_destroy(&s->lock);
+    pthread_mutex_destroy(&s->write_lock);
     free(s->path);
     free(s);
 }
@@ -575,12 +593,14 @@ int store_open_sqlite(const char *data_dir, store_t **out, ecs_error_t *err)
         return ecs_server_err(err, "store: out of memory");
     }
     pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->write_lock, NULL);
     pthread_key_create(&s->key, conn_destroy);
     sqlite3 *db = NULL;
     if (conn_open(s, &db, err) < 0 || sqlite_schema_migrate(db, err) < 0) {
         sqlite3_close(db);
         pthread_key_delete(s->key);
         pthread_mutex_destroy(&s->lock);
+        pthread_mutex_destroy(&s->write_lock);
         free(s->path);
         free(s);
         return -1;
