@@ -343,6 +343,14 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "agent") == 0)
         return cmd_agent(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        if (argc > 2 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+            printf("usage: ecsd version\n\nprints the version of ecsd and exits.\n");
+            return 0;
+        }
+        if (argc > 2) {
+            fprintf(stderr, "ecsd version: unexpected argument '%s' (see --help)\n", argv[2]);
+            return 2;
+        }
         printf("ecsd %s\n", ECSD_VERSION);
         return 0;
     }
