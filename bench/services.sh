@@ -98,7 +98,7 @@ stop_server
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- write -----------------------------------------------------------------
-export work rev load_before load_after dsync idle_from idle_to OUT REPEATS HOLD
+export work rev load_before load_after dsync idle_from idle_to OUT REPEATS HOLD SETTLE
 python3 - <<'PY'
 import json, os, re, statistics, subprocess, datetime
 w = os.environ["work"]
@@ -201,7 +201,8 @@ L.append("What a tick does: it renews the scheduler's lease when due, asks the s
 L.append("## Commands\n")
 L.append("```\nbench/services.sh\n# per run: ecsd server --listen 127.0.0.1:PORT --data-dir DIR --credentials FILE --log-level debug")
 L.append("python3 bench/services_load.py steady --port PORT --hosts 50 --count 1000")
-L.append(f"python3 bench/services_load.py idle --port PORT --hosts 100 --services 1000 --per 10 --hold {os.environ['HOLD']}\n```")
+L.append(f"python3 bench/services_load.py idle --port PORT --hosts 100 --services 1000 --per 10 --hold "
+         f"{int(os.environ['HOLD']) + int(os.environ['SETTLE'])}\n```")
 open(os.environ["OUT"], "w").write("\n".join(L) + "\n")
 print("\n".join(L))
 PY
