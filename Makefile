@@ -72,6 +72,13 @@ unit: $(BUILD)/unit_tests
 check:
 	scripts/test.sh
 
+# The benchmarks, beside moto_server and the physical floor: writes
+# docs/PERFORMANCE.md and docs/perf/*.png (bench/run-all; about 30 minutes,
+# BENCH_QUICK=1 for a few).
+.PHONY: bench
+bench:
+	bench/run-all
+
 clean:
 	rm -rf build build-asan build-fuzz
 

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -68,6 +69,9 @@ static int connect_local(int port)
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    struct timeval limit = {.tv_sec = 60}; /* a stuck server ends the run, not hangs it */
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
     if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
         close(fd);
         return -1;
@@ -91,8 +95,10 @@ static size_t render_body(const char *tpl, long i, char *out, size_t cap)
     return len;
 }
 
-/* Reads one HTTP response; returns its status, or -1 when the connection failed. */
-static int read_response(int fd, char *buf, size_t cap)
+/* Reads one HTTP response; returns its status, or -1 when the connection
+ * failed. *close_after: the server said "Connection: close" (moto_server
+ * does, on every answer), so the next request needs a new connection. */
+static int read_response(int fd, char *buf, size_t cap, bool *close_after)
 {
     size_t have = 0;
     char *head_end = NULL;
@@ -111,6 +117,8 @@ static int read_response(int fd, char *buf, size_t cap)
     for (char *line = strstr(buf, "\r\n"); line != NULL && line < head_end; line = strstr(line + 2, "\r\n")) {
         if (strncasecmp(line + 2, "Content-Length:", 15) == 0)
             length = atol(line + 17);
+        else if (strncasecmp(line + 2, "Connection:", 11) == 0 && strncasecmp(line + 13 + strspn(line + 13, " "), "close", 5) == 0)
+            *close_after = true;
     }
     size_t body_have = have - (size_t)(head_end + 4 - buf);
     while ((long)body_have < length) {
@@ -166,8 +174,13 @@ static void *worker_main(void *arg)
                 break;
             sent += (size_t)r;
         }
-        int status = sent == total ? read_response(fd, resp, RESP_MAX) : -1;
+        bool close_after = false;
+        int status = sent == total ? read_response(fd, resp, RESP_MAX, &close_after) : -1;
         double dt = now_s() - t0;
+        if (status >= 0 && close_after) { /* the server closes: connect again for the next one */
+            close(fd);
+            fd = connect_local(o->port);
+        }
         if (status < 0) { /* reconnect and go on */
             w->errors++;
             close(fd);
