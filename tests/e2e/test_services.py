@@ -1,11 +1,15 @@
 """Services (issue 5; ecs-behavior.md §3.6, §4.19-4.23, §5.8, §7, Appendix A,
 Appendix G 25-32): the five operations and the scheduler, with hosts played
-by AutoAgents (svc_agents.py: fake agents over the real protocol, no Docker).
+by AutoAgents (svc_agents.py: fake agents over the real protocol, no Docker);
+and, in scripts/test.sh's docker stage only (the tests named
+test_agent_docker_*, which that stage selects), with the real `ecsd agent`
+and real containers.
 """
 import re
 import threading
 import time
 
+import agent_harness as ah
 from harness import ACCOUNT, REGION, Server, expect_error, unique
 from svc_agents import AutoAgent
 
@@ -338,3 +342,105 @@ def test_restart_mid_rollout(server):
         rc = own.stop()
         own.cleanup()
     assert rc == 0
+
+
+def test_agent_docker_services_kill_and_roll(server):
+    """Real agent, real containers: 3 RUNNING and steady; `docker kill` of
+    one container: its task stops and is replaced; a 100/200 rollout never
+    has fewer than 3 RUNNING and ends with 3 containers of revision 2;
+    deleted with force: DRAINING, then INACTIVE with no container left."""
+    ecs = server.client()
+    cluster = ecs.create_cluster(clusterName=unique("dsvc"))["cluster"]["clusterName"]
+    agent = ah.Agent(server, cluster, ["--stop-timeout", "2"]).start()
+    try:
+        family = unique("dapp")
+        cd = lambda v: [{"name": "app", "image": ah.LOCAL_IMAGE, "memory": 32,  # noqa: E731
+                         "environment": [{"name": "V", "value": v}],
+                         "command": ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]}]
+        ecs.register_task_definition(family=family, containerDefinitions=cd("1"))
+        name = unique("web")
+        ecs.create_service(cluster=cluster, serviceName=name, taskDefinition=family, desiredCount=3)
+        wait_for(lambda: steady(ecs, cluster, name, 3), timeout=60, what="3 containers RUNNING")
+        running = lambda: ah.containers(f"com.amazonaws.ecs.cluster={cluster}", all_=False)  # noqa: E731
+        assert len(running()) == 3
+        victim = tasks_of(ecs, cluster, name)[0]["taskArn"]
+        [cid] = ah.containers(f"com.amazonaws.ecs.task-arn={victim}", all_=False)
+        ah.docker("kill", cid)
+        s = wait_for(lambda: steady(ecs, cluster, name, 3) if victim not in
+                     [t["taskArn"] for t in tasks_of(ecs, cluster, name)] else None, timeout=60,
+                     what="the killed task replaced")
+        dead = ecs.describe_tasks(cluster=cluster, tasks=[victim])["tasks"][0]
+        assert dead["lastStatus"] == "STOPPED" and dead["containers"][0]["exitCode"] == 137, dead
+        assert dead["stoppedReason"] == "Essential container in task exited"
+        assert any(m.startswith(f"(service {name}) has started 1 tasks: ") for m in messages(s))
+        assert len(running()) == 3
+        ecs.register_task_definition(family=family, containerDefinitions=cd("2"))
+        low, done = [99], threading.Event()
+
+        def sample():
+            c = server.client()
+            while not done.is_set():
+                low[0] = min(low[0], describe(c, cluster, name)["runningCount"])
+                time.sleep(0.05)
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        try:
+            new_id = ecs.update_service(cluster=cluster, service=name,
+                                        taskDefinition=f"{family}:2")["service"]["deployments"][0]["id"]
+            s = wait_for(lambda: steady(ecs, cluster, name, 3), timeout=90, what="the rollout done")
+        finally:
+            done.set()
+            sampler.join()
+        assert low[0] >= 3, f"{low[0]} RUNNING at the lowest"
+        assert [d["id"] for d in s["deployments"]] == [new_id]
+        ids = running()
+        assert len(ids) == 3 and {ah.inspect(i)["Config"]["Labels"]["com.amazonaws.ecs.task-definition-version"]
+                                  for i in ids} == {"2"}
+        assert ecs.delete_service(cluster=cluster, service=name, force=True)["service"]["status"] == "DRAINING"
+        wait_for(lambda: describe(ecs, cluster, name)["status"] == "INACTIVE", timeout=60, what="INACTIVE")
+        assert running() == []
+    finally:
+        rc = agent.stop()
+        log = agent.read_log()
+        ah.remove_cluster_containers(cluster)
+        agent.cleanup()
+    assert rc == 0, log[-4000:]
+
+
+def test_agent_docker_services_beyond_capacity(server):
+    """Real agent: a desired count that does not fit its memory: the tasks
+    that fit run as containers, and the event names the memory and the
+    instance; the count shown is the containers'."""
+    ecs = server.client()
+    cluster = ecs.create_cluster(clusterName=unique("dcap"))["cluster"]["clusterName"]
+    agent = ah.Agent(server, cluster, ["--stop-timeout", "2"]).start()
+    try:
+        inst = ecs.describe_container_instances(cluster=cluster, containerInstances=[
+            agent.metadata()["ContainerInstanceArn"]])["containerInstances"][0]
+        mem = next(r["integerValue"] for r in inst["registeredResources"] if r["name"] == "MEMORY")
+        family = unique("dbig")  # two fit, the third does not
+        ecs.register_task_definition(family=family, containerDefinitions=[
+            {"name": "app", "image": ah.LOCAL_IMAGE, "memory": mem // 2 - 1,
+             "command": ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]}])
+        name = unique("big")
+        ecs.create_service(cluster=cluster, serviceName=name, taskDefinition=family, desiredCount=3)
+        msg = PLACE_MSG.format(s=name, i=inst["containerInstanceArn"].rsplit("/", 1)[1])
+        s = wait_for(lambda: (lambda x: x if x["runningCount"] == 2 and msg in messages(x) else None)(
+            describe(ecs, cluster, name)), timeout=60, what="2 running and the placement event")
+        assert len(ah.containers(f"com.amazonaws.ecs.cluster={cluster}", all_=False)) == 2
+        assert s["desiredCount"] == 3 and messages(s).count(msg) == 1
+        ecs.delete_service(cluster=cluster, service=name, force=True)
+        wait_for(lambda: describe(ecs, cluster, name)["status"] == "INACTIVE", timeout=60, what="INACTIVE")
+    finally:
+        rc = agent.stop()
+        log = agent.read_log()
+        ah.remove_cluster_containers(cluster)
+        agent.cleanup()
+    assert rc == 0, log[-4000:]
+
+
+if not ah.enabled():
+    # Not in the container stage: the tests that need Docker are not offered
+    # (as in test_agent_docker.py).
+    for _name in [n for n in list(globals()) if n.startswith("test_agent_docker_")]:
+        del globals()[_name]
