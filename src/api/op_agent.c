@@ -55,9 +55,10 @@ static void set_last_status(store_record_t *task, const char *status)
     json_object_set_new(task->doc, "version", json_integer(json_integer_value(v) + 1));
 }
 
-static void mark_running(const api_ctx_t *ctx, store_record_t *task)
+static void mark_running(api_ctx_t *ctx, store_record_t *task)
 {
     set_last_status(task, "RUNNING");
+    ctx->fx.sched_wake = true; /* a rollout may now stop old tasks */
     if (json_object_get(task->doc, "startedAt") == NULL)
         json_object_set_new(task->doc, "startedAt", json_timestamp(ctx->now_ms));
 }
