@@ -56,12 +56,15 @@ os.chdir(REPO)
 BUILD = os.environ.get("BENCH_BUILD", "tmp/bench-build")
 ECSD = os.path.join(REPO, BUILD, "ecsd")
 LOADGEN = os.path.join(REPO, BUILD, "loadgen")
+SRC = os.environ.get("BENCH_SRC", ".")  # the tree measured (bench/run-all exports a commit there)
+COMMIT = os.environ.get("BENCH_COMMIT", "")
 WORK = os.path.join(REPO, "tmp", "bench")
 RESULTS = os.path.join(WORK, "results.json")
 KEY, SECRET, ACCOUNT = "AKIDBENCH", "bench-secret", "000000000000"
 NCPU = os.cpu_count()
 DIRS = []  # folders the run made (servers' data), removed at the end
 SCALE_DATA = []  # the scale server's data folder, profiled afterwards
+API_DATA = []  # the api section's ecsd data folder (cluster 'reads'), profiled too
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -115,6 +118,21 @@ def proc_cpu(pid):
         return (int(fields[11]) + int(fields[12])) / TICK
     except OSError:
         return 0.0
+
+
+def proc_io(pid):
+    """Bytes process pid has passed to write calls (wchar) and sent to the
+    block layer (write_bytes), from /proc/PID/io."""
+    out = {"wchar": 0, "write_bytes": 0}
+    try:
+        with open(f"/proc/{pid}/io") as f:
+            for line in f:
+                k, _, v = line.partition(":")
+                if k in out:
+                    out[k] = int(v)
+    except OSError:
+        pass
+    return out
 
 
 def sys_busy():
@@ -263,10 +281,10 @@ def loadgen(port, pid, target, body, conc, dur=None, n=None, unsigned=False):
     cmd = lg_cmd(port, target, body, conc, dur, n, unsigned)
     l1 = load1()
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    s0, b0, t0 = proc_cpu(pid), sys_busy(), time.time()
+    s0, b0, io0, t0 = proc_cpu(pid), sys_busy(), proc_io(pid), time.time()
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=(dur or 0) + 600)
     wall = time.time() - t0
-    s1, b1 = proc_cpu(pid), sys_busy()
+    s1, b1, io1 = proc_cpu(pid), sys_busy(), proc_io(pid)
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         f = p.stdout.strip().splitlines()[-1].split(",")
@@ -280,6 +298,8 @@ def loadgen(port, pid, target, body, conc, dur=None, n=None, unsigned=False):
     return {"rps": rps, "n": n_req, "p50": float(f[4]), "p90": float(f[5]), "p99": float(f[6]),
             "max": float(f[7]), "non200": int(f[8]), "errors": int(f[9]), "wall": wall,
             "lg_us": 1e6 * lg_cpu / per, "srv_us": 1e6 * srv_cpu / per,
+            "wchar_kb": (io1["wchar"] - io0["wchar"]) / 1024 / per,
+            "disk_kb": (io1["write_bytes"] - io0["write_bytes"]) / 1024 / per,
             "lg_cores": lg_cpu / wall, "srv_cores": srv_cpu / wall,
             "other_cores": max(0.0, busy / wall - lg_cpu / wall - srv_cpu / wall), "load1": l1}
 
@@ -295,9 +315,12 @@ def run_rows(rows, reps=None, dur=None, warm=None, label=""):
             srv = r["srv"]
             if r.get("before"):
                 r["before"]()
+            wn = 0
             if warm > 0:
-                loadgen(srv.port, srv.pid, r["target"], r["body"], r["conc"], warm, unsigned=r.get("unsigned"))
+                wn = loadgen(srv.port, srv.pid, r["target"], r["body"], r["conc"], warm,
+                             unsigned=r.get("unsigned"))["n"]
             m = loadgen(srv.port, srv.pid, r["target"], r["body"], r["conc"], dur, unsigned=r.get("unsigned"))
+            m["warm_n"] = wn
             if r.get("after"):
                 r["after"](m)
             out[r["key"]].append(m)
@@ -470,8 +493,8 @@ def section_api(S, R):
     e = S["ecsd-place"].client()
     c = e.describe_clusters(clusters=["place"])["clusters"][0]
     api["ecsd_place_tasks"] = c["pendingTasksCount"] + c["runningTasksCount"]
-    api["ecsd_runtask_requests"] = sum(m["n"] for k, v in api["runs"].items() if k.startswith("ecsd RunTask")
-                                       for m in v)
+    api["ecsd_runtask_requests"] = 1 + sum(m["n"] + m["warm_n"] for k, v in api["runs"].items()
+                                           if k.startswith("ecsd RunTask") for m in v)
     api["cmds"] = {f"{op} c={c}": lg_show(op, bodies["ecsd"][op], c) for op in API_OPS for c in (1, 16)}
     R["api"] = api
 
@@ -635,71 +658,83 @@ def objname(o):
     return {"ecsd": "ecsd"}.get(o, o)
 
 
+PROFILE_DUR = env_num("BENCH_PROFILE_DURATION", 5, 2)
+
+
+def profile_state(label, data, cluster, run_cluster, extra_ops):
+    """Reopens a server's store under callgrind and counts the instructions
+    of each request kind over PROFILE_DUR seconds of requests from one
+    connection (instrumentation on only around them)."""
+    cg = Ecsd(f"callgrind-{label}", data_dir=data, ready_timeout=180,
+              wrap=["valgrind", "--tool=callgrind", "--instr-atstart=no",
+                    f"--callgrind-out-file={WORK}/callgrind-{label}.out"])
+    for f in os.listdir(WORK):
+        if f.startswith(f"callgrind-{label}.out"):
+            os.unlink(os.path.join(WORK, f))
+    cg.start()
+    try:
+        e = cg.client()
+        arns = e.list_tasks(cluster=cluster, maxResults=10)["taskArns"]
+        tasks = cluster_tasks(e, cluster)
+        ops = [("DescribeClusters", json.dumps({"clusters": [cluster]}), False)] + extra_ops + [
+            ("ListTasks", json.dumps({"cluster": cluster}), False),
+            ("DescribeTasks", json.dumps({"cluster": cluster, "tasks": arns}, separators=(",", ":")), False),
+            ("RunTask", json.dumps({"cluster": run_cluster, "taskDefinition": "bench", "count": 10}), False)]
+        res = {}
+
+        def ctl(*a):
+            subprocess.run(["callgrind_control", *a, str(cg.pid)], capture_output=True, timeout=120)
+
+        part = 0
+        for op, body, unsigned in ops:
+            ctl("-i", "on")
+            loadgen(cg.port, cg.pid, op, body, 1, n=3, unsigned=unsigned)  # warm
+            ctl("-z")
+            m = loadgen(cg.port, cg.pid, op, body, 1, dur=PROFILE_DUR, unsigned=unsigned)
+            ctl("-d", op)
+            ctl("-i", "off")
+            part += 1
+            f = f"{WORK}/callgrind-{label}.out.{part}"
+            deadline = time.time() + 60
+            while not os.path.exists(f) and time.time() < deadline:
+                time.sleep(0.2)
+            self_txt = subprocess.run(["callgrind_annotate", "--threshold=99", f], capture_output=True,
+                                      text=True, timeout=300).stdout
+            incl_txt = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=99", f],
+                                      capture_output=True, text=True, timeout=300).stdout
+            sf = parse_annotate(self_txt, m["n"])
+            inc = parse_annotate(incl_txt, m["n"])
+            by_obj = {}
+            for x in sf["fns"]:
+                by_obj[objname(x["obj"])] = by_obj.get(objname(x["obj"]), 0) + x["ir"]
+            res[op] = {"requests": m["n"], "non200": m["non200"], "per_req": sf["per_req"],
+                       "self": sf["fns"][:15], "incl": [x for x in inc["fns"] if x["obj"] == "ecsd"][:80],
+                       "by_obj": by_obj, "file": os.path.relpath(f, REPO), "unsigned": unsigned}
+            log(f"profile {label} {op}: {sf['per_req']:,.0f} instructions per request over {m['n']}")
+    finally:
+        cg.stop()
+    return {"tasks": tasks, "cluster": cluster, "ops": res}
+
+
 def section_profile(S, R):
-    """callgrind over the scale server's data (10,000 instances, ~100,000
-    tasks): instructions per request, by function and by library."""
+    """callgrind over the stores the api and scale sections left: 1,000 tasks
+    (cluster 'reads') and 10,000 instances with 100,000 tasks ('big')."""
     if not shutil.which("valgrind"):
         R["profile"] = {"skipped": "valgrind not installed"}
         return
-    data = SCALE_DATA[-1] if SCALE_DATA else None
-    cg = Ecsd("callgrind", data_dir=data, ready_timeout=180,
-              wrap=["valgrind", "--tool=callgrind", "--instr-atstart=no",
-                    f"--callgrind-out-file={WORK}/callgrind.out"])
-    for f in os.listdir(WORK):
-        if f.startswith("callgrind.out"):
-            os.unlink(os.path.join(WORK, f))
-    cg.start()
-    S["callgrind"] = cg
-    e = cg.client()
-    if data is None:
-        e.create_cluster(clusterName="big")
-        e.register_task_definition(**json.loads(BODY_TD))
-        register_instances(cg, "big", 100, "c")
-    arns = e.list_tasks(cluster="big", maxResults=10)["taskArns"]
-    if not arns:
-        e.run_task(cluster="big", taskDefinition="bench", count=10)
-        arns = e.list_tasks(cluster="big", maxResults=10)["taskArns"]
-    ops = [("DescribeClusters", '{"clusters":["big"]}', 300, False),
-           ("RunTask", '{"cluster":"big","taskDefinition":"bench","count":10}', 60, False),
-           ("ListTasks", '{"cluster":"big"}', 20, False),
-           ("DescribeTasks", json.dumps({"cluster": "big", "tasks": arns}, separators=(",", ":")), 100, False),
-           ("NoSuchOperation", "{}", 300, True)]
-    prof = {"tasks": cluster_tasks(e, "big"), "ops": {}}
-
-    def ctl(*a):
-        subprocess.run(["callgrind_control", *a, str(cg.pid)], capture_output=True, timeout=120)
-
-    part = 0
-    for op, body, n, unsigned in ops:
-        target = op
-        ctl("-i", "on")
-        loadgen(cg.port, cg.pid, target, body, 1, n=max(3, n // 10), unsigned=unsigned)  # warm
-        ctl("-z")
-        m = loadgen(cg.port, cg.pid, target, body, 1, n=n, unsigned=unsigned)
-        ctl("-d", op)
-        ctl("-i", "off")
-        part += 1
-        f = f"{WORK}/callgrind.out.{part}"
-        deadline = time.time() + 60
-        while not os.path.exists(f) and time.time() < deadline:
-            time.sleep(0.2)
-        self_txt = subprocess.run(["callgrind_annotate", "--threshold=99", f], capture_output=True,
-                                  text=True, timeout=300).stdout
-        incl_txt = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=99", f],
-                                  capture_output=True, text=True, timeout=300).stdout
-        s = parse_annotate(self_txt, m["n"])
-        i = parse_annotate(incl_txt, m["n"])
-        by_obj = {}
-        for x in s["fns"]:
-            by_obj[objname(x["obj"])] = by_obj.get(objname(x["obj"]), 0) + x["ir"]
-        prof["ops"][op] = {"requests": m["n"], "non200": m["non200"], "per_req": s["per_req"],
-                           "self": s["fns"][:15], "incl": [x for x in i["fns"] if x["obj"] == "ecsd"][:25],
-                           "by_obj": by_obj, "file": os.path.relpath(f, REPO)}
-        log(f"profile {op}: {s['per_req']:,.0f} instructions per request over {m['n']}")
-    cg.stop()
-    S.pop("callgrind")
-    prof["cmd"] = ("valgrind --tool=callgrind --instr-atstart=no " + cg.cmdline() +
-                   "; callgrind_control -i on/-z/-d/-i off around `loadgen -n N -c 1`; callgrind_annotate")
+    prof = {"states": {}}
+    if API_DATA:
+        prof["states"]["1,000 tasks"] = profile_state(
+            "api", API_DATA[-1], "reads", "reads",
+            [("DescribeTaskDefinition", '{"taskDefinition":"bench"}', False),
+             ("RegisterTaskDefinition", BODY_TD.replace('"bench"', '"prof"'), False),
+             ("NoSuchOperation", "{}", True)])
+    if SCALE_DATA:
+        prof["states"]["100,000 tasks"] = profile_state("scale", SCALE_DATA[-1], "big", "big", [])
+    prof["cmd"] = ("valgrind --tool=callgrind --instr-atstart=no ecsd server ... (the store the section left); "
+                   f"per request kind: callgrind_control -i on; loadgen -n 3; callgrind_control -z; "
+                   f"loadgen -c 1 -d {PROFILE_DUR}; callgrind_control -d; callgrind_control -i off; "
+                   "callgrind_annotate [--inclusive=yes]")
     R["profile"] = prof
 
 
@@ -709,7 +744,7 @@ def section_services(S, R):
         srv = Ecsd(f"svc{k}").start()
         S["svc"] = srv
         l1 = load1()
-        cmd = [sys.executable, "bench/services_load.py", "steady", "--port", str(srv.port), "--hosts", "50",
+        cmd = [sys.executable, os.path.join(SRC, "bench/services_load.py"), "steady", "--port", str(srv.port), "--hosts", "50",
                "--count", str(SVC_COUNT)]
         t0 = time.time()
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
@@ -753,8 +788,9 @@ def section_agent(S, R):
         out = os.path.join(WORK, f"agent-{k}.md")
         l1 = load1()
         env = dict(os.environ, BENCH_TASKS=str(AGENT_TASKS), BENCH_OUT=out)
+        env.pop("ECSD_BIN", None)  # the script builds and uses its own tree's build/ecsd
         t0 = time.time()
-        p = subprocess.run(["bench/agent_start.sh"], env=env, capture_output=True, text=True, timeout=1200)
+        p = subprocess.run([os.path.join(SRC, "bench/agent_start.sh")], env=env, capture_output=True, text=True, timeout=1200)
         if p.returncode != 0 or not os.path.exists(out):
             log(f"agent_start.sh failed ({p.returncode}): {p.stderr[-2000:]}")
             runs.append({"failed": p.returncode, "stderr": p.stderr[-2000:], "load1": l1})
@@ -773,16 +809,27 @@ def sh(cmd):
     return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
 
 
+def schema_indexes():
+    """How many indexes the measured tree's schema puts on the resources table."""
+    try:
+        text = open(os.path.join(SRC, "src/store/sqlite_schema.c")).read()
+    except OSError:
+        return "?"
+    return len(re.findall(r"CREATE (?:UNIQUE )?INDEX \w+ ON resources", text))
+
+
 def machine():
     mem_kb = int(re.search(r"MemTotal:\s+(\d+)", open("/proc/meminfo").read()).group(1))
     model = re.search(r"model name\s*:\s*(.*)", open("/proc/cpuinfo").read())
     return {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "ncpu": NCPU, "cpu": model.group(1) if model else "?",
-            "mem_gib": mem_kb / 1048576, "kernel": platform.release(), "commit": sh("git rev-parse --short=12 HEAD"),
-            "dirty": bool(sh("git status --porcelain -- src Makefile")),
+            "mem_gib": mem_kb / 1048576, "kernel": platform.release(), "commit": COMMIT[:12] or sh("git rev-parse --short=12 HEAD"),
+            "dirty": not COMMIT and bool(sh("git status --porcelain -- src Makefile")),
+            "exported": bool(COMMIT),
             "moto": sh("python3 -c 'import moto; print(moto.__version__)'"), "python": platform.python_version(),
             "sqlite": sh("pkg-config --modversion sqlite3"), "mhd": sh("pkg-config --modversion libmicrohttpd"),
             "docker": sh("dockerd --version"), "valgrind": sh("valgrind --version"),
             "fs": sh(f"df -T {WORK} | awk 'NR==2 {{print $2}}'"),
+            "indexes": schema_indexes(), "src": SRC,
             "quick": QUICK, "dur": DUR, "warm": WARM, "reps": REPS}
 
 
@@ -817,6 +864,8 @@ def main():
                 fn(S, R)
                 R[name]["seconds"] = time.time() - t0
                 json.dump(R, open(RESULTS, "w"), indent=1)
+        if "ecsd" in S:
+            API_DATA.append(S["ecsd"].data)
         for k in list(S):
             S.pop(k).stop()
         for name, fn in (("scale", section_scale), ("profile", section_profile), ("services", section_services),
