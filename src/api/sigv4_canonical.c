@@ -25,6 +25,7 @@
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <strings.h>
 
@@ -355,11 +356,47 @@ done:
 
 /* ---- key chain ---- */
 
-int sv_signature_hex(EVP_MD_CTX *ctx, const char *secret, size_t secret_len, sv_span_t date8,
-                     sv_span_t region, sv_span_t service, const char *sts, size_t sts_len,
-                     char out[65])
+/* The signing key (kSigning) depends only on the secret, the day, the
+ * region and the service: derived once (four HMACs) and then reused for
+ * every request of that key and day. Each thread keeps the last few; the
+ * secret itself is not kept, only its SHA-256. */
+#define SIGNING_KEY_CACHE 4
+
+typedef struct signing_key {
+    unsigned char secret_sha[32];
+    char date8[8];
+    char region[32];
+    char service[64];
+    unsigned char k[32];
+    bool used;
+} signing_key_t;
+
+static __thread signing_key_t key_cache[SIGNING_KEY_CACHE];
+static __thread unsigned key_cache_next;
+
+static bool span_is(sv_span_t s, const char *field, size_t size)
 {
-    unsigned char kbuf[4 + SIGV4_SECRET_MAX], k1[32], k2[32], sig[32];
+    return s.n < size && memcmp(field, s.p, s.n) == 0 && field[s.n] == '\0';
+}
+
+static int signing_key(EVP_MD_CTX *ctx, const char *secret, size_t secret_len, sv_span_t date8, sv_span_t region,
+                       sv_span_t service, unsigned char out[32])
+{
+    unsigned char sha[32];
+    unsigned int sha_len = 0;
+    if (date8.n != 8 || region.n >= sizeof key_cache[0].region || service.n >= sizeof key_cache[0].service ||
+        EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 || EVP_DigestUpdate(ctx, secret, secret_len) != 1 ||
+        EVP_DigestFinal_ex(ctx, sha, &sha_len) != 1)
+        return -1;
+    for (int i = 0; i < SIGNING_KEY_CACHE; i++) {
+        signing_key_t *e = &key_cache[i];
+        if (e->used && memcmp(e->secret_sha, sha, 32) == 0 && memcmp(e->date8, date8.p, 8) == 0 &&
+            span_is(region, e->region, sizeof e->region) && span_is(service, e->service, sizeof e->service)) {
+            memcpy(out, e->k, 32);
+            return 0;
+        }
+    }
+    unsigned char kbuf[4 + SIGV4_SECRET_MAX], k1[32], k2[32];
     if (secret_len > SIGV4_SECRET_MAX)
         return -1;
     memcpy(kbuf, "AWS4", 4);
@@ -367,13 +404,36 @@ int sv_signature_hex(EVP_MD_CTX *ctx, const char *secret, size_t secret_len, sv_
     int rc = sv_hmac_sha256(ctx, kbuf, 4 + secret_len, date8.p, date8.n, k1) == 0 && /* kDate */
                      sv_hmac_sha256(ctx, k1, 32, region.p, region.n, k2) == 0 &&      /* kRegion */
                      sv_hmac_sha256(ctx, k2, 32, service.p, service.n, k1) == 0 &&    /* kService */
-                     sv_hmac_sha256(ctx, k1, 32, "aws4_request", 12, k2) == 0 &&      /* kSigning */
-                     sv_hmac_sha256(ctx, k2, 32, sts, sts_len, sig) == 0
+                     sv_hmac_sha256(ctx, k1, 32, "aws4_request", 12, out) == 0         /* kSigning */
                  ? 0
                  : -1;
     OPENSSL_cleanse(kbuf, sizeof kbuf);
     OPENSSL_cleanse(k1, sizeof k1);
     OPENSSL_cleanse(k2, sizeof k2);
+    if (rc == 0) {
+        signing_key_t *e = &key_cache[key_cache_next++ % SIGNING_KEY_CACHE];
+        memcpy(e->secret_sha, sha, 32);
+        memcpy(e->date8, date8.p, 8);
+        memcpy(e->region, region.p, region.n);
+        e->region[region.n] = '\0';
+        memcpy(e->service, service.p, service.n);
+        e->service[service.n] = '\0';
+        memcpy(e->k, out, 32);
+        e->used = true;
+    }
+    return rc;
+}
+
+int sv_signature_hex(EVP_MD_CTX *ctx, const char *secret, size_t secret_len, sv_span_t date8,
+                     sv_span_t region, sv_span_t service, const char *sts, size_t sts_len,
+                     char out[65])
+{
+    unsigned char k[32], sig[32];
+    int rc = signing_key(ctx, secret, secret_len, date8, region, service, k) == 0 &&
+                     sv_hmac_sha256(ctx, k, 32, sts, sts_len, sig) == 0
+                 ? 0
+                 : -1;
+    OPENSSL_cleanse(k, sizeof k);
     if (rc == 0)
         to_hex(sig, out);
     return rc;
