@@ -110,12 +110,14 @@ def free_port():
         return s.getsockname()[1]
 
 
-def proc_cpu(pid):
-    """CPU seconds (user + system) used so far by process pid, all threads."""
+def proc_cpu(pid, part=None):
+    """CPU seconds used so far by process pid, all threads: user + system, or
+    part "user" or "sys" alone."""
     try:
         with open(f"/proc/{pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / TICK
+        u, k = int(fields[11]), int(fields[12])
+        return {"user": u, "sys": k}.get(part, u + k) / TICK
     except OSError:
         return 0.0
 
@@ -123,7 +125,7 @@ def proc_cpu(pid):
 def proc_io(pid):
     """Bytes process pid has passed to write calls (wchar) and sent to the
     block layer (write_bytes), from /proc/PID/io."""
-    out = {"wchar": 0, "write_bytes": 0}
+    out = {"wchar": 0, "write_bytes": 0, "rchar": 0, "syscr": 0}
     try:
         with open(f"/proc/{pid}/io") as f:
             for line in f:
@@ -281,10 +283,10 @@ def loadgen(port, pid, target, body, conc, dur=None, n=None, unsigned=False):
     cmd = lg_cmd(port, target, body, conc, dur, n, unsigned)
     l1 = load1()
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    s0, b0, io0, t0 = proc_cpu(pid), sys_busy(), proc_io(pid), time.time()
+    s0, k0, b0, io0, t0 = proc_cpu(pid), proc_cpu(pid, "sys"), sys_busy(), proc_io(pid), time.time()
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=(dur or 0) + 600)
     wall = time.time() - t0
-    s1, b1, io1 = proc_cpu(pid), sys_busy(), proc_io(pid)
+    s1, k1, b1, io1 = proc_cpu(pid), proc_cpu(pid, "sys"), sys_busy(), proc_io(pid)
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         f = p.stdout.strip().splitlines()[-1].split(",")
@@ -298,7 +300,10 @@ def loadgen(port, pid, target, body, conc, dur=None, n=None, unsigned=False):
     return {"rps": rps, "n": n_req, "p50": float(f[4]), "p90": float(f[5]), "p99": float(f[6]),
             "max": float(f[7]), "non200": int(f[8]), "errors": int(f[9]), "wall": wall,
             "lg_us": 1e6 * lg_cpu / per, "srv_us": 1e6 * srv_cpu / per,
+            "srv_sys_us": 1e6 * (k1 - k0) / per,
             "wchar_kb": (io1["wchar"] - io0["wchar"]) / 1024 / per,
+            "rchar_kb": (io1["rchar"] - io0["rchar"]) / 1024 / per,
+            "reads_per_req": (io1["syscr"] - io0["syscr"]) / per,
             "disk_kb": (io1["write_bytes"] - io0["write_bytes"]) / 1024 / per,
             "lg_cores": lg_cpu / wall, "srv_cores": srv_cpu / wall,
             "other_cores": max(0.0, busy / wall - lg_cpu / wall - srv_cpu / wall), "load1": l1}
@@ -554,6 +559,12 @@ def section_scale(S, R):
     e.create_cluster(clusterName="big")
     e.register_task_definition(**json.loads(BODY_TD))
     run_body = '{"cluster":"big","taskDefinition":"bench","count":10}'
+    # a second cluster of 1,000 tasks in the same store: ListTasks and
+    # DescribeTasks on it and on 'big' (100,000) compare the tasks of a cluster
+    # alone, the server, its caches and the store's size being the same
+    e.create_cluster(clusterName="small")
+    register_instances(srv, "small", 10, "small")
+    loadgen(srv.port, srv.pid, "RunTask", '{"cluster":"small","taskDefinition":"bench","count":10}', 4, n=100)
 
     def reads_at(label):
         n = cluster_tasks(e, "big")
@@ -592,6 +603,15 @@ def section_scale(S, R):
         sc["fill"] = {"requests": m["n"], "seconds": time.time() - t0, "rps": m["rps"], "p50": m["p50"],
                       "p99": m["p99"], "non200": m["non200"]}
     reads_at(f"{BIG_TASKS} tasks")
+    flat = []
+    for cl in ("small", "big"):
+        arns = e.list_tasks(cluster=cl, maxResults=10)["taskArns"]
+        dbody = json.dumps({"cluster": cl, "tasks": arns}, separators=(",", ":"))
+        flat += [{"key": f"ListTasks {cl}", "srv": srv, "target": "ListTasks", "body": json.dumps({"cluster": cl}),
+                  "conc": 1},
+                 {"key": f"DescribeTasks {cl}", "srv": srv, "target": "DescribeTasks", "body": dbody, "conc": 1}]
+    sc["flat"] = {"tasks": {cl: cluster_tasks(e, cl) for cl in ("small", "big")},
+                  "runs": run_rows(flat, label="flat")}
     sc["rss_kb"] = status_kb(srv.pid, "VmRSS")
     sc["hwm_kb"] = status_kb(srv.pid, "VmHWM")
     sc["tasks"] = cluster_tasks(e, "big")
