@@ -681,6 +681,36 @@ def objname(o):
 PROFILE_DUR = env_num("BENCH_PROFILE_DURATION", 5, 2)
 
 
+def annotate(f, n):
+    """callgrind_annotate of dump f (n requests): instructions per request,
+    the heaviest functions by self cost, ecsd's functions by inclusive cost,
+    self cost by library. Every function is listed (--threshold=100)."""
+    self_txt = subprocess.run(["callgrind_annotate", "--threshold=100", f], capture_output=True,
+                              text=True, timeout=300).stdout
+    incl_txt = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", f],
+                              capture_output=True, text=True, timeout=300).stdout
+    sf = parse_annotate(self_txt, n)
+    inc = parse_annotate(incl_txt, n)
+    by_obj = {}
+    for x in sf["fns"]:
+        by_obj[objname(x["obj"])] = by_obj.get(objname(x["obj"]), 0) + x["ir"]
+    return {"requests": n, "per_req": sf["per_req"], "self": sf["fns"][:15],
+            "incl": [x for x in inc["fns"] if x["obj"] == "ecsd"][:400], "by_obj": by_obj,
+            "file": os.path.relpath(f, REPO)}
+
+
+def reannotate():
+    """Re-reads the callgrind dumps of the last run (tmp/bench/callgrind-*)
+    into results.json, e.g. after a change to what the report keeps."""
+    R = json.load(open(RESULTS))
+    for st in R.get("profile", {}).get("states", {}).values():
+        for op, x in st["ops"].items():
+            f = os.path.join(REPO, x["file"])
+            if os.path.exists(f):
+                x.update(annotate(f, x["requests"]))
+    json.dump(R, open(RESULTS, "w"), indent=1)
+
+
 def profile_state(label, data, cluster, run_cluster, extra_ops):
     """Reopens a server's store under callgrind and counts the instructions
     of each request kind over PROFILE_DUR seconds of requests from one
@@ -718,18 +748,9 @@ def profile_state(label, data, cluster, run_cluster, extra_ops):
             deadline = time.time() + 60
             while not os.path.exists(f) and time.time() < deadline:
                 time.sleep(0.2)
-            self_txt = subprocess.run(["callgrind_annotate", "--threshold=99", f], capture_output=True,
-                                      text=True, timeout=300).stdout
-            incl_txt = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=99", f],
-                                      capture_output=True, text=True, timeout=300).stdout
-            sf = parse_annotate(self_txt, m["n"])
-            inc = parse_annotate(incl_txt, m["n"])
-            by_obj = {}
-            for x in sf["fns"]:
-                by_obj[objname(x["obj"])] = by_obj.get(objname(x["obj"]), 0) + x["ir"]
-            res[op] = {"requests": m["n"], "non200": m["non200"], "per_req": sf["per_req"],
-                       "self": sf["fns"][:15], "incl": [x for x in inc["fns"] if x["obj"] == "ecsd"][:80],
-                       "by_obj": by_obj, "file": os.path.relpath(f, REPO), "unsigned": unsigned}
+            res[op] = annotate(f, m["n"])
+            res[op].update({"non200": m["non200"], "unsigned": unsigned})
+            sf = res[op]
             log(f"profile {label} {op}: {sf['per_req']:,.0f} instructions per request over {m['n']}")
     finally:
         cg.stop()
@@ -855,7 +876,9 @@ def machine():
 
 def main():
     sys.path.insert(0, os.path.join(REPO, "bench"))
-    if "--report-only" in sys.argv:
+    if "--reannotate" in sys.argv:
+        reannotate()
+    if "--report-only" in sys.argv or "--reannotate" in sys.argv:
         import bench_report
         bench_report.write(json.load(open(RESULTS)), OUT, PLOTS)
         return
