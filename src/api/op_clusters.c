@@ -174,26 +174,6 @@ int op_describe_clusters(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *
 
 int op_list_clusters(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
-    api_page_t page;
-    if (api_page_read(in, 100, &page, err) < 0) {
-        api_page_clear(&page);
-        return -1;
-    }
-    store_query_t q = {.kind = STORE_CLUSTER, .account = ctx->account, .status = "ACTIVE",
-                       .order = STORE_ORDER_KEY, .without_doc = true};
-    store_record_t *rows = NULL;
-    size_t n = 0;
-    cleanup_free char *next = NULL;
-    int rc = api_page_query(ctx->txn, &q, &page, &rows, &n, &next, err);
-    api_page_clear(&page);
-    if (rc < 0)
-        return -1;
-    json_t *arns = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(arns, api_arn_json(ctx, "cluster", rows[i].key));
-    store_records_free(rows, n);
-    *out = json_pack("{s:o}", "clusterArns", arns);
-    if (next != NULL)
-        json_object_set_new(*out, "nextToken", json_string(next));
-    return 0;
+    store_query_t q = {.kind = STORE_CLUSTER, .account = ctx->account, .status = "ACTIVE", .order = STORE_ORDER_KEY};
+    return api_page_list(ctx, in, &q, "clusterArns", "cluster", out, err);
 }

@@ -212,25 +212,9 @@ int op_list_container_instances(api_ctx_t *ctx, json_t *in, json_t **out, ecs_er
     store_record_t cluster = {0};
     if (api_load_active_cluster(ctx, in, &cluster, err) < 0)
         return -1;
-    api_page_t page;
-    int rc = api_page_read(in, 100, &page, err);
     store_query_t q = {.kind = STORE_INSTANCE, .account = ctx->account, .cluster = cluster.key,
-                       .status_not = "INACTIVE", .order = STORE_ORDER_KEY, .without_doc = true};
-    store_record_t *rows = NULL;
-    size_t n = 0;
-    cleanup_free char *next = NULL;
-    if (rc == 0)
-        rc = api_page_query(ctx->txn, &q, &page, &rows, &n, &next, err);
-    api_page_clear(&page);
+                       .status_not = "INACTIVE", .order = STORE_ORDER_KEY};
+    int rc = api_page_list(ctx, in, &q, "containerInstanceArns", "container-instance", out, err);
     store_record_clear(&cluster);
-    if (rc < 0)
-        return -1;
-    json_t *arns = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(arns, api_arn_json(ctx, "container-instance", rows[i].key));
-    store_records_free(rows, n);
-    *out = json_pack("{s:o}", "containerInstanceArns", arns);
-    if (next != NULL)
-        json_object_set_new(*out, "nextToken", json_string(next));
-    return 0;
+    return rc;
 }

@@ -224,59 +224,20 @@ int op_deregister_task_definition(api_ctx_t *ctx, json_t *in, json_t **out, ecs_
 
 int op_list_task_definitions(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
-    const char *status = param_str(in, "status");
-    const char *sort = param_str(in, "sort");
-    api_page_t page;
-    if (api_page_read(in, 100, &page, err) < 0) {
-        api_page_clear(&page);
-        return -1;
-    }
+    const char *status = param_str(in, "status"), *sort = param_str(in, "sort");
     store_query_t q = {.kind = STORE_TASKDEF, .account = ctx->account, .family = param_str(in, "familyPrefix"),
                        .status = status ? status : "ACTIVE", .order = STORE_ORDER_FAMILY_NUM,
-                       .descending = sort != NULL && strcmp(sort, "DESC") == 0, .without_doc = true};
-    store_record_t *rows = NULL;
-    size_t n = 0;
-    cleanup_free char *next = NULL;
-    int rc = api_page_query(ctx->txn, &q, &page, &rows, &n, &next, err);
-    api_page_clear(&page);
-    if (rc < 0)
-        return -1;
-    json_t *arns = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(arns, api_arn_json(ctx, "task-definition", rows[i].key));
-    store_records_free(rows, n);
-    *out = json_pack("{s:o}", "taskDefinitionArns", arns);
-    if (next != NULL)
-        json_object_set_new(*out, "nextToken", json_string(next));
-    return 0;
+                       .descending = sort != NULL && strcmp(sort, "DESC") == 0};
+    return api_page_list(ctx, in, &q, "taskDefinitionArns", "task-definition", out, err);
 }
 
 int op_list_task_definition_families(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     const char *status = param_str(in, "status");
-    api_page_t page;
-    if (api_page_read(in, 100, &page, err) < 0) {
-        api_page_clear(&page);
-        return -1;
-    }
     store_query_t q = {.kind = STORE_FAMILY, .account = ctx->account, .key_prefix = param_str(in, "familyPrefix"),
                        .status = status == NULL || strcmp(status, "ALL") == 0 ? NULL : status,
-                       .order = STORE_ORDER_KEY, .without_doc = true};
-    store_record_t *rows = NULL;
-    size_t n = 0;
-    cleanup_free char *next = NULL;
-    int rc = api_page_query(ctx->txn, &q, &page, &rows, &n, &next, err);
-    api_page_clear(&page);
-    if (rc < 0)
-        return -1;
-    json_t *families = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(families, json_string(rows[i].key));
-    store_records_free(rows, n);
-    *out = json_pack("{s:o}", "families", families);
-    if (next != NULL)
-        json_object_set_new(*out, "nextToken", json_string(next));
-    return 0;
+                       .order = STORE_ORDER_KEY};
+    return api_page_list(ctx, in, &q, "families", NULL, out, err);
 }
 
 int taskdef_load_for_run(const api_ctx_t *ctx, const char *value, store_record_t *rec, ecs_error_t *err)

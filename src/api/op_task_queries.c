@@ -73,34 +73,18 @@ int op_list_tasks(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
     const char *instance = param_str(in, "containerInstance");
     const char *service = param_str(in, "serviceName");
     char instance_id[INSTANCE_ID_MAX + 1];
-    store_record_t *rows = NULL;
-    size_t n = 0;
-    cleanup_free char *next = NULL;
-    api_page_t page = {0};
     int rc = -1;
     if (instance != NULL &&
         instance_id_from_param(ctx, "containerInstance", instance, cluster.key, instance_id, err) < 0)
         goto done;
     if (service != NULL && check_service(ctx, cluster.key, service, err) < 0)
         goto done;
-    if (api_page_read(in, 100, &page, err) < 0)
-        goto done;
     store_query_t q = {.kind = STORE_TASK, .account = ctx->account, .cluster = cluster.key,
                        .desired = desired ? desired : "RUNNING", .family = param_str(in, "family"),
                        .started_by = param_str(in, "startedBy"), .service = service,
-                       .instance = instance ? instance_id : NULL, .order = STORE_ORDER_KEY, .without_doc = true};
-    if (api_page_query(ctx->txn, &q, &page, &rows, &n, &next, err) < 0)
-        goto done;
-    json_t *arns = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(arns, api_arn_json(ctx, "task", rows[i].key));
-    *out = json_pack("{s:o}", "taskArns", arns);
-    if (next != NULL)
-        json_object_set_new(*out, "nextToken", json_string(next));
-    rc = 0;
+                       .instance = instance ? instance_id : NULL, .order = STORE_ORDER_KEY};
+    rc = api_page_list(ctx, in, &q, "taskArns", "task", out, err);
 done:
-    api_page_clear(&page);
-    store_records_free(rows, n);
     store_record_clear(&cluster);
     return rc;
 }

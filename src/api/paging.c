@@ -71,6 +71,30 @@ int api_page_token_decode(const char *token, store_cursor_t *c)
     return c->text ? 0 : -1;
 }
 
+int api_page_list(api_ctx_t *ctx, const json_t *in, store_query_t *q, const char *member, const char *arn_type,
+                  json_t **out, ecs_error_t *err)
+{
+    api_page_t page;
+    store_record_t *rows = NULL;
+    size_t n = 0;
+    cleanup_free char *next = NULL;
+    q->without_doc = true;
+    int rc = api_page_read(in, 100, &page, err);
+    if (rc == 0)
+        rc = api_page_query(ctx->txn, q, &page, &rows, &n, &next, err);
+    api_page_clear(&page);
+    if (rc < 0)
+        return -1;
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(items, arn_type ? api_arn_json(ctx, arn_type, rows[i].key) : json_string(rows[i].key));
+    store_records_free(rows, n);
+    *out = json_pack("{s:o}", member, items);
+    if (next != NULL)
+        json_object_set_new(*out, "nextToken", json_string(next));
+    return 0;
+}
+
 int api_page_query(store_txn_t *txn, store_query_t *q, const api_page_t *page, store_record_t **rows,
                    size_t *n, char **next_token, ecs_error_t *err)
 {

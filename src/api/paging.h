@@ -23,6 +23,13 @@ void api_page_clear(api_page_t *page);
 int api_page_query(store_txn_t *txn, store_query_t *q, const api_page_t *page, store_record_t **rows,
                    size_t *n, char **next_token, ecs_error_t *err);
 
+/* A whole List* answer: reads maxResults/nextToken from in, runs q (keys
+ * only) for one page and answers {member: [...], "nextToken"?}, each item
+ * the ARN of type arn_type made from a row's key, or the key itself when
+ * arn_type is NULL. */
+int api_page_list(api_ctx_t *ctx, const json_t *in, store_query_t *q, const char *member, const char *arn_type,
+                  json_t **out, ecs_error_t *err);
+
 /* Token encoding, exposed for tests. */
 char *api_page_token_encode(const store_cursor_t *c);
 int api_page_token_decode(const char *token, store_cursor_t *c);
