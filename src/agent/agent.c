@@ -11,6 +11,7 @@
 #include "agent/agent_fs.h"
 #include "agent/agent_int.h"
 #include "common/log.h"
+#include "common/clock.h"
 
 #define CLOSE_WAIT_MS 60000 /* Docker calls in flight at shutdown (a docker stop may take 30 s) */
 
@@ -25,13 +26,7 @@ bool agent_stopping(agent_t *a)
 bool agent_sleep(agent_t *a, int ms)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    clock_deadline(&ts, ms);
     pthread_mutex_lock(&a->lock);
     while (!a->stopping && pthread_cond_timedwait(&a->cond, &a->lock, &ts) == 0)
         ;

@@ -335,13 +335,7 @@ size_t agent_engine_count(agent_engine_t *e)
 int agent_engine_close(agent_engine_t *e, int timeout_ms)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += timeout_ms / 1000;
-    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    clock_deadline(&ts, timeout_ms);
     pthread_mutex_lock(&e->lock);
     e->closing = true;
     while (e->threads > 0 && pthread_cond_timedwait(&e->idle, &e->lock, &ts) == 0)

@@ -13,6 +13,7 @@
 #include "agent/agent_fs.h"
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/clock.h"
 
 #define REWRITE_BYTES (1 << 20) /* rewrite the file past this size */
 
@@ -299,13 +300,7 @@ size_t agent_queue_pending(agent_queue_t *q)
 bool agent_queue_wait(agent_queue_t *q, int timeout_ms)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += timeout_ms / 1000;
-    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    clock_deadline(&ts, timeout_ms);
     pthread_mutex_lock(&q->lock);
     while (q->n == 0 && !q->woken && pthread_cond_timedwait(&q->cond, &q->lock, &ts) == 0)
         ;

@@ -55,12 +55,7 @@ static void *timer_main(void *arg)
                 fire(hub, w);
         }
         struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += TICK_MS * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        clock_deadline(&ts, TICK_MS);
         pthread_cond_timedwait(&hub->stop_cond, &hub->lock, &ts);
     }
     pthread_mutex_unlock(&hub->lock);

@@ -4,8 +4,11 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <time.h>
 
 int64_t clock_now_ms(void);
+/* The CLOCK_REALTIME time ms milliseconds from now, for pthread_cond_timedwait. */
+void clock_deadline(struct timespec *ts, int64_t ms);
 /* ECS timestamps: epoch seconds as a JSON number with a millisecond fraction. */
 json_t *json_timestamp(int64_t epoch_ms);
 
