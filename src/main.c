@@ -17,7 +17,7 @@
 #include "api/poll.h"
 #include "common/config.h"
 #include "common/log.h"
-#include "sched/capacity.h"
+#include "model/capacity.h"
 #include "sched/janitor.h"
 #include "sched/scheduler.h"
 #include "store/store.h"
@@ -201,8 +201,8 @@ static int run_server(const ecsd_config_t *cfg, const char *what)
         advertise[--alen] = '\0';
     poll_hub_t *hub = poll_hub_new();
     cap_index_t *cap = cap_new();
-    api_service_t svc = {.store = store, .region = cfg->region, .account = cfg->account_id, .creds = creds,
-                         .volume_prefixes = cfg->volume_prefixes, .advertise_url = advertise, .agent_timeout_s = atoi(cfg->agent_timeout), .hub = hub,
+    model_service_t svc = {.store = store, .region = cfg->region, .account = cfg->account_id, .creds = creds,
+                         .volume_prefixes = cfg->volume_prefixes, .advertise_url = advertise, .agent_timeout_s = atoi(cfg->agent_timeout), .hub = hub, .wake_polls = poll_hub_wake,
                          .cap = cap};
     /* The service scheduler's doorbell is set before any request can ring it. */
     sched_t *sched = hub && cap ? sched_new(&svc, atoi(cfg->scheduler_tick)) : NULL;

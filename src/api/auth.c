@@ -5,7 +5,7 @@
 
 #include "api/credentials.h"
 
-int api_authenticate(const api_service_t *svc, const sigv4_request_t *req, char account[13], ecs_error_t *err)
+int api_authenticate(const model_service_t *svc, const sigv4_request_t *req, char account[13], ecs_error_t *err)
 {
     if (svc->creds == NULL) {
         snprintf(account, 13, "%s", svc->account);

@@ -9,6 +9,6 @@
 #include "api/sigv4.h"
 
 /* 0 with account filled, or -1 with AWS's authentication error. */
-int api_authenticate(const api_service_t *svc, const sigv4_request_t *req, char account[13], ecs_error_t *err);
+int api_authenticate(const model_service_t *svc, const sigv4_request_t *req, char account[13], ecs_error_t *err);
 
 #endif

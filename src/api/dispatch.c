@@ -12,7 +12,6 @@
 #include "common/clock.h"
 #include "common/json_write.h"
 #include "common/log.h"
-#include "sched/capacity.h"
 
 void api_render_error(const ecs_error_t *err, api_response_t *resp)
 {
@@ -24,66 +23,6 @@ void api_render_error(const ecs_error_t *err, api_response_t *resp)
     resp->body_len = resp->body ? strlen(resp->body) : 0;
     if (err->status >= 500)
         log_error("request %s: %s: %s", resp->request_id, err->type, err->message);
-}
-
-void api_wake_instance(api_ctx_t *ctx, const char *instance_id)
-{
-    api_effects_t *fx = &ctx->fx;
-    for (int i = 0; i < fx->n_wake; i++)
-        if (strcmp(fx->wake[i], instance_id) == 0)
-            return;
-    if (fx->n_wake == API_WAKE_MAX) {
-        fx->wake_all = true;
-        return;
-    }
-    snprintf(fx->wake[fx->n_wake++], sizeof fx->wake[0], "%s", instance_id);
-}
-
-/* After a rolled-back transaction: the capacity index re-reads the
- * instances the operation changed in it (committed changes were applied to
- * the index as they were made: instance_put, placement). */
-static void reset_capacity(const api_service_t *svc, const char *account, const api_effects_t *fx)
-{
-    if (svc->cap == NULL || (fx->n_wake == 0 && !fx->wake_all))
-        return;
-    if (fx->wake_all) {
-        cap_forget(svc->cap, account);
-        return;
-    }
-    ecs_error_t err;
-    store_txn_t *txn = NULL;
-    if (store_begin(svc->store, STORE_READ, &txn, &err) < 0) {
-        cap_forget(svc->cap, account);
-        return;
-    }
-    for (int i = 0; i < fx->n_wake; i++) {
-        store_record_t rec = {0};
-        if (store_get(txn, STORE_INSTANCE, account, fx->wake[i], &rec, &err) == 1)
-            cap_reset(svc->cap, account, &rec);
-        store_record_clear(&rec);
-    }
-    store_rollback(txn);
-}
-
-void api_effects_abandon(const api_service_t *svc, const char *account, const api_effects_t *fx)
-{
-    reset_capacity(svc, account, fx);
-}
-
-/* After a commit: the index follows, the scheduler is told, and the
- * blocking polls whose instance changed are answered. */
-void api_effects_apply(const api_service_t *svc, const char *account, const api_effects_t *fx)
-{
-    if (fx->sched_wake && svc->on_change != NULL)
-        svc->on_change(svc->on_change_arg);
-    if (svc->hub == NULL)
-        return;
-    if (fx->wake_all) {
-        poll_hub_wake(svc->hub, account, NULL);
-        return;
-    }
-    for (int i = 0; i < fx->n_wake; i++)
-        poll_hub_wake(svc->hub, account, fx->wake[i]);
 }
 
 static bool content_type_ok(const char *ct)
@@ -134,38 +73,38 @@ static json_t *parse_body(const api_request_t *req, ecs_error_t *err)
 /* Runs op in one transaction. The answer is rendered before the commit, so
  * a failure after the commit cannot turn a done change into a 500 (which
  * clients would retry). */
-static int run_op(const api_service_t *svc, const char *account, const api_op_t *op, json_t *in,
+static int run_op(const model_service_t *svc, const char *account, const api_op_t *op, json_t *in,
                   api_response_t *resp, ecs_error_t *err)
 {
-    api_ctx_t ctx = {.region = svc->region, .account = account, .now_ms = clock_now_ms(), .svc = svc};
+    model_ctx_t ctx = {.region = svc->region, .account = account, .scope = account, .now_ms = clock_now_ms(), .svc = svc};
     if (store_begin(svc->store, (op->flags & API_OP_WRITE) ? STORE_WRITE : STORE_READ, &ctx.txn, err) < 0)
         return -1;
     cleanup_json json_t *out = NULL;
     if (op->handler(&ctx, in, &out, err) < 0) {
         store_rollback(ctx.txn);
-        api_effects_abandon(svc, ctx.account, &ctx.fx);
+        model_effects_abandon(svc, ctx.scope, &ctx.fx);
         return -1;
     }
     size_t body_len = 0;
     char *body = json_write(out, &body_len);
     if (body == NULL) {
         store_rollback(ctx.txn);
-        api_effects_abandon(svc, ctx.account, &ctx.fx);
+        model_effects_abandon(svc, ctx.scope, &ctx.fx);
         return ecs_server_err(err, "Cannot serialise the answer.");
     }
     if (store_commit(ctx.txn, err) < 0) {
         free(body);
-        api_effects_abandon(svc, ctx.account, &ctx.fx);
+        model_effects_abandon(svc, ctx.scope, &ctx.fx);
         return -1;
     }
-    api_effects_apply(svc, ctx.account, &ctx.fx);
+    model_effects_apply(svc, ctx.scope, &ctx.fx);
     resp->status = 200;
     resp->body = body;
     resp->body_len = body_len;
     return 0;
 }
 
-void api_dispatch(const api_service_t *svc, const api_request_t *req, api_response_t *resp)
+void api_dispatch(const model_service_t *svc, const api_request_t *req, api_response_t *resp)
 {
     ecs_error_t err; /* filled before it is read */
     err.status = 0;

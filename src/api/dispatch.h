@@ -29,7 +29,7 @@ typedef struct api_response {
 #define API_TARGET_PREFIX "AmazonEC2ContainerServiceV20141113."
 #define API_CONTENT_TYPE "application/x-amz-json-1.1"
 
-void api_dispatch(const api_service_t *svc, const api_request_t *req, api_response_t *resp);
+void api_dispatch(const model_service_t *svc, const api_request_t *req, api_response_t *resp);
 
 /* Renders an error as the JSON answer {"__type","message"}: the one place. */
 void api_render_error(const ecs_error_t *err, api_response_t *resp);

@@ -16,7 +16,7 @@
 
 struct http_server {
     struct MHD_Daemon *daemon;
-    const api_service_t *svc;
+    const model_service_t *svc;
     int port;
 };
 
@@ -324,7 +324,7 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, ecs_err
     return 0;
 }
 
-int http_start(const char *listen, int threads, int idle_timeout_s, const api_service_t *svc,
+int http_start(const char *listen, int threads, int idle_timeout_s, const model_service_t *svc,
                const http_tls_t *tls, http_server_t **out, ecs_error_t *err)
 {
     struct sockaddr_storage ss;

@@ -23,7 +23,7 @@ typedef struct http_tls {
 /* listen is "ADDR:PORT" (IPv4, or [IPv6]:PORT); tls NULL serves plain HTTP;
  * idle_timeout_s <= 0 means HTTP_IDLE_TIMEOUT_S. svc and tls must outlive
  * the server. */
-int http_start(const char *listen, int threads, int idle_timeout_s, const api_service_t *svc,
+int http_start(const char *listen, int threads, int idle_timeout_s, const model_service_t *svc,
                const http_tls_t *tls, http_server_t **out, ecs_error_t *err);
 /* The port actually bound (useful with port 0). */
 int http_port(const http_server_t *h);

@@ -9,17 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/instance_model.h"
+#include "model/instance.h"
 #include "api/ops.h"
-#include "api/params.h"
-#include "api/task_model.h"
+#include "model/params.h"
+#include "model/task.h"
 #include "common/clock.h"
 
 #define REASON_MAX 1024
 
 static json_t *ack(void) { return json_pack("{s:s}", "acknowledgment", "ACK"); }
 
-int op_discover_poll_endpoint(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+int op_discover_poll_endpoint(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     (void)in, (void)err;
     char url[512];
@@ -29,7 +29,7 @@ int op_discover_poll_endpoint(api_ctx_t *ctx, json_t *in, json_t **out, ecs_erro
 }
 
 /* Loads the task a report is about. 1 found, 0 ignore the report, -1 error. */
-static int load_reported_task(api_ctx_t *ctx, const json_t *in, store_record_t *task, ecs_error_t *err)
+static int load_reported_task(model_ctx_t *ctx, const json_t *in, store_record_t *task, ecs_error_t *err)
 {
     ecs_error_t ignored;
     char cluster[API_NAME_MAX + 1], id[TASK_ID_MAX + 1];
@@ -37,7 +37,7 @@ static int load_reported_task(api_ctx_t *ctx, const json_t *in, store_record_t *
     if (t == NULL || api_resolve_name(ctx, "cluster", "cluster", c ? c : "default", cluster, NULL, &ignored) < 0 ||
         task_id_from_param(ctx, "task", t, cluster, id, &ignored) < 0)
         return 0;
-    int found = store_get(ctx->txn, STORE_TASK, ctx->account, id, task, err);
+    int found = store_get(ctx->txn, STORE_TASK, ctx->scope, id, task, err);
     if (found == 1 && strcmp(task->cluster, cluster) != 0) {
         store_record_clear(task);
         return 0;
@@ -55,7 +55,7 @@ static void set_last_status(store_record_t *task, const char *status)
     json_object_set_new(task->doc, "version", json_integer(json_integer_value(v) + 1));
 }
 
-static void mark_running(api_ctx_t *ctx, store_record_t *task)
+static void mark_running(model_ctx_t *ctx, store_record_t *task)
 {
     set_last_status(task, "RUNNING");
     ctx->fx.sched_wake = true; /* a rollout may now stop old tasks */
@@ -65,13 +65,13 @@ static void mark_running(api_ctx_t *ctx, store_record_t *task)
 
 /* Host ports Docker chose for dynamic mappings become used on the instance
  * and held by the task until it stops. */
-static int reserve_bound_ports(api_ctx_t *ctx, store_record_t *task, const json_t *bindings, ecs_error_t *err)
+static int reserve_bound_ports(model_ctx_t *ctx, store_record_t *task, const json_t *bindings, ecs_error_t *err)
 {
     json_t *ecsd = json_object_get(task->doc, "_ecsd");
     res_t need;
     res_from_json(json_object_get(ecsd, "need"), &need);
     store_record_t inst = {0};
-    int found = task->instance ? store_get(ctx->txn, STORE_INSTANCE, ctx->account, task->instance, &inst, err) : 0;
+    int found = task->instance ? store_get(ctx->txn, STORE_INSTANCE, ctx->scope, task->instance, &inst, err) : 0;
     if (found <= 0)
         return found;
     res_t avail;
@@ -127,7 +127,7 @@ static bool all_containers(const store_record_t *task, const char *status)
     return true;
 }
 
-int op_submit_container_state_change(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+int op_submit_container_state_change(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     store_record_t task = {0};
     int found = load_reported_task(ctx, in, &task, err);
@@ -173,7 +173,7 @@ answer:
     return 0;
 }
 
-int op_submit_task_state_change(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+int op_submit_task_state_change(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     store_record_t task = {0};
     int found = load_reported_task(ctx, in, &task, err);

@@ -8,21 +8,21 @@
 
 #include "api/ops.h"
 #include "api/paging.h"
-#include "api/params.h"
+#include "model/params.h"
 #include "common/cleanup.h"
 
 #define DESCRIBE_MAX 100
 
-static int count_where(const api_ctx_t *ctx, store_kind_t kind, const char *cluster, const char *status,
+static int count_where(const model_ctx_t *ctx, store_kind_t kind, const char *cluster, const char *status,
                        const char *status_not, int64_t *n, ecs_error_t *err)
 {
-    store_query_t q = {.kind = kind, .account = ctx->account, .cluster = cluster, .status = status,
+    store_query_t q = {.kind = kind, .account = ctx->scope, .cluster = cluster, .status = status,
                        .status_not = status_not};
     return store_count(ctx->txn, &q, n, err);
 }
 
 /* The Cluster shape: the stored document plus live counters. */
-static json_t *cluster_view(const api_ctx_t *ctx, const store_record_t *rec, ecs_error_t *err)
+static json_t *cluster_view(const model_ctx_t *ctx, const store_record_t *rec, ecs_error_t *err)
 {
     int64_t instances = 0, running = 0, pending = 0, services = 0;
     if (strcmp(rec->status, "ACTIVE") == 0 &&
@@ -39,14 +39,14 @@ static json_t *cluster_view(const api_ctx_t *ctx, const store_record_t *rec, ecs
     return v;
 }
 
-static int put_cluster(const api_ctx_t *ctx, const char *name, const char *status, store_record_t *rec,
+static int put_cluster(const model_ctx_t *ctx, const char *name, const char *status, store_record_t *rec,
                        ecs_error_t *err)
 {
     cleanup_free char *arn = api_arn(ctx, "cluster", name);
     json_t *doc = json_pack("{s:s, s:s, s:s}", "clusterArn", arn, "clusterName", name, "status", status);
     store_record_t r = {.key = (char *)name, .cluster = (char *)name, .status = (char *)status,
                         .num = ctx->now_ms, .doc = doc};
-    int rc = store_put(ctx->txn, STORE_CLUSTER, ctx->account, &r, err);
+    int rc = store_put(ctx->txn, STORE_CLUSTER, ctx->scope, &r, err);
     if (rc == 0 && rec != NULL) {
         store_record_clear(rec);
         *rec = (store_record_t){.key = strdup(name), .status = strdup(status), .doc = doc};
@@ -56,7 +56,7 @@ static int put_cluster(const api_ctx_t *ctx, const char *name, const char *statu
     return rc;
 }
 
-int op_create_cluster(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+int op_create_cluster(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     const char *name = param_str(in, "clusterName");
     if (name == NULL)
@@ -65,7 +65,7 @@ int op_create_cluster(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err
         return ecs_invalid_param(err, "Invalid cluster name. Up to 255 letters (uppercase and lowercase), "
                                       "numbers, underscores, and hyphens are allowed.");
     store_record_t rec = {0};
-    int found = store_get(ctx->txn, STORE_CLUSTER, ctx->account, name, &rec, err);
+    int found = store_get(ctx->txn, STORE_CLUSTER, ctx->scope, name, &rec, err);
     if (found < 0)
         return -1;
     /* An ACTIVE cluster is returned as it is; an INACTIVE one comes back. */
@@ -81,10 +81,10 @@ int op_create_cluster(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err
     return 0;
 }
 
-static int refuse_if_any(const api_ctx_t *ctx, store_kind_t kind, const char *cluster, const char *status_not,
+static int refuse_if_any(const model_ctx_t *ctx, store_kind_t kind, const char *cluster, const char *status_not,
                          const char *exception, const char *message, ecs_error_t *err)
 {
-    store_query_t q = {.kind = kind, .account = ctx->account, .cluster = cluster, .status_not = status_not,
+    store_query_t q = {.kind = kind, .account = ctx->scope, .cluster = cluster, .status_not = status_not,
                        .limit = 1};
     store_record_t *rows = NULL;
     size_t n = 0;
@@ -94,14 +94,14 @@ static int refuse_if_any(const api_ctx_t *ctx, store_kind_t kind, const char *cl
     return n > 0 ? ecs_err(err, 400, exception, "%s", message) : 0;
 }
 
-int op_delete_cluster(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+int op_delete_cluster(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     char name[API_NAME_MAX + 1];
     bool foreign;
     if (api_resolve_name(ctx, "cluster", "cluster", param_str(in, "cluster"), name, &foreign, err) < 0)
         return -1;
     store_record_t rec = {0};
-    int found = foreign ? 0 : store_get(ctx->txn, STORE_CLUSTER, ctx->account, name, &rec, err);
+    int found = foreign ? 0 : store_get(ctx->txn, STORE_CLUSTER, ctx->scope, name, &rec, err);
     if (found <= 0)
         return found < 0 ? -1 : ecs_err(err, 400, "ClusterNotFoundException", "Cluster not found.");
     if (strcmp(rec.status, "ACTIVE") == 0 &&
@@ -125,7 +125,7 @@ int op_delete_cluster(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err
 }
 
 /* One item of DescribeClusters: appended to clusters, or to failures. */
-static int describe_one(const api_ctx_t *ctx, const char *item, json_t *clusters, json_t *failures,
+static int describe_one(const model_ctx_t *ctx, const char *item, json_t *clusters, json_t *failures,
                         ecs_error_t *err)
 {
     char name[API_NAME_MAX + 1];
@@ -133,7 +133,7 @@ static int describe_one(const api_ctx_t *ctx, const char *item, json_t *clusters
     if (api_resolve_name(ctx, "clusters", "cluster", item, name, &foreign, err) < 0)
         return -1;
     store_record_t rec = {0};
-    int found = foreign ? 0 : store_get(ctx->txn, STORE_CLUSTER, ctx->account, name, &rec, err);
+    int found = foreign ? 0 : store_get(ctx->txn, STORE_CLUSTER, ctx->scope, name, &rec, err);
     if (found < 0)
         return -1;
     if (found == 0) {
@@ -149,7 +149,7 @@ static int describe_one(const api_ctx_t *ctx, const char *item, json_t *clusters
     return 0;
 }
 
-int op_describe_clusters(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+int op_describe_clusters(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     json_t *items = json_object_get(in, "clusters");
     size_t n = json_array_size(items);
@@ -172,8 +172,8 @@ int op_describe_clusters(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *
     return 0;
 }
 
-int op_list_clusters(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+int op_list_clusters(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
-    store_query_t q = {.kind = STORE_CLUSTER, .account = ctx->account, .status = "ACTIVE", .order = STORE_ORDER_KEY};
+    store_query_t q = {.kind = STORE_CLUSTER, .account = ctx->scope, .status = "ACTIVE", .order = STORE_ORDER_KEY};
     return api_page_list(ctx, in, &q, "clusterArns", "cluster", out, err);
 }

@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/instance_model.h"
+#include "model/instance.h"
 #include "api/ops.h"
 #include "api/paging.h"
-#include "api/params.h"
-#include "api/task_model.h"
+#include "model/params.h"
+#include "model/task.h"
 #include "common/cleanup.h"
 #include "common/clock.h"
 #include "common/ids.h"
@@ -32,10 +32,10 @@ static json_t *ec2_instance_id(const json_t *in, const char *instance_id)
 }
 
 /* Re-attach: new totals; avail = totals less what its unstopped tasks hold. */
-static int reattach(api_ctx_t *ctx, store_record_t *rec, const res_t *total, json_t *in, ecs_error_t *err)
+static int reattach(model_ctx_t *ctx, store_record_t *rec, const res_t *total, json_t *in, ecs_error_t *err)
 {
     res_t avail = *total;
-    store_query_t q = {.kind = STORE_TASK, .account = ctx->account, .instance = rec->key, .status_not = "STOPPED"};
+    store_query_t q = {.kind = STORE_TASK, .account = ctx->scope, .instance = rec->key, .status_not = "STOPPED"};
     store_record_t *tasks = NULL;
     size_t n = 0;
     if (store_query(ctx->txn, &q, &tasks, &n, err) < 0)
@@ -56,7 +56,7 @@ static int reattach(api_ctx_t *ctx, store_record_t *rec, const res_t *total, jso
     return 0;
 }
 
-int op_register_container_instance(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+int op_register_container_instance(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     store_record_t cluster = {0}, rec = {0};
     if (api_load_active_cluster(ctx, in, &cluster, err) < 0)
@@ -70,7 +70,7 @@ int op_register_container_instance(api_ctx_t *ctx, json_t *in, json_t **out, ecs
         char id[INSTANCE_ID_MAX + 1];
         if (instance_id_from_param(ctx, "containerInstanceArn", arn, cluster.key, id, err) < 0)
             goto done;
-        int found = store_get(ctx->txn, STORE_INSTANCE, ctx->account, id, &rec, err);
+        int found = store_get(ctx->txn, STORE_INSTANCE, ctx->scope, id, &rec, err);
         if (found < 0)
             goto done;
         if (found == 0 || strcmp(rec.cluster, cluster.key) != 0) {
@@ -111,7 +111,7 @@ done:
     return rc;
 }
 
-int op_deregister_container_instance(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+int op_deregister_container_instance(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     store_record_t cluster = {0}, rec = {0};
     store_record_t *tasks = NULL;
@@ -122,7 +122,7 @@ int op_deregister_container_instance(api_ctx_t *ctx, json_t *in, json_t **out, e
         return -1;
     if (instance_id_from_param(ctx, "containerInstance", param_str(in, "containerInstance"), cluster.key, id, err) < 0)
         goto done;
-    int found = store_get(ctx->txn, STORE_INSTANCE, ctx->account, id, &rec, err);
+    int found = store_get(ctx->txn, STORE_INSTANCE, ctx->scope, id, &rec, err);
     if (found < 0)
         goto done;
     if (found == 0 || strcmp(rec.cluster, cluster.key) != 0) {
@@ -130,7 +130,7 @@ int op_deregister_container_instance(api_ctx_t *ctx, json_t *in, json_t **out, e
         goto done;
     }
     if (strcmp(rec.status, "INACTIVE") != 0) {
-        store_query_t q = {.kind = STORE_TASK, .account = ctx->account, .instance = id, .status_not = "STOPPED"};
+        store_query_t q = {.kind = STORE_TASK, .account = ctx->scope, .instance = id, .status_not = "STOPPED"};
         if (store_query(ctx->txn, &q, &tasks, &n, err) < 0)
             goto done;
         json_t *force = json_object_get(in, "force");
@@ -143,7 +143,7 @@ int op_deregister_container_instance(api_ctx_t *ctx, json_t *in, json_t **out, e
                 goto done;
         /* the tasks' release changed the stored instance: read it again */
         store_record_clear(&rec);
-        if (store_get(ctx->txn, STORE_INSTANCE, ctx->account, id, &rec, err) <= 0)
+        if (store_get(ctx->txn, STORE_INSTANCE, ctx->scope, id, &rec, err) <= 0)
             goto done;
         free(rec.status);
         rec.status = strdup("INACTIVE");
@@ -164,7 +164,7 @@ done:
     return rc;
 }
 
-int op_describe_container_instances(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+int op_describe_container_instances(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     json_t *items = json_object_get(in, "containerInstances");
     size_t n = json_array_size(items);
@@ -186,7 +186,7 @@ int op_describe_container_instances(api_ctx_t *ctx, json_t *in, json_t **out, ec
             rc = -1;
             break;
         }
-        int found = store_get(ctx->txn, STORE_INSTANCE, ctx->account, id, &rec, err);
+        int found = store_get(ctx->txn, STORE_INSTANCE, ctx->scope, id, &rec, err);
         if (found < 0) {
             rc = -1;
         } else if (found == 0 || strcmp(rec.cluster, cluster.key) != 0) {
@@ -207,12 +207,12 @@ int op_describe_container_instances(api_ctx_t *ctx, json_t *in, json_t **out, ec
     return rc;
 }
 
-int op_list_container_instances(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+int op_list_container_instances(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     store_record_t cluster = {0};
     if (api_load_active_cluster(ctx, in, &cluster, err) < 0)
         return -1;
-    store_query_t q = {.kind = STORE_INSTANCE, .account = ctx->account, .cluster = cluster.key,
+    store_query_t q = {.kind = STORE_INSTANCE, .account = ctx->scope, .cluster = cluster.key,
                        .status_not = "INACTIVE", .order = STORE_ORDER_KEY};
     int rc = api_page_list(ctx, in, &q, "containerInstanceArns", "container-instance", out, err);
     store_record_clear(&cluster);

@@ -5,19 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/instance_model.h"
-#include "api/params.h"
+#include "model/instance.h"
+#include "model/params.h"
 #include "api/poll.h"
-#include "api/task_model.h"
-#include "api/taskdef_model.h"
+#include "model/task.h"
+#include "model/taskdef.h"
 #include "common/cleanup.h"
 #include "common/clock.h"
 #include "common/json_write.h"
-#include "sched/capacity.h"
+#include "model/capacity.h"
 
 /* The heartbeat is stored at most every 5 s, and always well within the
  * agent timeout, so that a polling agent never reads disconnected. */
-static int64_t heartbeat_every_ms(const api_service_t *svc)
+static int64_t heartbeat_every_ms(const model_service_t *svc)
 {
     int64_t quarter = (int64_t)svc->agent_timeout_s * 1000 / 4;
     return quarter < 5000 ? quarter : 5000;
@@ -49,9 +49,9 @@ static int read_params(const json_t *in, poll_params_t *p, ecs_error_t *err)
 }
 
 /* Records that the agent was heard from, in its own short transaction. */
-static int heartbeat(const api_service_t *svc, const char *account, const char *id, ecs_error_t *err)
+static int heartbeat(const model_service_t *svc, const char *account, const char *id, ecs_error_t *err)
 {
-    api_ctx_t ctx = {.account = account, .now_ms = clock_now_ms(), .svc = svc};
+    model_ctx_t ctx = {.account = account, .scope = account, .now_ms = clock_now_ms(), .svc = svc};
     if (store_begin(svc->store, STORE_WRITE, &ctx.txn, err) < 0)
         return -1;
     store_record_t rec = {0};
@@ -75,9 +75,9 @@ static int heartbeat(const api_service_t *svc, const char *account, const char *
 }
 
 /* The tasks of the instance that are not STOPPED, each with its task definition. */
-static json_t *desired_tasks(const api_ctx_t *ctx, const char *id, ecs_error_t *err)
+static json_t *desired_tasks(const model_ctx_t *ctx, const char *id, ecs_error_t *err)
 {
-    store_query_t q = {.kind = STORE_TASK, .account = ctx->account, .instance = id, .status_not = "STOPPED",
+    store_query_t q = {.kind = STORE_TASK, .account = ctx->scope, .instance = id, .status_not = "STOPPED",
                        .order = STORE_ORDER_KEY};
     store_record_t *rows = NULL;
     size_t n = 0;
@@ -98,10 +98,10 @@ static json_t *desired_tasks(const api_ctx_t *ctx, const char *id, ecs_error_t *
 }
 
 /* One look at the instance: 1 answered, 0 unchanged (caller may wait). */
-static int look(const api_service_t *svc, const char *account, const poll_params_t *p, bool force,
+static int look(const model_service_t *svc, const char *account, const poll_params_t *p, bool force,
                 api_response_t *resp, poll_waiter_t *w, ecs_error_t *err)
 {
-    api_ctx_t ctx = {.region = svc->region, .account = account, .now_ms = clock_now_ms(), .svc = svc};
+    model_ctx_t ctx = {.region = svc->region, .account = account, .scope = account, .now_ms = clock_now_ms(), .svc = svc};
     char cluster[API_NAME_MAX + 1], id[INSTANCE_ID_MAX + 1];
     if (api_resolve_name(&ctx, "cluster", "cluster", p->cluster, cluster, NULL, err) < 0 ||
         instance_id_from_param(&ctx, "containerInstance", p->instance, cluster, id, err) < 0)
@@ -114,7 +114,7 @@ static int look(const api_service_t *svc, const char *account, const poll_params
     store_record_t crec = {0};
     if (api_load_active_cluster(&ctx, cin, &crec, err) < 0)
         goto done;
-    int found = store_get(ctx.txn, STORE_INSTANCE, ctx.account, id, &rec, err);
+    int found = store_get(ctx.txn, STORE_INSTANCE, ctx.scope, id, &rec, err);
     if (found < 0)
         goto done;
     if (found == 0 || strcmp(rec.cluster, cluster) != 0) {
@@ -128,7 +128,7 @@ static int look(const api_service_t *svc, const char *account, const poll_params
     bool stale = ctx.now_ms - rec.num > heartbeat_every_ms(svc);
     long long index = json_integer_value(json_object_get(json_object_get(rec.doc, "_ecsd"), "index"));
     if (index == p->index && !force) {
-        snprintf(w->account, sizeof w->account, "%s", ctx.account);
+        snprintf(w->account, sizeof w->account, "%s", ctx.scope);
         snprintf(w->instance, sizeof w->instance, "%s", id);
         w->deadline_ms = ctx.now_ms + p->wait_s * 1000;
         rc = 0;
@@ -145,7 +145,7 @@ static int look(const api_service_t *svc, const char *account, const poll_params
     }
     store_rollback(ctx.txn); /* read only: nothing to commit */
     ctx.txn = NULL;
-    if (rc >= 0 && stale && heartbeat(svc, ctx.account, id, err) < 0) {
+    if (rc >= 0 && stale && heartbeat(svc, ctx.scope, id, err) < 0) {
         free(resp->body);
         resp->body = NULL;
         rc = -1;
@@ -158,7 +158,7 @@ done:
     return rc;
 }
 
-int api_poll(const api_service_t *svc, const char *account, const char *body, size_t len, bool force,
+int api_poll(const model_service_t *svc, const char *account, const char *body, size_t len, bool force,
              api_response_t *resp, poll_waiter_t *w)
 {
     ecs_error_t err = {0};

@@ -12,9 +12,9 @@
 
 #include "api/ops.h"
 #include "api/paging.h"
-#include "api/params.h"
-#include "api/service_model.h"
-#include "api/taskdef_model.h"
+#include "model/params.h"
+#include "model/service.h"
+#include "model/taskdef.h"
 #include "common/cleanup.h"
 #include "common/clock.h"
 
@@ -107,14 +107,14 @@ static int check_load_balancers(const json_t *lbs, const char *role, const json_
 }
 
 /* `role` is a role name or ARN; ECS shows its ARN. */
-static json_t *role_arn(const api_ctx_t *ctx, const char *role)
+static json_t *role_arn(const model_ctx_t *ctx, const char *role)
 {
     if (strncmp(role, "arn:", 4) == 0)
         return json_string(role);
     return json_sprintf("arn:aws:iam::%s:role/%s", ctx->account, role);
 }
 
-static int answer(const api_ctx_t *ctx, const store_record_t *rec, json_t **out, ecs_error_t *err)
+static int answer(const model_ctx_t *ctx, const store_record_t *rec, json_t **out, ecs_error_t *err)
 {
     json_t *view = service_view(ctx, rec, err);
     if (view == NULL)
@@ -125,14 +125,14 @@ static int answer(const api_ctx_t *ctx, const store_record_t *rec, json_t **out,
 
 /* A CreateService that repeats an earlier one (by clientToken, or by name
  * and parameters) answers that service. 1 answered, 0 go on, -1 error. */
-static int create_replay(api_ctx_t *ctx, const char *token, const char *digest, const store_record_t *existing,
+static int create_replay(model_ctx_t *ctx, const char *token, const char *digest, const store_record_t *existing,
                          json_t **out, ecs_error_t *err)
 {
     if (token != NULL) {
         char key[sizeof SERVICE_TOKEN_PREFIX + TOKEN_MAX];
         snprintf(key, sizeof key, SERVICE_TOKEN_PREFIX "%s", token);
         store_record_t tok = {0};
-        int found = store_get(ctx->txn, STORE_TOKEN, ctx->account, key, &tok, err);
+        int found = store_get(ctx->txn, STORE_TOKEN, ctx->scope, key, &tok, err);
         if (found < 0)
             return -1;
         bool same = found && strcmp(json_string_value(json_object_get(tok.doc, "digest")), digest) == 0;
@@ -153,7 +153,7 @@ static int create_replay(api_ctx_t *ctx, const char *token, const char *digest, 
 }
 
 /* The service's document as CreateService makes it. */
-static json_t *new_service_doc(api_ctx_t *ctx, const json_t *in, const char *cluster, const char *name,
+static json_t *new_service_doc(model_ctx_t *ctx, const json_t *in, const char *cluster, const char *name,
                                const json_t *taskdef_arn, int desired, int min, int max, const char *digest)
 {
     cleanup_free char *arn = api_arn(ctx, "service", name);
@@ -179,7 +179,7 @@ static json_t *new_service_doc(api_ctx_t *ctx, const json_t *in, const char *clu
     return doc;
 }
 
-int op_create_service(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+int op_create_service(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     const char *name = param_str(in, "serviceName"), *token = param_str(in, "clientToken");
     const char *td = param_str(in, "taskDefinition");
@@ -204,7 +204,7 @@ int op_create_service(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err
     char key[SERVICE_KEY_MAX + 1], digest[65];
     service_key(key, cluster.key, name);
     request_digest(in, digest);
-    if (store_get(ctx->txn, STORE_SERVICE, ctx->account, key, &existing, err) < 0)
+    if (store_get(ctx->txn, STORE_SERVICE, ctx->scope, key, &existing, err) < 0)
         goto done;
     int replay = create_replay(ctx, token, digest, &existing, out, err);
     if (replay != 0) {
@@ -222,7 +222,7 @@ int op_create_service(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err
         snprintf(tkey, sizeof tkey, SERVICE_TOKEN_PREFIX "%s", token);
         store_record_t tok = {.key = tkey, .status = "SERVICE", .num = ctx->now_ms,
                               .doc = json_pack("{s:s, s:s}", "digest", digest, "service", key)};
-        rc = store_put(ctx->txn, STORE_TOKEN, ctx->account, &tok, err);
+        rc = store_put(ctx->txn, STORE_TOKEN, ctx->scope, &tok, err);
         json_decref(tok.doc);
     }
     if (rc == 0)
@@ -238,7 +238,7 @@ done:
 
 /* The service a request's `service` names, in its ACTIVE cluster:
  * ServiceNotFoundException when there is none. */
-static int load_service(api_ctx_t *ctx, const json_t *in, store_record_t *cluster, store_record_t *rec,
+static int load_service(model_ctx_t *ctx, const json_t *in, store_record_t *cluster, store_record_t *rec,
                         ecs_error_t *err)
 {
     char name[API_NAME_MAX + 1], key[SERVICE_KEY_MAX + 1];
@@ -248,7 +248,7 @@ static int load_service(api_ctx_t *ctx, const json_t *in, store_record_t *cluste
     if (foreign < 0)
         return -1;
     service_key(key, cluster->key, name);
-    int found = foreign ? 0 : store_get(ctx->txn, STORE_SERVICE, ctx->account, key, rec, err);
+    int found = foreign ? 0 : store_get(ctx->txn, STORE_SERVICE, ctx->scope, key, rec, err);
     if (found < 0)
         return -1;
     return found ? 0 : ecs_err(err, 400, "ServiceNotFoundException", "Service not found.");
@@ -257,7 +257,7 @@ static int load_service(api_ctx_t *ctx, const json_t *in, store_record_t *cluste
 /* UpdateService with a task definition other than the PRIMARY's: a new
  * PRIMARY that starts at desiredCount 0 (the scheduler raises it); the
  * previous one turns ACTIVE and is drained. */
-static void new_deployment(api_ctx_t *ctx, json_t *doc, json_t *taskdef_arn)
+static void new_deployment(model_ctx_t *ctx, json_t *doc, json_t *taskdef_arn)
 {
     json_t *deps = json_object_get(doc, "deployments");
     size_t i;
@@ -276,7 +276,7 @@ static void new_deployment(api_ctx_t *ctx, json_t *doc, json_t *taskdef_arn)
     service_unsay(doc, "throttle");
 }
 
-int op_update_service(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+int op_update_service(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     store_record_t cluster = {0}, rec = {0}, taskdef = {0};
     int rc = -1;
@@ -321,7 +321,7 @@ done:
     return rc;
 }
 
-int op_delete_service(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+int op_delete_service(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     store_record_t cluster = {0}, rec = {0};
     int rc = -1;
@@ -361,7 +361,7 @@ done:
     return rc;
 }
 
-int op_describe_services(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+int op_describe_services(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     json_t *items = json_object_get(in, "services");
     size_t n = json_array_size(items);
@@ -385,7 +385,7 @@ int op_describe_services(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *
         }
         service_key(key, cluster.key, name);
         store_record_t rec = {0};
-        int found = foreign ? 0 : store_get(ctx->txn, STORE_SERVICE, ctx->account, key, &rec, err);
+        int found = foreign ? 0 : store_get(ctx->txn, STORE_SERVICE, ctx->scope, key, &rec, err);
         if (found < 0) {
             rc = -1;
         } else if (found == 0) {
@@ -403,7 +403,7 @@ int op_describe_services(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *
     return rc;
 }
 
-int op_list_services(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+int op_list_services(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     store_record_t cluster = {0};
     api_page_t page = {0};
@@ -414,7 +414,7 @@ int op_list_services(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
     if (api_load_active_cluster(ctx, in, &cluster, err) < 0 || api_page_read(in, 100, &page, err) < 0)
         goto done;
     /* ACTIVE only: DRAINING and INACTIVE services are no longer listed. */
-    store_query_t q = {.kind = STORE_SERVICE, .account = ctx->account, .cluster = cluster.key, .status = "ACTIVE",
+    store_query_t q = {.kind = STORE_SERVICE, .account = ctx->scope, .cluster = cluster.key, .status = "ACTIVE",
                        .order = STORE_ORDER_KEY};
     if (api_page_query(ctx->txn, &q, &page, &rows, &n, &next, err) < 0)
         goto done;

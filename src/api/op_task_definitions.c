@@ -13,36 +13,32 @@
 
 #include "api/ops.h"
 #include "api/paging.h"
-#include "api/params.h"
-#include "api/taskdef_model.h"
-#include "api/taskdef_validate.h"
+#include "model/params.h"
+#include "model/taskdef.h"
+#include "model/taskdef_validate.h"
 #include "common/arn.h"
 #include "common/cleanup.h"
 #include "common/clock.h"
 
-#define REVISION_MAX 1000000
-
-static const char describe_failed[] = "Unable to describe task definition.";
-
-static int put_family(const api_ctx_t *ctx, const char *family, long long last, long long active,
+static int put_family(const model_ctx_t *ctx, const char *family, long long last, long long active,
                       ecs_error_t *err)
 {
     store_record_t r = {.key = (char *)family, .family = (char *)family,
                         .status = active > 0 ? "ACTIVE" : "INACTIVE", .num = last,
                         .doc = json_pack("{s:I, s:I}", "lastRevision", last, "activeCount", active)};
-    int rc = store_put(ctx->txn, STORE_FAMILY, ctx->account, &r, err);
+    int rc = store_put(ctx->txn, STORE_FAMILY, ctx->scope, &r, err);
     json_decref(r.doc);
     return rc;
 }
 
-static int put_revision(const api_ctx_t *ctx, const char *family, long long rev, const char *status,
+static int put_revision(const model_ctx_t *ctx, const char *family, long long rev, const char *status,
                         json_t *doc, ecs_error_t *err)
 {
     char key[API_NAME_MAX + 32];
     snprintf(key, sizeof key, "%s:%lld", family, rev);
     store_record_t r = {.key = key, .family = (char *)family, .num = rev, .status = (char *)status,
                         .doc = doc};
-    return store_put(ctx->txn, STORE_TASKDEF, ctx->account, &r, err);
+    return store_put(ctx->txn, STORE_TASKDEF, ctx->scope, &r, err);
 }
 
 /* True when path is prefix itself or lies below it (whole components). */
@@ -79,21 +75,21 @@ static int check_volume_paths(const char *prefixes, const json_t *td, ecs_error_
     return 0;
 }
 
-int op_register_task_definition(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+int op_register_task_definition(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     cleanup_json json_t *td = NULL;
     if (taskdef_normalize(in, &td, err) < 0 || check_volume_paths(ctx->svc->volume_prefixes, td, err) < 0)
         return -1;
     const char *family = json_string_value(json_object_get(td, "family"));
     store_record_t fam = {0};
-    int found = store_get(ctx->txn, STORE_FAMILY, ctx->account, family, &fam, err);
+    int found = store_get(ctx->txn, STORE_FAMILY, ctx->scope, family, &fam, err);
     if (found < 0)
         return -1;
     long long last = found ? json_integer_value(json_object_get(fam.doc, "lastRevision")) : 0;
     long long active = found ? json_integer_value(json_object_get(fam.doc, "activeCount")) : 0;
     store_record_clear(&fam);
-    if (last >= REVISION_MAX)
-        return ecs_client_err(err, "Family %s has reached the limit of %d revisions.", family, REVISION_MAX);
+    if (last >= TASKDEF_REVISION_MAX)
+        return ecs_client_err(err, "Family %s has reached the limit of %d revisions.", family, TASKDEF_REVISION_MAX);
     long long rev = last + 1;
     char path[API_NAME_MAX + 32];
     snprintf(path, sizeof path, "%s:%lld", family, rev);
@@ -109,99 +105,34 @@ int op_register_task_definition(api_ctx_t *ctx, json_t *in, json_t **out, ecs_er
     return 0;
 }
 
-/* Splits a "family:revision" or task-definition ARN. *rev is 0 when value
- * names a family alone. -1 when it cannot name a task definition. */
-static int parse_taskdef_ref(const api_ctx_t *ctx, const char *value, char family[API_NAME_MAX + 1],
-                             long long *rev, ecs_error_t *err)
-{
-    const char *ref = value;
-    char buf[API_NAME_MAX + 32];
-    if (arn_is_arn(value)) {
-        arn_parts_t a;
-        if (arn_parse(value, &a) < 0 || !arn_part_eq(a.type, a.type_len, "task-definition"))
-            return ecs_invalid_param(err, "taskDefinition: '%.300s' is not a task-definition ARN.", value);
-        if (!arn_part_eq(a.region, a.region_len, ctx->region) ||
-            !arn_part_eq(a.account, a.account_len, ctx->account))
-            return ecs_client_err(err, "%s", describe_failed);
-        if (a.path_len >= sizeof buf)
-            return ecs_client_err(err, "%s", describe_failed);
-        memcpy(buf, a.path, a.path_len);
-        buf[a.path_len] = '\0';
-        ref = buf;
-    }
-    const char *colon = strchr(ref, ':');
-    size_t flen = colon ? (size_t)(colon - ref) : strlen(ref);
-    if (flen == 0 || flen > API_NAME_MAX)
-        return ecs_client_err(err, "%s", describe_failed);
-    memcpy(family, ref, flen);
-    family[flen] = '\0';
-    *rev = 0;
-    if (colon != NULL) {
-        char *end;
-        long long r = strtoll(colon + 1, &end, 10);
-        if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || r < 1 || r > REVISION_MAX)
-            return ecs_client_err(err, "Invalid revision '%.40s' in task definition '%.300s'.", colon + 1,
-                                  value);
-        *rev = r;
-    }
-    return 0;
-}
-
-/* The revision value names: an explicit revision in any status, or a
- * family's latest ACTIVE one. 1 found, 0 not found, -1 error. */
-int taskdef_load(const api_ctx_t *ctx, const char *value, store_record_t *rec, ecs_error_t *err)
-{
-    char family[API_NAME_MAX + 1];
-    long long rev;
-    if (parse_taskdef_ref(ctx, value, family, &rev, err) < 0)
-        return -1;
-    if (rev > 0) {
-        char key[API_NAME_MAX + 32];
-        snprintf(key, sizeof key, "%s:%lld", family, rev);
-        return store_get(ctx->txn, STORE_TASKDEF, ctx->account, key, rec, err);
-    }
-    store_query_t q = {.kind = STORE_TASKDEF, .account = ctx->account, .family = family, .status = "ACTIVE",
-                       .order = STORE_ORDER_FAMILY_NUM, .descending = true, .limit = 1};
-    store_record_t *rows = NULL;
-    size_t n = 0;
-    if (store_query(ctx->txn, &q, &rows, &n, err) < 0)
-        return -1;
-    if (n == 1) {
-        *rec = rows[0];
-        rows[0] = (store_record_t){0};
-    }
-    store_records_free(rows, n);
-    return n == 1;
-}
-
-int op_describe_task_definition(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+int op_describe_task_definition(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     store_record_t rec = {0};
     int found = taskdef_load(ctx, param_str(in, "taskDefinition"), &rec, err);
     if (found <= 0)
-        return found < 0 ? -1 : ecs_client_err(err, "%s", describe_failed);
+        return found < 0 ? -1 : ecs_client_err(err, "%s", taskdef_describe_failed);
     *out = json_pack("{s:O}", "taskDefinition", rec.doc);
     store_record_clear(&rec);
     return 0;
 }
 
-int op_deregister_task_definition(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+int op_deregister_task_definition(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     const char *value = param_str(in, "taskDefinition");
     char family[API_NAME_MAX + 1];
     long long rev;
-    if (parse_taskdef_ref(ctx, value, family, &rev, err) < 0)
+    if (taskdef_parse_ref(ctx, value, family, &rev, err) < 0)
         return -1;
     if (rev == 0)
         return ecs_client_err(err, "Revision is missing.");
     store_record_t rec = {0};
     int found = taskdef_load(ctx, value, &rec, err);
     if (found <= 0)
-        return found < 0 ? -1 : ecs_client_err(err, "%s", describe_failed);
+        return found < 0 ? -1 : ecs_client_err(err, "%s", taskdef_describe_failed);
     int rc = 0;
     if (strcmp(rec.status, "ACTIVE") == 0) {
         store_record_t fam = {0};
-        rc = store_get(ctx->txn, STORE_FAMILY, ctx->account, family, &fam, err);
+        rc = store_get(ctx->txn, STORE_FAMILY, ctx->scope, family, &fam, err);
         if (rc > 0) {
             long long last = json_integer_value(json_object_get(fam.doc, "lastRevision"));
             long long active = json_integer_value(json_object_get(fam.doc, "activeCount"));
@@ -222,38 +153,20 @@ int op_deregister_task_definition(api_ctx_t *ctx, json_t *in, json_t **out, ecs_
     return rc;
 }
 
-int op_list_task_definitions(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+int op_list_task_definitions(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     const char *status = param_str(in, "status"), *sort = param_str(in, "sort");
-    store_query_t q = {.kind = STORE_TASKDEF, .account = ctx->account, .family = param_str(in, "familyPrefix"),
+    store_query_t q = {.kind = STORE_TASKDEF, .account = ctx->scope, .family = param_str(in, "familyPrefix"),
                        .status = status ? status : "ACTIVE", .order = STORE_ORDER_FAMILY_NUM,
                        .descending = sort != NULL && strcmp(sort, "DESC") == 0};
     return api_page_list(ctx, in, &q, "taskDefinitionArns", "task-definition", out, err);
 }
 
-int op_list_task_definition_families(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+int op_list_task_definition_families(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     const char *status = param_str(in, "status");
-    store_query_t q = {.kind = STORE_FAMILY, .account = ctx->account, .key_prefix = param_str(in, "familyPrefix"),
+    store_query_t q = {.kind = STORE_FAMILY, .account = ctx->scope, .key_prefix = param_str(in, "familyPrefix"),
                        .status = status == NULL || strcmp(status, "ALL") == 0 ? NULL : status,
                        .order = STORE_ORDER_KEY};
     return api_page_list(ctx, in, &q, "families", NULL, out, err);
-}
-
-int taskdef_load_for_run(const api_ctx_t *ctx, const char *value, store_record_t *rec, ecs_error_t *err)
-{
-    int found = taskdef_load(ctx, value, rec, err);
-    if (found < 0) {
-        /* a malformed reference names no task definition */
-        if (strcmp(err->type, "ClientException") == 0)
-            return ecs_client_err(err, "TaskDefinition not found.");
-        return -1;
-    }
-    if (found == 0)
-        return ecs_client_err(err, "TaskDefinition not found.");
-    if (strcmp(rec->status, "ACTIVE") != 0) {
-        store_record_clear(rec);
-        return ecs_invalid_param(err, "TaskDefinition is inactive");
-    }
-    return 0;
 }

@@ -3,16 +3,16 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api/instance_model.h"
+#include "model/instance.h"
 #include "api/ops.h"
 #include "api/paging.h"
-#include "api/params.h"
-#include "api/task_model.h"
+#include "model/params.h"
+#include "model/task.h"
 #include "common/cleanup.h"
 
 #define DESCRIBE_MAX 100
 
-int op_describe_tasks(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+int op_describe_tasks(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     json_t *items = json_object_get(in, "tasks");
     size_t n = json_array_size(items);
@@ -33,7 +33,7 @@ int op_describe_tasks(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err
             break;
         }
         store_record_t task = {0};
-        int found = store_get(ctx->txn, STORE_TASK, ctx->account, id, &task, err);
+        int found = store_get(ctx->txn, STORE_TASK, ctx->scope, id, &task, err);
         if (found < 0) {
             rc = -1;
         } else if (found == 0 || strcmp(task.cluster, cluster.key) != 0) {
@@ -52,19 +52,19 @@ int op_describe_tasks(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err
 
 /* The service a ListTasks serviceName names must exist (ECS answers
  * ServiceNotFoundException otherwise). */
-static int check_service(const api_ctx_t *ctx, const char *cluster, const char *name, ecs_error_t *err)
+static int check_service(const model_ctx_t *ctx, const char *cluster, const char *name, ecs_error_t *err)
 {
     char key[2 * API_NAME_MAX + 2];
     snprintf(key, sizeof key, "%s/%s", cluster, name);
     store_record_t svc = {0};
-    int found = store_get(ctx->txn, STORE_SERVICE, ctx->account, key, &svc, err);
+    int found = store_get(ctx->txn, STORE_SERVICE, ctx->scope, key, &svc, err);
     store_record_clear(&svc);
     if (found < 0)
         return -1;
     return found ? 0 : ecs_err(err, 400, "ServiceNotFoundException", "Service not found.");
 }
 
-int op_list_tasks(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+int op_list_tasks(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     store_record_t cluster = {0};
     if (api_load_active_cluster(ctx, in, &cluster, err) < 0)
@@ -79,7 +79,7 @@ int op_list_tasks(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
         goto done;
     if (service != NULL && check_service(ctx, cluster.key, service, err) < 0)
         goto done;
-    store_query_t q = {.kind = STORE_TASK, .account = ctx->account, .cluster = cluster.key,
+    store_query_t q = {.kind = STORE_TASK, .account = ctx->scope, .cluster = cluster.key,
                        .desired = desired ? desired : "RUNNING", .family = param_str(in, "family"),
                        .started_by = param_str(in, "startedBy"), .service = service,
                        .instance = instance ? instance_id : NULL, .order = STORE_ORDER_KEY};

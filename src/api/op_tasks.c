@@ -8,13 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/instance_model.h"
+#include "model/instance.h"
 #include "api/ops.h"
-#include "api/params.h"
-#include "api/task_model.h"
-#include "api/taskdef_model.h"
+#include "model/params.h"
+#include "model/task.h"
+#include "model/taskdef.h"
 #include "common/cleanup.h"
-#include "api/task_placement.h"
+#include "model/task_placement.h"
 
 #define RUN_COUNT_MAX TASK_PLACE_MAX
 #define START_INSTANCES_MAX TASK_PLACE_MAX
@@ -33,7 +33,7 @@ static void run_request_clear(run_request_t *r)
     store_record_clear(&r->taskdef);
 }
 
-static int run_request_read(api_ctx_t *ctx, json_t *in, run_request_t *r, ecs_error_t *err)
+static int run_request_read(model_ctx_t *ctx, json_t *in, run_request_t *r, ecs_error_t *err)
 {
     *r = (run_request_t){0};
     const char *started_by = param_str(in, "startedBy");
@@ -71,11 +71,11 @@ static void request_digest(const json_t *in, char hex[65])
 /* A RunTask retried with its clientToken answers what the first call did
  * (with the tasks as they are now) instead of starting more tasks.
  * 1 answered from the token, 0 a new call, -1 error. */
-static int run_task_replay(api_ctx_t *ctx, const json_t *in, const char *key, const char *digest, json_t **out,
+static int run_task_replay(model_ctx_t *ctx, const json_t *in, const char *key, const char *digest, json_t **out,
                            ecs_error_t *err)
 {
     store_record_t tok = {0};
-    int found = store_get(ctx->txn, STORE_TOKEN, ctx->account, key, &tok, err);
+    int found = store_get(ctx->txn, STORE_TOKEN, ctx->scope, key, &tok, err);
     if (found <= 0)
         return found;
     int rc = -1;
@@ -89,7 +89,7 @@ static int run_task_replay(api_ctx_t *ctx, const json_t *in, const char *key, co
     json_t *id;
     json_array_foreach(json_object_get(tok.doc, "tasks"), i, id) {
         store_record_t task = {0};
-        if (store_get(ctx->txn, STORE_TASK, ctx->account, json_string_value(id), &task, err) == 1)
+        if (store_get(ctx->txn, STORE_TASK, ctx->scope, json_string_value(id), &task, err) == 1)
             json_array_append_new(tasks, task_view(&task));
         store_record_clear(&task);
     }
@@ -100,7 +100,7 @@ done:
     return rc;
 }
 
-static int run_task_remember(api_ctx_t *ctx, const char *key, const char *digest, const json_t *tasks,
+static int run_task_remember(model_ctx_t *ctx, const char *key, const char *digest, const json_t *tasks,
                              const json_t *failures, ecs_error_t *err)
 {
     json_t *ids = json_array();
@@ -113,12 +113,12 @@ static int run_task_remember(api_ctx_t *ctx, const char *key, const char *digest
     }
     store_record_t tok = {.key = (char *)key, .num = ctx->now_ms, .status = "USED",
                           .doc = json_pack("{s:s, s:o, s:O}", "digest", digest, "tasks", ids, "failures", failures)};
-    int rc = store_put(ctx->txn, STORE_TOKEN, ctx->account, &tok, err);
+    int rc = store_put(ctx->txn, STORE_TOKEN, ctx->scope, &tok, err);
     json_decref(tok.doc);
     return rc;
 }
 
-int op_run_task(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+int op_run_task(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     const char *token = param_str(in, "clientToken");
     char token_key[128], digest[65];
@@ -153,7 +153,7 @@ int op_run_task(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
     return rc;
 }
 
-int op_start_task(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+int op_start_task(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     json_t *items = json_object_get(in, "containerInstances");
     size_t n = json_array_size(items);
@@ -175,7 +175,7 @@ int op_start_task(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
     return rc;
 }
 
-int op_stop_task(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+int op_stop_task(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     store_record_t cluster = {0}, task = {0};
     if (api_load_active_cluster(ctx, in, &cluster, err) < 0)
@@ -189,7 +189,7 @@ int op_stop_task(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
     }
     if (task_id_from_param(ctx, "task", param_str(in, "task"), cluster.key, id, err) < 0)
         goto done;
-    int found = store_get(ctx->txn, STORE_TASK, ctx->account, id, &task, err);
+    int found = store_get(ctx->txn, STORE_TASK, ctx->scope, id, &task, err);
     if (found < 0)
         goto done;
     if (found == 0 || strcmp(task.cluster, cluster.key) != 0) {

@@ -5,43 +5,43 @@
 #include "api/api.h"
 
 /* op_clusters.c */
-int op_create_cluster(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
-int op_delete_cluster(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
-int op_describe_clusters(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
-int op_list_clusters(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_create_cluster(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_delete_cluster(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_describe_clusters(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_list_clusters(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 
 /* op_task_definitions.c */
-int op_register_task_definition(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
-int op_deregister_task_definition(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
-int op_describe_task_definition(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
-int op_list_task_definitions(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
-int op_list_task_definition_families(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_register_task_definition(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_deregister_task_definition(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_describe_task_definition(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_list_task_definitions(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_list_task_definition_families(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 
 /* op_instances.c */
-int op_register_container_instance(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
-int op_deregister_container_instance(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
-int op_describe_container_instances(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
-int op_list_container_instances(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_register_container_instance(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_deregister_container_instance(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_describe_container_instances(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_list_container_instances(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 
 /* op_tasks.c */
-int op_run_task(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
-int op_start_task(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
-int op_stop_task(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_run_task(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_start_task(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_stop_task(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 
 /* op_task_queries.c */
-int op_describe_tasks(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
-int op_list_tasks(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_describe_tasks(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_list_tasks(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 
 /* op_services.c */
-int op_create_service(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
-int op_update_service(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
-int op_delete_service(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
-int op_describe_services(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
-int op_list_services(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_create_service(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_update_service(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_delete_service(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_describe_services(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_list_services(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 
 /* op_agent.c */
-int op_discover_poll_endpoint(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
-int op_submit_container_state_change(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
-int op_submit_task_state_change(api_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_discover_poll_endpoint(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_submit_container_state_change(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_submit_task_state_change(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 
 #endif

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/params.h"
+#include "model/params.h"
 #include "common/cleanup.h"
 
 #define TOKEN_MAX 2048
@@ -71,7 +71,7 @@ int api_page_token_decode(const char *token, store_cursor_t *c)
     return c->text ? 0 : -1;
 }
 
-int api_page_list(api_ctx_t *ctx, const json_t *in, store_query_t *q, const char *member, const char *arn_type,
+int api_page_list(model_ctx_t *ctx, const json_t *in, store_query_t *q, const char *member, const char *arn_type,
                   json_t **out, ecs_error_t *err)
 {
     api_page_t page;

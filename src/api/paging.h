@@ -27,7 +27,7 @@ int api_page_query(store_txn_t *txn, store_query_t *q, const api_page_t *page, s
  * only) for one page and answers {member: [...], "nextToken"?}, each item
  * the ARN of type arn_type made from a row's key, or the key itself when
  * arn_type is NULL. */
-int api_page_list(api_ctx_t *ctx, const json_t *in, store_query_t *q, const char *member, const char *arn_type,
+int api_page_list(model_ctx_t *ctx, const json_t *in, store_query_t *q, const char *member, const char *arn_type,
                   json_t **out, ecs_error_t *err);
 
 /* Token encoding, exposed for tests. */

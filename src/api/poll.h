@@ -50,7 +50,7 @@ void poll_hub_wake(poll_hub_t *hub, const char *account, const char *instance);
  * instance's state has not changed since the request's index and the
  * caller should wait (w's account, instance and deadline are filled), then
  * call again with force = true. */
-int api_poll(const api_service_t *svc, const char *account, const char *body, size_t len, bool force,
+int api_poll(const model_service_t *svc, const char *account, const char *body, size_t len, bool force,
              api_response_t *resp, poll_waiter_t *w);
 
 #endif

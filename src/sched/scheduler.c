@@ -28,7 +28,7 @@
 #define KEY_MAX 520    /* "cluster/name", each at most 255 */
 
 struct sched {
-    const api_service_t *svc;
+    const model_service_t *svc;
     int tick_ms;
     pthread_mutex_t lock; /* guards stopping, rung */
     pthread_cond_t cond;
@@ -209,7 +209,7 @@ int sched_tick(sched_t *s, bool rung, sched_tick_stats_t *st)
     return 0;
 }
 
-sched_t *sched_new(const api_service_t *svc, int tick_ms)
+sched_t *sched_new(const model_service_t *svc, int tick_ms)
 {
     sched_t *s = calloc(1, sizeof *s);
     if (s == NULL)

@@ -17,7 +17,7 @@
  *     service's "steady state" event every 6 hours as ECS does).
  * So a tick over services that are all steady reads almost nothing.
  *
- * sched_ring() is the doorbell (api_service_t.on_change): a commit that
+ * sched_ring() is the doorbell (model_service_t.on_change): a commit that
  * stopped a task, registered an instance or changed a service rings it and
  * the thread ticks at once instead of at the next period.
  *
@@ -28,7 +28,7 @@
 
 #include <stdint.h>
 
-#include "api/api.h"
+#include "model/context.h"
 
 #define SCHED_FULL_PASS_MS 300000
 
@@ -45,7 +45,7 @@ typedef struct sched_tick_stats {
 
 /* A scheduler for svc (tick_ms: the period), not running yet: set
  * svc->on_change = sched_ring, on_change_arg = it, then sched_start. */
-sched_t *sched_new(const api_service_t *svc, int tick_ms);
+sched_t *sched_new(const model_service_t *svc, int tick_ms);
 /* Starts its thread. -1 on failure. */
 int sched_start(sched_t *s);
 /* The doorbell; safe from any thread, also after sched_stop. */

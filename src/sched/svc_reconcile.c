@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/service_model.h"
-#include "api/task_placement.h"
-#include "api/taskdef_model.h"
+#include "model/service.h"
+#include "model/task_placement.h"
+#include "model/taskdef.h"
 #include "common/cleanup.h"
 #include "common/clock.h"
 #include "common/log.h"
@@ -19,7 +19,7 @@
 
 /* One service being reconciled. */
 typedef struct rc {
-    api_ctx_t *ctx;
+    model_ctx_t *ctx;
     bool write;                /* carry the plan out (else only see whether there is one) */
     store_record_t rec;        /* the service; rec.doc is changed in place */
     const char *name;
@@ -50,7 +50,7 @@ static const char *dep_id(const rc_t *s, int i)
  * desiredStatus and lastStatus. */
 static int count(rc_t *s, const char *dep, const char *desired, const char *status, int *n, ecs_error_t *err)
 {
-    store_query_t q = {.kind = STORE_TASK, .account = s->ctx->account, .cluster = s->rec.cluster,
+    store_query_t q = {.kind = STORE_TASK, .account = s->ctx->scope, .cluster = s->rec.cluster,
                        .service = s->name, .started_by = dep, .desired = desired, .status = status};
     int64_t v = 0;
     if (store_count(s->ctx->txn, &q, &v, err) < 0)
@@ -100,7 +100,7 @@ static int count_launch_failures(rc_t *s, ecs_error_t *err)
                             .num = json_integer_value(json_object_get(seen, "num"))};
     if (after.text == NULL)
         after.text = "";
-    store_query_t q = {.kind = STORE_TASK, .account = s->ctx->account, .cluster = s->rec.cluster,
+    store_query_t q = {.kind = STORE_TASK, .account = s->ctx->scope, .cluster = s->rec.cluster,
                        .service = s->name, .status = "STOPPED", .desired = "STOPPED",
                        .order = STORE_ORDER_NUM_KEY, .after = &after, .limit = SEEN_BATCH};
     store_record_t *rows = NULL;
@@ -149,7 +149,7 @@ static void task_events(rc_t *s, const char *verb, json_t *ids)
 static int stop_some(rc_t *s, int d, const char *status, int n, const char *reason, json_t *ids, ecs_error_t *err)
 {
     bool orphans = d == s->n_dep;
-    store_query_t q = {.kind = STORE_TASK, .account = s->ctx->account, .cluster = s->rec.cluster,
+    store_query_t q = {.kind = STORE_TASK, .account = s->ctx->scope, .cluster = s->rec.cluster,
                        .service = s->name, .started_by = orphans ? NULL : dep_id(s, d), .desired = "RUNNING",
                        .status = status, .order = STORE_ORDER_NUM_KEY, .limit = orphans ? 0 : n};
     store_record_t *rows = NULL;
@@ -343,9 +343,9 @@ static void read_params(rc_t *s)
  * would do (read) something. */
 static int reconcile_in(rc_t *s, const char *key, svc_outcome_t *out, bool *act, ecs_error_t *err)
 {
-    api_ctx_t *ctx = s->ctx;
+    model_ctx_t *ctx = s->ctx;
     *act = false;
-    int found = store_get(ctx->txn, STORE_SERVICE, ctx->account, key, &s->rec, err);
+    int found = store_get(ctx->txn, STORE_SERVICE, ctx->scope, key, &s->rec, err);
     if (found < 0)
         return -1;
     s->deps = json_object_get(s->rec.doc, "deployments");
@@ -400,10 +400,10 @@ static int reconcile_in(rc_t *s, const char *key, svc_outcome_t *out, bool *act,
     return 0;
 }
 
-int svc_reconcile(const api_service_t *svc, const sched_lease_t *lease, const char *account, const char *key,
+int svc_reconcile(const model_service_t *svc, const sched_lease_t *lease, const char *account, const char *key,
                   int64_t now_ms, svc_outcome_t *out, ecs_error_t *err)
 {
-    api_ctx_t ctx = {.region = svc->region, .account = account, .now_ms = now_ms, .svc = svc};
+    model_ctx_t ctx = {.region = svc->region, .account = account, .scope = account, .now_ms = now_ms, .svc = svc};
     *out = (svc_outcome_t){0};
     bool act = false;
     rc_t s = {.ctx = &ctx};
@@ -423,16 +423,16 @@ int svc_reconcile(const api_service_t *svc, const sched_lease_t *lease, const ch
     rc = held < 0 ? -1 : held == 0 ? 0 : reconcile_in(&s, key, out, &act, err);
     if (rc < 0 || held == 0 || !act) {
         store_rollback(ctx.txn);
-        api_effects_abandon(svc, account, &ctx.fx);
+        model_effects_abandon(svc, account, &ctx.fx);
         if (rc == 0 && held == 0)
             out->due_ms = now_ms + LEASE_RENEW_MS;
         if (!act) /* nothing happened after all: no record was written */
             out->wrote = false, out->started = 0, out->stopped = 0;
     } else if (store_commit(ctx.txn, err) < 0) {
-        api_effects_abandon(svc, account, &ctx.fx);
+        model_effects_abandon(svc, account, &ctx.fx);
         rc = -1;
     } else {
-        api_effects_apply(svc, account, &ctx.fx);
+        model_effects_apply(svc, account, &ctx.fx);
     }
     rc_clear(&s);
     return rc;

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "api/api.h"
+#include "model/context.h"
 #include "sched/sched_lease.h"
 
 typedef struct svc_outcome {
@@ -27,7 +27,7 @@ typedef struct svc_outcome {
 } svc_outcome_t;
 
 /* Reconciles the service with this store key in this account. */
-int svc_reconcile(const api_service_t *svc, const sched_lease_t *lease, const char *account, const char *key,
+int svc_reconcile(const model_service_t *svc, const sched_lease_t *lease, const char *account, const char *key,
                   int64_t now_ms, svc_outcome_t *out, ecs_error_t *err);
 
 /* How long a service whose tasks could not be placed waits before trying

@@ -1,4 +1,4 @@
-#include "sched/capacity.h"
+#include "model/capacity.h"
 
 #include <pthread.h>
 #include <stdio.h>

@@ -12,12 +12,12 @@
  * Threads: everything is guarded by the index's lock; a cluster's arrays
  * may be used only between cap_lock() and cap_unlock().
  */
-#ifndef ECSD_SCHED_CAPACITY_H
-#define ECSD_SCHED_CAPACITY_H
+#ifndef ECSD_MODEL_CAPACITY_H
+#define ECSD_MODEL_CAPACITY_H
 
 #include <stdint.h>
 
-#include "sched/placement.h"
+#include "model/placement.h"
 #include "store/store.h"
 
 typedef struct cap_index cap_index_t;

@@ -1,4 +1,4 @@
-/* instance_model.h - container instances as stored and as shown.
+/* instance.h - container instances as stored and as shown.
  *
  * Record: key = instance id (a UUID), cluster = cluster name, status =
  * ACTIVE | INACTIVE, num = when its agent was last heard from (epoch ms).
@@ -8,37 +8,37 @@
  * form): total as registered, avail = total less what unstopped tasks
  * hold, index = version of the instance's desired task state, which the
  * blocking poll compares. */
-#ifndef ECSD_API_INSTANCE_MODEL_H
-#define ECSD_API_INSTANCE_MODEL_H
+#ifndef ECSD_MODEL_INSTANCE_H
+#define ECSD_MODEL_INSTANCE_H
 
 #include <stdbool.h>
 
-#include "api/api.h"
-#include "sched/resources.h"
+#include "model/context.h"
+#include "model/resources.h"
 
 #define INSTANCE_ID_MAX 64
 
 /* Extracts the instance id from an id or a container-instance ARN (short
  * or long form; the long form's cluster must be `cluster`). */
-int instance_id_from_param(const api_ctx_t *ctx, const char *field, const char *value, const char *cluster,
+int instance_id_from_param(const model_ctx_t *ctx, const char *field, const char *value, const char *cluster,
                            char id[INSTANCE_ID_MAX + 1], ecs_error_t *err);
 
 /* The ContainerInstance shape: document less "_ecsd", plus
  * remainingResources, agentConnected and task counts. */
-json_t *instance_view(const api_ctx_t *ctx, const store_record_t *rec, ecs_error_t *err);
+json_t *instance_view(const model_ctx_t *ctx, const store_record_t *rec, ecs_error_t *err);
 
-bool instance_agent_connected(const api_ctx_t *ctx, const store_record_t *rec);
+bool instance_agent_connected(const model_ctx_t *ctx, const store_record_t *rec);
 
 /* Reads / writes the "_ecsd" resource state of an instance document. */
 void instance_get_avail(const store_record_t *rec, res_t *avail);
 void instance_set_avail(store_record_t *rec, const res_t *avail);
 /* Bumps the desired-state index and asks for the instance's polls to be woken. */
-void instance_touch(api_ctx_t *ctx, store_record_t *rec);
+void instance_touch(model_ctx_t *ctx, store_record_t *rec);
 
 /* Stores an instance record and brings the capacity index along (as it
  * will be once the transaction commits; should it roll back, the
  * dispatcher resets the entry from the store). Not for use while holding
  * the index's lock (placement stores its instances itself). */
-int instance_put(api_ctx_t *ctx, store_record_t *rec, ecs_error_t *err);
+int instance_put(model_ctx_t *ctx, store_record_t *rec, ecs_error_t *err);
 
 #endif

@@ -1,4 +1,4 @@
-#include "sched/placement.h"
+#include "model/placement.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* service_model.h - services as stored and as shown (ecs-behavior.md
+/* service.h - services as stored and as shown (ecs-behavior.md
  * §3.6, §4.19-4.23, §5.8, §7.6), shared by the service operations
  * (api/op_services.c) and the scheduler (sched/svc_reconcile.c).
  *
@@ -18,13 +18,13 @@
  * Tasks of a service: service column = service name, started_by = the id
  * of the deployment that started them, group "service:<name>".
  */
-#ifndef ECSD_API_SERVICE_MODEL_H
-#define ECSD_API_SERVICE_MODEL_H
+#ifndef ECSD_MODEL_SERVICE_H
+#define ECSD_MODEL_SERVICE_H
 
 #include <stdbool.h>
 
-#include "api/api.h"
-#include "api/params.h"
+#include "model/context.h"
+#include "model/params.h"
 
 #define SERVICE_KEY_MAX (2 * API_NAME_MAX + 1)
 #define SERVICE_DEPLOY_ID_MAX 32 /* "ecs-svc/" + 19 digits, and room */
@@ -37,25 +37,25 @@ void service_key(char out[SERVICE_KEY_MAX + 1], const char *cluster, const char 
  * long service/CLUSTER/NAME, whose cluster must be `cluster`). 0 done, 1
  * an ARN of another region or account (nothing the caller can see), -1
  * error (InvalidParameterException). */
-int service_name_from_param(const api_ctx_t *ctx, const char *field, const char *value, const char *cluster,
+int service_name_from_param(const model_ctx_t *ctx, const char *field, const char *value, const char *cluster,
                             char name[API_NAME_MAX + 1], ecs_error_t *err);
 
 /* The Service shape with its counts. NULL on error. */
-json_t *service_view(const api_ctx_t *ctx, const store_record_t *rec, ecs_error_t *err);
+json_t *service_view(const model_ctx_t *ctx, const store_record_t *rec, ecs_error_t *err);
 
 /* Stores rec with num = now (the scheduler notices the change). */
-int service_put(api_ctx_t *ctx, store_record_t *rec, ecs_error_t *err);
+int service_put(model_ctx_t *ctx, store_record_t *rec, ecs_error_t *err);
 void service_set_status(store_record_t *rec, const char *status);
 
 /* The "_ecsd" object of a service document (created when absent). */
 json_t *service_private(json_t *doc);
 
 /* Adds an event (newest first, at most SERVICE_EVENTS_MAX kept). */
-void service_event(const api_ctx_t *ctx, json_t *doc, const char *message);
+void service_event(const model_ctx_t *ctx, json_t *doc, const char *message);
 /* Adds the event unless the same message was said under this topic less
  * than 6 hours ago (ECS repeats a condition's message no oftener); true
  * when added. */
-bool service_say(const api_ctx_t *ctx, json_t *doc, const char *topic, const char *message);
+bool service_say(const model_ctx_t *ctx, json_t *doc, const char *topic, const char *message);
 /* The condition of topic has ended: its next message is said at once. */
 void service_unsay(json_t *doc, const char *topic);
 
@@ -68,11 +68,11 @@ json_t *service_deployment_new(const char *id, const char *status, const json_t 
 
 /* Tasks of the service (cluster, name) started by deployment `started_by`
  * (NULL: any) whose lastStatus is `status` (NULL: any). */
-int service_count_tasks(const api_ctx_t *ctx, const char *cluster, const char *name, const char *started_by,
+int service_count_tasks(const model_ctx_t *ctx, const char *cluster, const char *name, const char *started_by,
                         const char *status, int64_t *n, ecs_error_t *err);
 
 /* Forgets the service's clientToken (when it turns INACTIVE, the token may
  * create a new service). */
-int service_drop_token(api_ctx_t *ctx, json_t *doc, ecs_error_t *err);
+int service_drop_token(model_ctx_t *ctx, json_t *doc, ecs_error_t *err);
 
 #endif

@@ -1,12 +1,12 @@
-#include "api/instance_model.h"
+#include "model/instance.h"
 
 #include <string.h>
 
-#include "api/params.h"
+#include "model/params.h"
 #include "common/arn.h"
-#include "sched/capacity.h"
+#include "model/capacity.h"
 
-int instance_id_from_param(const api_ctx_t *ctx, const char *field, const char *value, const char *cluster,
+int instance_id_from_param(const model_ctx_t *ctx, const char *field, const char *value, const char *cluster,
                            char id[INSTANCE_ID_MAX + 1], ecs_error_t *err)
 {
     (void)ctx; /* ids are looked up in ctx's account by the caller */
@@ -35,7 +35,7 @@ int instance_id_from_param(const api_ctx_t *ctx, const char *field, const char *
     return 0;
 }
 
-bool instance_agent_connected(const api_ctx_t *ctx, const store_record_t *rec)
+bool instance_agent_connected(const model_ctx_t *ctx, const store_record_t *rec)
 {
     return strcmp(rec->status, "ACTIVE") == 0 &&
            ctx->now_ms - rec->num < (int64_t)ctx->svc->agent_timeout_s * 1000;
@@ -51,32 +51,32 @@ void instance_set_avail(store_record_t *rec, const res_t *avail)
     json_object_set_new(json_object_get(rec->doc, "_ecsd"), "avail", res_to_json(avail));
 }
 
-void instance_touch(api_ctx_t *ctx, store_record_t *rec)
+void instance_touch(model_ctx_t *ctx, store_record_t *rec)
 {
     json_t *ecsd = json_object_get(rec->doc, "_ecsd");
     json_object_set_new(ecsd, "index", json_integer(json_integer_value(json_object_get(ecsd, "index")) + 1));
-    api_wake_instance(ctx, rec->key);
+    model_wake_instance(ctx, rec->key);
 }
 
-int instance_put(api_ctx_t *ctx, store_record_t *rec, ecs_error_t *err)
+int instance_put(model_ctx_t *ctx, store_record_t *rec, ecs_error_t *err)
 {
-    if (store_put(ctx->txn, STORE_INSTANCE, ctx->account, rec, err) < 0)
+    if (store_put(ctx->txn, STORE_INSTANCE, ctx->scope, rec, err) < 0)
         return -1;
     rec->version++; /* what the put made it */
-    api_wake_instance(ctx, rec->key); /* also the list to reset should the transaction roll back */
+    model_wake_instance(ctx, rec->key); /* also the list to reset should the transaction roll back */
     if (ctx->svc->cap != NULL)
-        cap_update(ctx->svc->cap, ctx->account, rec);
+        cap_update(ctx->svc->cap, ctx->scope, rec);
     return 0;
 }
 
-static int count_tasks(const api_ctx_t *ctx, const store_record_t *rec, const char *status, int64_t *n,
+static int count_tasks(const model_ctx_t *ctx, const store_record_t *rec, const char *status, int64_t *n,
                        ecs_error_t *err)
 {
-    store_query_t q = {.kind = STORE_TASK, .account = ctx->account, .instance = rec->key, .status = status};
+    store_query_t q = {.kind = STORE_TASK, .account = ctx->scope, .instance = rec->key, .status = status};
     return store_count(ctx->txn, &q, n, err);
 }
 
-json_t *instance_view(const api_ctx_t *ctx, const store_record_t *rec, ecs_error_t *err)
+json_t *instance_view(const model_ctx_t *ctx, const store_record_t *rec, ecs_error_t *err)
 {
     int64_t running = 0, pending = 0;
     if (count_tasks(ctx, rec, "RUNNING", &running, err) < 0 || count_tasks(ctx, rec, "PENDING", &pending, err) < 0)

@@ -9,7 +9,7 @@
  * wrong JSON type is a ClientException naming the field (the generic model
  * checker normally refuses those first).
  */
-#include "api/taskdef_validate.h"
+#include "model/taskdef_validate.h"
 
 #include <stdbool.h>
 #include <stdint.h>

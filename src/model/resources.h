@@ -1,8 +1,8 @@
 /* resources.h - the arithmetic of container-instance resources
  * (ecs-behavior.md §6.1-6.2): CPU units, MiB of memory, and the sets of
  * TCP and UDP host ports that are *used* (PORTS lists unavailable ports). */
-#ifndef ECSD_SCHED_RESOURCES_H
-#define ECSD_SCHED_RESOURCES_H
+#ifndef ECSD_MODEL_RESOURCES_H
+#define ECSD_MODEL_RESOURCES_H
 
 #include <jansson.h>
 #include <stdbool.h>

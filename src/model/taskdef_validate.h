@@ -2,8 +2,8 @@
  * RegisterTaskDefinition request (2015-05 API surface). A pure function:
  * no store, no HTTP.
  */
-#ifndef ECSD_API_TASKDEF_VALIDATE_H
-#define ECSD_API_TASKDEF_VALIDATE_H
+#ifndef ECSD_MODEL_TASKDEF_VALIDATE_H
+#define ECSD_MODEL_TASKDEF_VALIDATE_H
 
 #include <jansson.h>
 

@@ -1,5 +1,5 @@
-/* service_model.c - see service_model.h. */
-#include "api/service_model.h"
+/* service.c - see service.h. */
+#include "model/service.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -18,7 +18,7 @@ void service_key(char out[SERVICE_KEY_MAX + 1], const char *cluster, const char 
     snprintf(out, SERVICE_KEY_MAX + 1, "%s/%s", cluster, name);
 }
 
-int service_name_from_param(const api_ctx_t *ctx, const char *field, const char *value, const char *cluster,
+int service_name_from_param(const model_ctx_t *ctx, const char *field, const char *value, const char *cluster,
                             char name[API_NAME_MAX + 1], ecs_error_t *err)
 {
     const char *p = value ? value : "";
@@ -50,15 +50,15 @@ int service_name_from_param(const api_ctx_t *ctx, const char *field, const char 
     return foreign;
 }
 
-int service_count_tasks(const api_ctx_t *ctx, const char *cluster, const char *name, const char *started_by,
+int service_count_tasks(const model_ctx_t *ctx, const char *cluster, const char *name, const char *started_by,
                         const char *status, int64_t *n, ecs_error_t *err)
 {
-    store_query_t q = {.kind = STORE_TASK, .account = ctx->account, .cluster = cluster, .service = name,
+    store_query_t q = {.kind = STORE_TASK, .account = ctx->scope, .cluster = cluster, .service = name,
                        .started_by = started_by, .status = status};
     return store_count(ctx->txn, &q, n, err);
 }
 
-json_t *service_view(const api_ctx_t *ctx, const store_record_t *rec, ecs_error_t *err)
+json_t *service_view(const model_ctx_t *ctx, const store_record_t *rec, ecs_error_t *err)
 {
     json_t *v = json_deep_copy(rec->doc);
     json_object_del(v, "_ecsd");
@@ -84,10 +84,10 @@ json_t *service_view(const api_ctx_t *ctx, const store_record_t *rec, ecs_error_
     return v;
 }
 
-int service_put(api_ctx_t *ctx, store_record_t *rec, ecs_error_t *err)
+int service_put(model_ctx_t *ctx, store_record_t *rec, ecs_error_t *err)
 {
     rec->num = ctx->now_ms;
-    return store_put(ctx->txn, STORE_SERVICE, ctx->account, rec, err);
+    return store_put(ctx->txn, STORE_SERVICE, ctx->scope, rec, err);
 }
 
 void service_set_status(store_record_t *rec, const char *status)
@@ -110,7 +110,7 @@ json_t *service_private(json_t *doc)
     return p;
 }
 
-void service_event(const api_ctx_t *ctx, json_t *doc, const char *message)
+void service_event(const model_ctx_t *ctx, json_t *doc, const char *message)
 {
     json_t *events = json_object_get(doc, "events");
     if (!json_is_array(events)) {
@@ -126,7 +126,7 @@ void service_event(const api_ctx_t *ctx, json_t *doc, const char *message)
         json_array_remove(events, json_array_size(events) - 1);
 }
 
-bool service_say(const api_ctx_t *ctx, json_t *doc, const char *topic, const char *message)
+bool service_say(const model_ctx_t *ctx, json_t *doc, const char *topic, const char *message)
 {
     json_t *said = json_object_get(service_private(doc), "said");
     if (!json_is_object(said)) {
@@ -181,7 +181,7 @@ json_t *service_deployment_new(const char *id, const char *status, const json_t 
                      "createdAt", json_timestamp(now_ms), "updatedAt", json_timestamp(now_ms), "launchType", "EC2");
 }
 
-int service_drop_token(api_ctx_t *ctx, json_t *doc, ecs_error_t *err)
+int service_drop_token(model_ctx_t *ctx, json_t *doc, ecs_error_t *err)
 {
     json_t *priv = service_private(doc);
     const char *token = json_string_value(json_object_get(priv, "token"));
@@ -189,7 +189,7 @@ int service_drop_token(api_ctx_t *ctx, json_t *doc, ecs_error_t *err)
         return 0;
     char key[128];
     snprintf(key, sizeof key, SERVICE_TOKEN_PREFIX "%s", token);
-    if (store_delete(ctx->txn, STORE_TOKEN, ctx->account, key, err) < 0)
+    if (store_delete(ctx->txn, STORE_TOKEN, ctx->scope, key, err) < 0)
         return -1;
     json_object_del(priv, "token");
     return 0;

@@ -2,12 +2,12 @@
  * the instances that fit, or, when none does, the closest one and the
  * first requirement it misses. Pure: the caller loads the candidates and
  * stores the outcome in the same transaction. */
-#ifndef ECSD_SCHED_PLACEMENT_H
-#define ECSD_SCHED_PLACEMENT_H
+#ifndef ECSD_MODEL_PLACEMENT_H
+#define ECSD_MODEL_PLACEMENT_H
 
 #include <stddef.h>
 
-#include "sched/resources.h"
+#include "model/resources.h"
 
 typedef struct place_candidate {
     int64_t cpu, mem;          /* remaining */

@@ -1,4 +1,4 @@
-#include "sched/resources.h"
+#include "model/resources.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "api/params.h"
+#include "model/params.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,12 +24,12 @@ bool api_name_valid(const char *s)
            strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
 }
 
-char *api_arn(const api_ctx_t *ctx, const char *type, const char *path)
+char *api_arn(const model_ctx_t *ctx, const char *type, const char *path)
 {
     return arn_build(ctx->region, ctx->account, type, path);
 }
 
-json_t *api_arn_json(const api_ctx_t *ctx, const char *type, const char *path)
+json_t *api_arn_json(const model_ctx_t *ctx, const char *type, const char *path)
 {
     /* Listings make one per row: plain copies, no format parsing. */
     char buf[512];
@@ -52,7 +52,7 @@ json_t *api_arn_json(const api_ctx_t *ctx, const char *type, const char *path)
     return j;
 }
 
-int api_resolve_name(const api_ctx_t *ctx, const char *field, const char *type, const char *value,
+int api_resolve_name(const model_ctx_t *ctx, const char *field, const char *type, const char *value,
                      char name[API_NAME_MAX + 1], bool *foreign, ecs_error_t *err)
 {
     const char *n = value;
@@ -81,7 +81,7 @@ int api_resolve_name(const api_ctx_t *ctx, const char *field, const char *type, 
     return 0;
 }
 
-int api_load_active_cluster(const api_ctx_t *ctx, const json_t *in, store_record_t *rec,
+int api_load_active_cluster(const model_ctx_t *ctx, const json_t *in, store_record_t *rec,
                             ecs_error_t *err)
 {
     const char *value = param_str(in, "cluster");
@@ -91,7 +91,7 @@ int api_load_active_cluster(const api_ctx_t *ctx, const json_t *in, store_record
         return -1;
     if (foreign)
         return ecs_err(err, 400, "ClusterNotFoundException", "Cluster not found.");
-    int found = store_get(ctx->txn, STORE_CLUSTER, ctx->account, name, rec, err);
+    int found = store_get(ctx->txn, STORE_CLUSTER, ctx->scope, name, rec, err);
     if (found < 0)
         return -1;
     if (found == 0)

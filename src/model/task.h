@@ -1,4 +1,4 @@
-/* task_model.h - tasks as stored and as shown, and their lifecycle
+/* task.h - tasks as stored and as shown, and their lifecycle
  * (ecs-behavior.md §3.4, §5.1, §5.3).
  *
  * Record: key = task id (UUID), cluster, status = lastStatus, desired =
@@ -7,15 +7,15 @@
  * started_by, service, instance = container instance id.
  * Document: the Task shape plus "_ecsd": {"need": res} (what the task holds
  * on its instance until it stops). */
-#ifndef ECSD_API_TASK_MODEL_H
-#define ECSD_API_TASK_MODEL_H
+#ifndef ECSD_MODEL_TASK_H
+#define ECSD_MODEL_TASK_H
 
-#include "api/api.h"
-#include "sched/resources.h"
+#include "model/context.h"
+#include "model/resources.h"
 
 #define TASK_ID_MAX 64
 
-int task_id_from_param(const api_ctx_t *ctx, const char *field, const char *value, const char *cluster,
+int task_id_from_param(const model_ctx_t *ctx, const char *field, const char *value, const char *cluster,
                        char id[TASK_ID_MAX + 1], ecs_error_t *err);
 
 /* The Task shape: the document less "_ecsd". */
@@ -36,16 +36,16 @@ typedef struct task_spec {
 
 /* A new PENDING task of spec on instance. out is filled (caller clears
  * it); the task is not stored yet. */
-void task_build(const api_ctx_t *ctx, const task_spec_t *spec, const store_record_t *instance, store_record_t *out);
+void task_build(const model_ctx_t *ctx, const task_spec_t *spec, const store_record_t *instance, store_record_t *out);
 
-int task_put(api_ctx_t *ctx, const store_record_t *task, ecs_error_t *err);
+int task_put(model_ctx_t *ctx, const store_record_t *task, ecs_error_t *err);
 
 /* desiredStatus -> STOPPED with reason (kept if one was set before); the
  * agent is told at its next poll. Stored. */
-int task_request_stop(api_ctx_t *ctx, store_record_t *task, const char *reason, ecs_error_t *err);
+int task_request_stop(model_ctx_t *ctx, store_record_t *task, const char *reason, ecs_error_t *err);
 /* lastStatus -> STOPPED: stoppedAt, reason, resources back to the instance.
  * Stored. Does nothing to a task already STOPPED. */
-int task_mark_stopped(api_ctx_t *ctx, store_record_t *task, const char *reason, ecs_error_t *err);
+int task_mark_stopped(model_ctx_t *ctx, store_record_t *task, const char *reason, ecs_error_t *err);
 
 /* Status order: PENDING < RUNNING < STOPPED; -1 for anything else. */
 int task_status_rank(const char *status);

@@ -1,17 +1,17 @@
 /* task_placement.c - see task_placement.h. RunTask's choice is made in
  * the capacity index (sched/capacity.h) and checked against the chosen
  * instance's record in the transaction. */
-#include "api/task_placement.h"
+#include "model/task_placement.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
-#include "api/instance_model.h"
-#include "api/params.h"
+#include "model/instance.h"
+#include "model/params.h"
 #include "common/cleanup.h"
-#include "sched/capacity.h"
-#include "sched/placement.h"
+#include "model/capacity.h"
+#include "model/placement.h"
 
 static void add_failure(json_t *failures, const json_t *arn, const char *reason)
 {
@@ -50,7 +50,7 @@ static void loaded_clear(loaded_set_t *L)
 
 /* The loaded instance with this id, reading it when new. Returns its slot,
  * -2 when it is not in the store (or not in cluster), -1 on error. */
-static int loaded_get(api_ctx_t *ctx, loaded_set_t *L, const char *id, const char *cluster, ecs_error_t *err)
+static int loaded_get(model_ctx_t *ctx, loaded_set_t *L, const char *id, const char *cluster, ecs_error_t *err)
 {
     for (size_t i = 0; i < L->n; i++)
         if (strcmp(L->rec[i].key, id) == 0)
@@ -58,7 +58,7 @@ static int loaded_get(api_ctx_t *ctx, loaded_set_t *L, const char *id, const cha
     if (L->n == TASK_PLACE_MAX)
         return ecs_server_err(err, "too many instances in one request");
     store_record_t *rec = &L->rec[L->n];
-    int found = store_get(ctx->txn, STORE_INSTANCE, ctx->account, id, rec, err);
+    int found = store_get(ctx->txn, STORE_INSTANCE, ctx->scope, id, rec, err);
     if (found < 0)
         return -1;
     if (found == 0 || strcmp(rec->cluster, cluster) != 0) {
@@ -78,7 +78,7 @@ static int loaded_get(api_ctx_t *ctx, loaded_set_t *L, const char *id, const cha
 }
 
 /* Places one task on loaded instance s: reserves, builds and stores it. */
-static int place_one(api_ctx_t *ctx, const task_spec_t *spec, loaded_set_t *L, int s, json_t *tasks,
+static int place_one(model_ctx_t *ctx, const task_spec_t *spec, loaded_set_t *L, int s, json_t *tasks,
                      ecs_error_t *err)
 {
     place_reserve(&L->cand[s], &spec->need);
@@ -93,11 +93,11 @@ static int place_one(api_ctx_t *ctx, const task_spec_t *spec, loaded_set_t *L, i
 }
 
 /* Stores the instances the request changed and wakes their agents. */
-static int save_loaded(api_ctx_t *ctx, loaded_set_t *L, ecs_error_t *err)
+static int save_loaded(model_ctx_t *ctx, loaded_set_t *L, ecs_error_t *err)
 {
     for (size_t i = 0; i < L->n; i++) {
         instance_touch(ctx, &L->rec[i]);
-        if (store_put(ctx->txn, STORE_INSTANCE, ctx->account, &L->rec[i], err) < 0)
+        if (store_put(ctx->txn, STORE_INSTANCE, ctx->scope, &L->rec[i], err) < 0)
             return -1;
     }
     return 0;
@@ -110,7 +110,7 @@ static int save_loaded(api_ctx_t *ctx, loaded_set_t *L, ecs_error_t *err)
  * index was behind, corrects it and chooses again. Every instance looked
  * at is refreshed in the index after the transaction ends (the wake list),
  * whether it commits or not. */
-static int place_in_cluster(api_ctx_t *ctx, const task_spec_t *spec, cap_cluster_t *cc, loaded_set_t *L,
+static int place_in_cluster(model_ctx_t *ctx, const task_spec_t *spec, cap_cluster_t *cc, loaded_set_t *L,
                             json_t *tasks, json_t *failures, ecs_error_t *err)
 {
     const char *reason = "RESOURCE:CPU";
@@ -123,7 +123,7 @@ static int place_in_cluster(api_ctx_t *ctx, const task_spec_t *spec, cap_cluster
             break;
         }
         arn = cc->meta[idx].arn;
-        api_wake_instance(ctx, cc->meta[idx].id);
+        model_wake_instance(ctx, cc->meta[idx].id);
         int s = loaded_get(ctx, L, cc->meta[idx].id, spec->cluster, err);
         if (s == -1)
             return -1;
@@ -150,7 +150,7 @@ static int place_in_cluster(api_ctx_t *ctx, const task_spec_t *spec, cap_cluster
     return 0;
 }
 
-int task_place_random(api_ctx_t *ctx, const task_spec_t *spec, int count, json_t *tasks, json_t *failures,
+int task_place_random(model_ctx_t *ctx, const task_spec_t *spec, int count, json_t *tasks, json_t *failures,
                       bool *no_instances, ecs_error_t *err)
 {
     cap_index_t *ix = ctx->svc->cap;
@@ -160,8 +160,8 @@ int task_place_random(api_ctx_t *ctx, const task_spec_t *spec, int count, json_t
     *no_instances = false;
     if (ix != NULL)
         cap_lock(ix);
-    if (ix != NULL ? cap_cluster(ix, ctx->txn, ctx->account, spec->cluster, &cc, err) < 0
-                   : cap_cluster_load(ctx->txn, ctx->account, spec->cluster, &own, err) < 0)
+    if (ix != NULL ? cap_cluster(ix, ctx->txn, ctx->scope, spec->cluster, &cc, err) < 0
+                   : cap_cluster_load(ctx->txn, ctx->scope, spec->cluster, &own, err) < 0)
         goto done;
     if (own != NULL)
         cc = own;
@@ -183,7 +183,7 @@ done:
     return rc;
 }
 
-int task_place_on(api_ctx_t *ctx, const task_spec_t *spec, const json_t *instances, json_t *tasks,
+int task_place_on(model_ctx_t *ctx, const task_spec_t *spec, const json_t *instances, json_t *tasks,
                   json_t *failures, ecs_error_t *err)
 {
     loaded_set_t L = {.n = 0};

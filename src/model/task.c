@@ -1,11 +1,11 @@
-#include "api/task_model.h"
+#include "model/task.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/instance_model.h"
-#include "api/params.h"
+#include "model/instance.h"
+#include "model/params.h"
 #include "common/arn.h"
 #include "common/cleanup.h"
 #include "common/clock.h"
@@ -13,7 +13,7 @@
 
 #define OVERRIDES_MAX 8192
 
-int task_id_from_param(const api_ctx_t *ctx, const char *field, const char *value, const char *cluster,
+int task_id_from_param(const model_ctx_t *ctx, const char *field, const char *value, const char *cluster,
                        char id[TASK_ID_MAX + 1], ecs_error_t *err)
 {
     (void)ctx; /* ids are looked up in ctx's account by the caller */
@@ -116,7 +116,7 @@ static json_t *normalise_overrides(const json_t *overrides, const json_t *taskde
     return json_pack("{s:o}", "containerOverrides", list);
 }
 
-void task_build(const api_ctx_t *ctx, const task_spec_t *spec, const store_record_t *instance, store_record_t *out)
+void task_build(const model_ctx_t *ctx, const task_spec_t *spec, const store_record_t *instance, store_record_t *out)
 {
     const char *cluster = spec->cluster, *started_by = spec->started_by;
     const json_t *taskdef = spec->taskdef, *overrides = spec->overrides;
@@ -155,9 +155,9 @@ void task_build(const api_ctx_t *ctx, const task_spec_t *spec, const store_recor
         .service = spec->service ? strdup(spec->service) : NULL, .instance = strdup(instance->key), .doc = doc};
 }
 
-int task_put(api_ctx_t *ctx, const store_record_t *task, ecs_error_t *err)
+int task_put(model_ctx_t *ctx, const store_record_t *task, ecs_error_t *err)
 {
-    return store_put(ctx->txn, STORE_TASK, ctx->account, task, err);
+    return store_put(ctx->txn, STORE_TASK, ctx->scope, task, err);
 }
 
 static void set_str(char **field, const char *v)
@@ -172,7 +172,7 @@ static void bump_version(store_record_t *task)
     json_object_set_new(task->doc, "version", json_integer(json_integer_value(v) + 1));
 }
 
-int task_request_stop(api_ctx_t *ctx, store_record_t *task, const char *reason, ecs_error_t *err)
+int task_request_stop(model_ctx_t *ctx, store_record_t *task, const char *reason, ecs_error_t *err)
 {
     if (strcmp(task->desired, "STOPPED") == 0)
         return 0;
@@ -186,7 +186,7 @@ int task_request_stop(api_ctx_t *ctx, store_record_t *task, const char *reason, 
         return -1;
     if (task->instance != NULL) { /* the agent learns it at its next poll */
         store_record_t inst = {0};
-        int found = store_get(ctx->txn, STORE_INSTANCE, ctx->account, task->instance, &inst, err);
+        int found = store_get(ctx->txn, STORE_INSTANCE, ctx->scope, task->instance, &inst, err);
         if (found < 0)
             return -1;
         if (found) {
@@ -199,7 +199,7 @@ int task_request_stop(api_ctx_t *ctx, store_record_t *task, const char *reason, 
     return 0;
 }
 
-int task_mark_stopped(api_ctx_t *ctx, store_record_t *task, const char *reason, ecs_error_t *err)
+int task_mark_stopped(model_ctx_t *ctx, store_record_t *task, const char *reason, ecs_error_t *err)
 {
     if (strcmp(task->status, "STOPPED") == 0)
         return 0;
@@ -219,7 +219,7 @@ int task_mark_stopped(api_ctx_t *ctx, store_record_t *task, const char *reason, 
     if (task->instance == NULL)
         return 0;
     store_record_t inst = {0};
-    int found = store_get(ctx->txn, STORE_INSTANCE, ctx->account, task->instance, &inst, err);
+    int found = store_get(ctx->txn, STORE_INSTANCE, ctx->scope, task->instance, &inst, err);
     if (found <= 0)
         return found;
     res_t avail, need;

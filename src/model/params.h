@@ -1,12 +1,12 @@
 /* params.h - reading request members (their JSON types were already
  * checked by api_validate_input) and resolving the names and ARNs that
  * parameters carry. */
-#ifndef ECSD_API_PARAMS_H
-#define ECSD_API_PARAMS_H
+#ifndef ECSD_MODEL_PARAMS_H
+#define ECSD_MODEL_PARAMS_H
 
 #include <stdbool.h>
 
-#include "api/api.h"
+#include "model/context.h"
 
 #define API_NAME_MAX 255
 
@@ -26,18 +26,18 @@ bool api_name_valid(const char *s);
  * (the caller answers "not found"), or, with foreign NULL, it is an
  * InvalidParameterException. field names the parameter in
  * messages. Writes at most API_NAME_MAX chars + NUL into name. */
-int api_resolve_name(const api_ctx_t *ctx, const char *field, const char *type, const char *value,
+int api_resolve_name(const model_ctx_t *ctx, const char *field, const char *type, const char *value,
                      char name[API_NAME_MAX + 1], bool *foreign, ecs_error_t *err);
 
 /* The cluster a cluster-scoped request names (member "cluster", default
  * "default"), loaded and ACTIVE: ClusterNotFoundException with ECS's two
  * texts otherwise. rec must be cleared by the caller. */
-int api_load_active_cluster(const api_ctx_t *ctx, const json_t *in, store_record_t *rec,
+int api_load_active_cluster(const model_ctx_t *ctx, const json_t *in, store_record_t *rec,
                             ecs_error_t *err);
 
 /* The ARN of an ECS resource in the request's region and account. */
-char *api_arn(const api_ctx_t *ctx, const char *type, const char *path);
+char *api_arn(const model_ctx_t *ctx, const char *type, const char *path);
 /* The same as a JSON string (new reference). */
-json_t *api_arn_json(const api_ctx_t *ctx, const char *type, const char *path);
+json_t *api_arn_json(const model_ctx_t *ctx, const char *type, const char *path);
 
 #endif

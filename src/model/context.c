@@ -1,0 +1,68 @@
+/* context.c - an operation's effects, asked for during its transaction
+ * and carried out after it (model/context.h). */
+#include "model/context.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "model/capacity.h"
+
+void model_wake_instance(model_ctx_t *ctx, const char *instance_id)
+{
+    model_effects_t *fx = &ctx->fx;
+    for (int i = 0; i < fx->n_wake; i++)
+        if (strcmp(fx->wake[i], instance_id) == 0)
+            return;
+    if (fx->n_wake == MODEL_WAKE_MAX) {
+        fx->wake_all = true;
+        return;
+    }
+    snprintf(fx->wake[fx->n_wake++], sizeof fx->wake[0], "%s", instance_id);
+}
+
+/* After a rolled-back transaction: the capacity index re-reads the
+ * instances the operation changed in it (committed changes were applied to
+ * the index as they were made: instance_put, placement). */
+static void reset_capacity(const model_service_t *svc, const char *scope, const model_effects_t *fx)
+{
+    if (svc->cap == NULL || (fx->n_wake == 0 && !fx->wake_all))
+        return;
+    if (fx->wake_all) {
+        cap_forget(svc->cap, scope);
+        return;
+    }
+    ecs_error_t err;
+    store_txn_t *txn = NULL;
+    if (store_begin(svc->store, STORE_READ, &txn, &err) < 0) {
+        cap_forget(svc->cap, scope);
+        return;
+    }
+    for (int i = 0; i < fx->n_wake; i++) {
+        store_record_t rec = {0};
+        if (store_get(txn, STORE_INSTANCE, scope, fx->wake[i], &rec, &err) == 1)
+            cap_reset(svc->cap, scope, &rec);
+        store_record_clear(&rec);
+    }
+    store_rollback(txn);
+}
+
+void model_effects_abandon(const model_service_t *svc, const char *scope, const model_effects_t *fx)
+{
+    reset_capacity(svc, scope, fx);
+}
+
+/* After a commit: the index follows, the scheduler is told, and the
+ * blocking polls whose instance changed are answered. */
+void model_effects_apply(const model_service_t *svc, const char *scope, const model_effects_t *fx)
+{
+    if (fx->sched_wake && svc->on_change != NULL)
+        svc->on_change(svc->on_change_arg);
+    if (svc->wake_polls == NULL)
+        return;
+    if (fx->wake_all) {
+        svc->wake_polls(svc->hub, scope, NULL);
+        return;
+    }
+    for (int i = 0; i < fx->n_wake; i++)
+        svc->wake_polls(svc->hub, scope, fx->wake[i]);
+}

@@ -1,0 +1,76 @@
+/* context.h - what the domain models work in: the service's shared parts
+ * (store, region, capacity index), one operation's context (account,
+ * region, clock, its one transaction) and the effects the operation asks
+ * for after its commit. The API handlers (api/) and the service scheduler
+ * (sched/) both build a model_ctx_t and call the models with it.
+ */
+#ifndef ECSD_MODEL_CONTEXT_H
+#define ECSD_MODEL_CONTEXT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "store/store.h"
+
+struct poll_hub;
+struct cap_index;
+struct credentials;
+
+/* What every request shares; read-only while the server runs. */
+typedef struct model_service {
+    store_t *store;
+    const char *region;        /* served region, put in ARNs */
+    const char *account;       /* the account of every request when creds is NULL */
+    struct credentials *creds; /* keys accepted (SigV4); NULL: no authentication (--insecure-no-auth) */
+    const char *advertise_url; /* base URL agents are told to poll, e.g. "http://127.0.0.1:7070" */
+    int agent_timeout_s;       /* an agent silent this long reads agentConnected: false */
+    const char *volume_prefixes; /* ':'-separated folders host volumes must lie in; NULL or "": any */
+    struct poll_hub *hub;      /* wakes agents' blocking polls; NULL in tests without HTTP */
+    /* Answers the blocking polls of one instance of a scope (instance
+     * NULL: all of the scope); api/ sets it to poll_hub_wake. NULL: no
+     * polls to answer. */
+    void (*wake_polls)(struct poll_hub *hub, const char *scope, const char *instance);
+    struct cap_index *cap;     /* placement's index of free capacity; NULL: read from the store */
+    /* Called after a commit that set model_effects_t.sched_wake (a task
+     * stopped, an instance came or went, a service changed): the service
+     * scheduler's doorbell. NULL: nobody listens. */
+    void (*on_change)(void *arg);
+    void *on_change_arg;
+} model_service_t;
+
+#define MODEL_WAKE_MAX 16 /* a placement touches at most 10 instances */
+
+/* What an operation asks to happen after its transaction commits. */
+typedef struct model_effects {
+    char wake[MODEL_WAKE_MAX][65]; /* container instance ids changed or looked at by placement */
+    int n_wake;
+    bool wake_all;               /* more than MODEL_WAKE_MAX: wake every poll of the scope */
+    bool sched_wake;             /* the service scheduler should look again */
+} model_effects_t;
+
+/* Per-operation context. Owned by whoever runs the operation; valid during the call. */
+typedef struct model_ctx {
+    const char *region;   /* e.g. "us-east-1": the request's, put in ARNs */
+    const char *account;  /* 12 digits, put in ARNs */
+    /* The store partition of (account, region): every store call, the
+     * capacity index and the poll hub take it where they take an account. */
+    const char *scope;
+    int64_t now_ms;       /* request time, epoch milliseconds */
+    store_txn_t *txn;     /* the operation's one transaction */
+    const model_service_t *svc;
+    model_effects_t fx;
+} model_ctx_t;
+
+/* Asks that the polls of this container instance be answered after commit. */
+void model_wake_instance(model_ctx_t *ctx, const char *instance_id);
+
+/* What runs after an operation's transaction: model_effects_apply after a
+ * commit (the capacity index follows, the scheduler is told, polls are
+ * answered), model_effects_abandon after a rollback (the capacity index
+ * re-reads what the operation had changed in it). */
+void model_effects_apply(const model_service_t *svc, const char *scope, const model_effects_t *fx);
+void model_effects_abandon(const model_service_t *svc, const char *scope, const model_effects_t *fx);
+
+#endif
