@@ -1,6 +1,6 @@
 /* shapes.h - the input shapes of the ECS operations, as tables.
  *
- * The tables are generated from botocore's ECS model and the 2015 seed by
+ * The tables are generated from botocore's ECS model by
  * scripts/gen-shapes.py into api/shapes_gen.c; api/validate.c walks them.
  * A shape refers to others by index into api_shapes[]. All of it is
  * read-only data: no locking needed.
@@ -37,14 +37,12 @@ typedef struct api_shape {
 
 enum api_member_flags {
     API_MEMBER_REQUIRED = 1u << 0,    /* botocore "required" */
-    API_MEMBER_IMPLEMENTED = 1u << 1, /* ecsd implements it; others only take defaults */
 };
 
 typedef struct api_member {
     const char *name;  /* wire name, e.g. "containerDefinitions" */
     uint16_t shape;    /* index into api_shapes */
     uint8_t flags;     /* api_member_flags */
-    const char *dflt;  /* a string value that means "as if absent", or NULL */
 } api_member_t;
 
 typedef struct api_op_input {

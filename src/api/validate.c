@@ -3,8 +3,7 @@
  * One walk over the request, driven by the shape tables of api/shapes_gen.c
  * (so recursion is bounded by the model's depth, and by WALK_DEPTH_MAX).
  * A type error ends the walk at once: it is SerializationException, which
- * wins over everything else. The other faults (required, unsupported, enum)
- * are ranked; the walk goes on looking for type errors and keeps the first
+ * wins over everything else. The other faults (required, enum) are ranked; the walk goes on looking for type errors and keeps the first
  * fault of the highest rank in err. Nothing is allocated: the path of the
  * current member is kept in a fixed buffer on the stack.
  */
@@ -26,7 +25,6 @@
 enum fault_rank {
     FAULT_NONE,
     FAULT_ENUM,
-    FAULT_UNSUPPORTED,
     FAULT_REQUIRED,
 };
 
@@ -143,15 +141,6 @@ static void fault_required(walk_t *w, const api_member_t *m)
     note_fault(w, FAULT_REQUIRED, msg);
 }
 
-static void fault_unsupported(walk_t *w)
-{
-    if (FAULT_UNSUPPORTED <= w->rank)
-        return;
-    char msg[ECS_ERROR_MESSAGE_MAX];
-    snprintf(msg, sizeof msg, "The parameter '%s' is not supported by ecsd.", w->path);
-    note_fault(w, FAULT_UNSUPPORTED, msg);
-}
-
 static void fault_enum(walk_t *w, const api_shape_t *s, const json_t *v)
 {
     if (FAULT_ENUM <= w->rank)
@@ -214,43 +203,11 @@ static bool enum_has(const api_shape_t *s, const json_t *v)
     for (void *it = json_object_iter((json_t *)(obj)); it != NULL; \
          it = json_object_iter_next((json_t *)(obj), it))
 
-/* ---- defaults ---- */
-
-/* Whether v, given for member m (shape s), means the same as leaving it out:
- * null, false, [], the member's default string, an empty map, or an object
- * whose known members are all defaults. Recursion follows the shapes. */
-static bool is_default(const api_member_t *m, const api_shape_t *s, const json_t *v,
-                       int depth)
-{
-    if (depth > WALK_DEPTH_MAX)
-        return false;
-    switch (json_typeof(v)) {
-    case JSON_NULL:
-    case JSON_FALSE: return true;
-    case JSON_ARRAY: return json_array_size(v) == 0;
-    case JSON_STRING:
-        return m != NULL && m->dflt != NULL && strlen(m->dflt) == json_string_length(v) &&
-               memcmp(m->dflt, json_string_value(v), json_string_length(v)) == 0;
-    case JSON_OBJECT:
-        if (s->kind != API_SHAPE_STRUCTURE)
-            return json_object_size(v) == 0;
-        OBJECT_FOREACH(v, it) {
-            const api_member_t *sub = find_member(s, json_object_iter_key(it),
-                                                  json_object_iter_key_len(it));
-            if (sub != NULL &&
-                !is_default(sub, &api_shapes[sub->shape], json_object_iter_value(it), depth + 1))
-                return false;
-        }
-        return true;
-    default: return false;
-    }
-}
-
 /* ---- the walk ---- */
 
-static int walk_value(walk_t *w, const api_shape_t *s, const json_t *v, int depth, bool sem);
+static int walk_value(walk_t *w, const api_shape_t *s, const json_t *v, int depth);
 
-static int walk_struct(walk_t *w, const api_shape_t *s, const json_t *obj, int depth, bool sem)
+static int walk_struct(walk_t *w, const api_shape_t *s, const json_t *obj, int depth)
 {
     unsigned required_seen = 0;
     OBJECT_FOREACH(obj, it) {
@@ -262,17 +219,12 @@ static int walk_struct(walk_t *w, const api_shape_t *s, const json_t *obj, int d
             continue; /* unknown to the model: ignored; null: absent */
         if (m->flags & API_MEMBER_REQUIRED)
             required_seen++;
-        bool implemented = (m->flags & API_MEMBER_IMPLEMENTED) != 0;
-        const api_shape_t *ms = &api_shapes[m->shape];
         size_t saved = path_push_name(w, key, klen);
-        /* Inside a member ecsd does not implement only types are checked. */
-        if (walk_value(w, ms, v, depth + 1, sem && implemented) < 0)
+        if (walk_value(w, &api_shapes[m->shape], v, depth + 1) < 0)
             return -1;
-        if (sem && !implemented && !is_default(m, ms, v, depth + 1))
-            fault_unsupported(w);
         path_pop(w, saved);
     }
-    if (sem && required_seen < s->nrequired) {
+    if (required_seen < s->nrequired) {
         for (unsigned i = 0; i < s->count; i++) {
             const api_member_t *m = &api_members[s->first + i];
             const json_t *v = json_object_get(obj, m->name);
@@ -285,7 +237,7 @@ static int walk_struct(walk_t *w, const api_shape_t *s, const json_t *obj, int d
     return 0;
 }
 
-static int walk_value(walk_t *w, const api_shape_t *s, const json_t *v, int depth, bool sem)
+static int walk_value(walk_t *w, const api_shape_t *s, const json_t *v, int depth)
 {
     if (depth > WALK_DEPTH_MAX)
         return ecs_err(w->err, 400, "SerializationException",
@@ -294,14 +246,14 @@ static int walk_value(walk_t *w, const api_shape_t *s, const json_t *v, int dept
     case API_SHAPE_STRUCTURE:
         if (!json_is_object(v))
             return type_fault(w, s, v);
-        return walk_struct(w, s, v, depth, sem);
+        return walk_struct(w, s, v, depth);
     case API_SHAPE_LIST: {
         if (!json_is_array(v))
             return type_fault(w, s, v);
         const api_shape_t *item = &api_shapes[s->item];
         for (size_t i = 0; i < json_array_size(v); i++) {
             size_t saved = path_push_index(w, i);
-            if (walk_value(w, item, json_array_get(v, i), depth + 1, sem) < 0)
+            if (walk_value(w, item, json_array_get(v, i), depth + 1) < 0)
                 return -1;
             path_pop(w, saved);
         }
@@ -314,7 +266,7 @@ static int walk_value(walk_t *w, const api_shape_t *s, const json_t *v, int dept
         OBJECT_FOREACH(v, it) {
             size_t saved = path_push_name(w, json_object_iter_key(it),
                                           json_object_iter_key_len(it));
-            if (walk_value(w, item, json_object_iter_value(it), depth + 1, sem) < 0)
+            if (walk_value(w, item, json_object_iter_value(it), depth + 1) < 0)
                 return -1;
             path_pop(w, saved);
         }
@@ -325,7 +277,7 @@ static int walk_value(walk_t *w, const api_shape_t *s, const json_t *v, int dept
     case API_SHAPE_ENUM:
         if (!json_is_string(v))
             return type_fault(w, s, v);
-        if (sem && !enum_has(s, v))
+        if (!enum_has(s, v))
             fault_enum(w, s, v);
         return 0;
     case API_SHAPE_INTEGER:
@@ -365,7 +317,7 @@ int api_validate_input(const char *op, const json_t *in, ecs_error_t *err)
         return in == NULL ? ecs_err(err, 400, "SerializationException",
                                     "Expected an object for the request body.")
                           : type_fault(&w, s, in);
-    if (walk_struct(&w, s, in, 0, true) < 0)
+    if (walk_struct(&w, s, in, 0) < 0)
         return -1;
     return w.rank == FAULT_NONE ? 0 : -1;
 }

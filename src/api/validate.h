@@ -5,9 +5,7 @@
  * ECS model (api/shapes_gen.c) and checks, in order of precedence:
  *   1. JSON types, recursively            -> SerializationException
  *   2. required members present           -> InvalidParameterException
- *   3. members newer than what ecsd implements carry only their default
- *                                         -> InvalidParameterException
- *   4. enum values                        -> InvalidParameterException
+ *   3. enum values                        -> InvalidParameterException
  * Every message names the member's path, e.g. 'containerDefinitions[0].memory'.
  * Members unknown to the model are ignored, as AWS's front end does; JSON
  * null counts as absent. Ranges, patterns and cross-member rules are left
@@ -24,7 +22,7 @@
 
 /* Checks the request object `in` of operation `op` (e.g.
  * "RegisterTaskDefinition") against its input shape. An operation without
- * a shape (not one of the 26 of the 2015 API) has nothing to check: 0.
+ * a shape (not in the model) has nothing to check: 0.
  * Returns 0, or -1 with err filled (HTTP 400). */
 int api_validate_input(const char *op, const json_t *in, ecs_error_t *err);
 

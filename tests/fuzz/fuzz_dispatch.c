@@ -225,7 +225,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     store_reset();
     const char *account = "100000000000";
-    api_service_t svc = {.store = g_store, .region = "us-east-1", .account = account,
+    model_service_t svc = {.store = g_store, .region = "us-east-1", .account = account,
                          .advertise_url = "http://127.0.0.1:7070", .agent_timeout_s = 60};
     char instance[ARN_MAX] = "", task[ARN_MAX] = "";
 

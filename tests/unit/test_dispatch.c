@@ -18,7 +18,7 @@
 typedef struct fixture {
     char dir[64];
     store_t *store;
-    api_service_t svc;
+    model_service_t svc;
 } fixture_t;
 
 static int fixture_open(fixture_t *f)
@@ -32,7 +32,7 @@ static int fixture_open(fixture_t *f)
         fprintf(stderr, "  store_open_sqlite: %s\n", err.message);
         return -1;
     }
-    f->svc = (api_service_t){.store = f->store, .region = REGION, .account = ACCOUNT};
+    f->svc = (model_service_t){.store = f->store, .region = REGION, .account = ACCOUNT};
     return 0;
 }
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sched/placement.h"
+#include "model/placement.h"
 #include "test.h"
 
 static place_candidate_t cand(int64_t cpu, int64_t mem, bool connected)

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sched/resources.h"
+#include "model/resources.h"
 #include "test.h"
 
 /* Equal as sets: slots past n are not part of the value. */

@@ -298,7 +298,7 @@ TEST(strmap_set_get_del_iterate)
 typedef struct fixture {
     char dir[64];
     store_t *store;
-    api_service_t svc;
+    model_service_t svc;
     sched_t *sched;
 } fixture_t;
 
@@ -309,7 +309,7 @@ static int fixture_open(fixture_t *f)
     ecs_error_t err;
     if (mkdtemp(f->dir) == NULL || store_open_sqlite(f->dir, &f->store, &err) < 0)
         return -1;
-    f->svc = (api_service_t){.store = f->store, .region = "us-east-1", .account = ACCOUNT,
+    f->svc = (model_service_t){.store = f->store, .region = "us-east-1", .account = ACCOUNT,
                              .advertise_url = "http://unit.test", .agent_timeout_s = 60};
     f->sched = sched_new(&f->svc, 1000);
     return f->sched ? 0 : -1;

@@ -10,7 +10,7 @@
 
 #include <jansson.h>
 
-#include "api/taskdef_validate.h"
+#include "model/taskdef_validate.h"
 #include "test.h"
 
 /* Marks "out was not touched" in the failure checks. */
