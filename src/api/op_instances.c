@@ -9,6 +9,7 @@
 #include "api/ops.h"
 #include "api/paging.h"
 #include "model/params.h"
+#include "model/tags.h"
 #include "model/task.h"
 #include "common/cleanup.h"
 #include "common/clock.h"
@@ -56,6 +57,20 @@ static int reattach(model_ctx_t *ctx, store_record_t *rec, const res_t *total, j
     return 0;
 }
 
+/* RegisterContainerInstance's tags (the agent's ECS_CONTAINER_INSTANCE_TAGS):
+ * a re-registration adds them to the instance's, as TagResource would. */
+static int instance_take_tags(const json_t *in, json_t *doc, ecs_error_t *err)
+{
+    const json_t *tags = json_object_get(in, "tags");
+    json_t *merged = NULL;
+    if (!json_is_array(tags))
+        return tags_check(tags, "tags", err);
+    if (tags_check(tags, "tags", err) < 0 || tags_merge(tags_get(doc), tags, &merged, err) < 0)
+        return -1;
+    tags_put(doc, merged);
+    return 0;
+}
+
 int op_register_container_instance(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     store_record_t cluster = {0}, rec = {0};
@@ -95,6 +110,8 @@ int op_register_container_instance(model_ctx_t *ctx, json_t *in, json_t **out, e
                             json_timestamp(ctx->now_ms), "version", (json_int_t)1, "_ecsd", "total",
                             res_to_json(&total), "avail", res_to_json(&total), "index", 1);
     }
+    if (instance_take_tags(in, rec.doc, err) < 0)
+        goto done;
     rec.num = ctx->now_ms; /* registering counts as being heard from */
     instance_touch(ctx, &rec);
     ctx->fx.sched_wake = true; /* new capacity: services may place what did not fit */
@@ -102,6 +119,7 @@ int op_register_container_instance(model_ctx_t *ctx, json_t *in, json_t **out, e
         goto done;
     json_t *view = instance_view(ctx, &rec, err);
     if (view != NULL) {
+        tags_show(view, rec.doc, TAGS_HIDDEN_ABSENT);
         *out = json_pack("{s:o}", "containerInstance", view);
         rc = 0;
     }
@@ -194,10 +212,12 @@ int op_describe_container_instances(model_ctx_t *ctx, json_t *in, json_t **out, 
             json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
         } else {
             json_t *view = instance_view(ctx, &rec, err);
-            if (view == NULL)
+            if (view == NULL) {
                 rc = -1;
-            else
+            } else {
+                tags_view(view, rec.doc, tags_included(in), TAGS_HIDDEN_ABSENT);
                 json_array_append_new(list, view);
+            }
         }
         store_record_clear(&rec);
     }

@@ -14,6 +14,7 @@
 #include "api/paging.h"
 #include "model/params.h"
 #include "model/service.h"
+#include "model/tags.h"
 #include "model/taskdef.h"
 #include "common/cleanup.h"
 #include "common/clock.h"
@@ -216,7 +217,9 @@ int op_create_service(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *e
     if (token != NULL)
         json_object_set_new(service_private(doc), "token", json_string(token));
     store_record_t rec = {.key = key, .cluster = cluster.key, .status = "ACTIVE", .doc = doc};
-    rc = service_put(ctx, &rec, err);
+    rc = tags_service_take(in, doc, true, err); /* tags, propagateTags, enableECSManagedTags */
+    if (rc == 0)
+        rc = service_put(ctx, &rec, err);
     if (rc == 0 && token != NULL) {
         char tkey[sizeof SERVICE_TOKEN_PREFIX + TOKEN_MAX];
         snprintf(tkey, sizeof tkey, SERVICE_TOKEN_PREFIX "%s", token);
@@ -225,8 +228,8 @@ int op_create_service(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *e
         rc = store_put(ctx->txn, STORE_TOKEN, ctx->scope, &tok, err);
         json_decref(tok.doc);
     }
-    if (rc == 0)
-        rc = answer(ctx, &rec, out, err);
+    if (rc == 0 && (rc = answer(ctx, &rec, out, err)) == 0)
+        tags_show(json_object_get(*out, "service"), doc, TAGS_HIDDEN_ABSENT);
     json_decref(doc);
     ctx->fx.sched_wake = true;
 done:
@@ -293,7 +296,8 @@ int op_update_service(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *e
     }
     json_t *doc = rec.doc, *dc = json_object_get(doc, "deploymentConfiguration");
     int min = (int)param_int(dc, "minimumHealthyPercent", 100), max = (int)param_int(dc, "maximumPercent", 200);
-    if (read_deploy_config(in, &min, &max, err) < 0 || (td != NULL && taskdef_load_for_run(ctx, td, &taskdef, err) < 0))
+    if (read_deploy_config(in, &min, &max, err) < 0 || (td != NULL && taskdef_load_for_run(ctx, td, &taskdef, err) < 0) ||
+        tags_service_take(in, doc, false, err) < 0) /* propagateTags, enableECSManagedTags: for tasks started next */
         goto done;
     json_object_set_new(doc, "deploymentConfiguration",
                         json_pack("{s:i, s:i}", "maximumPercent", max, "minimumHealthyPercent", min));
@@ -393,6 +397,8 @@ int op_describe_services(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t
             json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
         } else {
             json_t *view = service_view(ctx, &rec, err);
+            if (view != NULL)
+                tags_view(view, rec.doc, tags_included(in), TAGS_HIDDEN_ABSENT);
             rc = view ? json_array_append_new(services, view) : -1;
         }
         store_record_clear(&rec);

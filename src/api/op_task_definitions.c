@@ -14,6 +14,7 @@
 #include "api/ops.h"
 #include "api/paging.h"
 #include "model/params.h"
+#include "model/tags.h"
 #include "model/taskdef.h"
 #include "model/taskdef_validate.h"
 #include "common/arn.h"
@@ -78,7 +79,8 @@ static int check_volume_paths(const char *prefixes, const json_t *td, ecs_error_
 int op_register_task_definition(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     cleanup_json json_t *td = NULL;
-    if (taskdef_normalize(in, &td, err) < 0 || check_volume_paths(ctx->svc->volume_prefixes, td, err) < 0)
+    if (taskdef_normalize(in, &td, err) < 0 || check_volume_paths(ctx->svc->volume_prefixes, td, err) < 0 ||
+        tags_take(in, td, false, err) < 0) /* the revision's tags, kept in its document */
         return -1;
     const char *family = json_string_value(json_object_get(td, "family"));
     store_record_t fam = {0};
@@ -101,7 +103,7 @@ int op_register_task_definition(model_ctx_t *ctx, json_t *in, json_t **out, ecs_
     if (put_revision(ctx, family, rev, "ACTIVE", td, err) < 0 ||
         put_family(ctx, family, rev, active + 1, err) < 0)
         return -1;
-    *out = json_pack("{s:O}", "taskDefinition", td);
+    *out = tags_taskdef_answer(td, true);
     return 0;
 }
 
@@ -111,7 +113,7 @@ int op_describe_task_definition(model_ctx_t *ctx, json_t *in, json_t **out, ecs_
     int found = taskdef_load(ctx, param_str(in, "taskDefinition"), &rec, err);
     if (found <= 0)
         return found < 0 ? -1 : ecs_client_err(err, "%s", taskdef_describe_failed);
-    *out = json_pack("{s:O}", "taskDefinition", rec.doc);
+    *out = tags_taskdef_answer(rec.doc, tags_included(in));
     store_record_clear(&rec);
     return 0;
 }
@@ -148,7 +150,7 @@ int op_deregister_task_definition(model_ctx_t *ctx, json_t *in, json_t **out, ec
         store_record_clear(&fam);
     }
     if (rc == 0)
-        *out = json_pack("{s:O}", "taskDefinition", rec.doc);
+        *out = json_pack("{s:o}", "taskDefinition", tags_taskdef_view(rec.doc));
     store_record_clear(&rec);
     return rc;
 }

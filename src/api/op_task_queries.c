@@ -7,6 +7,7 @@
 #include "api/ops.h"
 #include "api/paging.h"
 #include "model/params.h"
+#include "model/tags.h"
 #include "model/task.h"
 #include "common/cleanup.h"
 
@@ -40,7 +41,9 @@ int op_describe_tasks(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *e
             cleanup_free char *arn = api_arn(ctx, "task", id);
             json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
         } else {
-            json_array_append_new(tasks, task_view(&task));
+            json_t *view = task_view(&task);
+            tags_view(view, task.doc, tags_included(in), TAGS_HIDDEN_EMPTY);
+            json_array_append_new(tasks, view);
         }
         store_record_clear(&task);
     }

@@ -11,6 +11,7 @@
 #include "model/instance.h"
 #include "api/ops.h"
 #include "model/params.h"
+#include "model/tags.h"
 #include "model/task.h"
 #include "model/taskdef.h"
 #include "common/cleanup.h"
@@ -24,6 +25,7 @@
 typedef struct run_request {
     store_record_t cluster;
     store_record_t taskdef;
+    json_t *tags; /* the tasks' tags: own, propagated, managed */
     task_spec_t spec;
 } run_request_t;
 
@@ -31,9 +33,10 @@ static void run_request_clear(run_request_t *r)
 {
     store_record_clear(&r->cluster);
     store_record_clear(&r->taskdef);
+    json_decref(r->tags);
 }
 
-static int run_request_read(model_ctx_t *ctx, json_t *in, run_request_t *r, ecs_error_t *err)
+static int run_request_read(model_ctx_t *ctx, json_t *in, bool run_task, run_request_t *r, ecs_error_t *err)
 {
     *r = (run_request_t){0};
     const char *started_by = param_str(in, "startedBy");
@@ -46,12 +49,32 @@ static int run_request_read(model_ctx_t *ctx, json_t *in, run_request_t *r, ecs_
     const json_t *overrides = json_object_get(in, "overrides");
     if (api_load_active_cluster(ctx, in, &r->cluster, err) < 0 ||
         taskdef_load_for_run(ctx, param_str(in, "taskDefinition"), &r->taskdef, err) < 0 ||
-        task_check_overrides(overrides, r->taskdef.doc, err) < 0)
+        task_check_overrides(overrides, r->taskdef.doc, err) < 0 ||
+        tags_for_run(in, run_task, r->taskdef.doc, r->cluster.key, &r->tags, err) < 0)
         return -1;
     r->spec = (task_spec_t){.cluster = r->cluster.key, .taskdef = r->taskdef.doc, .overrides = overrides,
-                            .started_by = started_by};
+                            .started_by = started_by, .tags = r->tags};
     res_task_need(r->taskdef.doc, &r->spec.need);
     return 0;
+}
+
+/* RunTask and StartTask answer the tasks they started with their tags (a
+ * new reference to tasks). */
+static json_t *tasks_with_tags(json_t *tasks, const json_t *tags)
+{
+    size_t i;
+    json_t *t;
+    json_array_foreach(tasks, i, t)
+        json_object_set_new(t, "tags", json_deep_copy(tags));
+    return json_incref(tasks);
+}
+
+/* A task as its RunTask answered it: with its tags. */
+static json_t *task_view_tags(const store_record_t *task)
+{
+    json_t *v = task_view(task);
+    tags_show(v, task->doc, TAGS_HIDDEN_EMPTY);
+    return v;
 }
 
 /* The request without its clientToken, hashed: two calls with one token
@@ -90,7 +113,7 @@ static int run_task_replay(model_ctx_t *ctx, const json_t *in, const char *key, 
     json_array_foreach(json_object_get(tok.doc, "tasks"), i, id) {
         store_record_t task = {0};
         if (store_get(ctx->txn, STORE_TASK, ctx->scope, json_string_value(id), &task, err) == 1)
-            json_array_append_new(tasks, task_view(&task));
+            json_array_append_new(tasks, task_view_tags(&task));
         store_record_clear(&task);
     }
     *out = json_pack("{s:o, s:O}", "tasks", tasks, "failures", json_object_get(tok.doc, "failures"));
@@ -135,7 +158,7 @@ int op_run_task(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
     if (count < 1 || count > RUN_COUNT_MAX)
         return ecs_invalid_param(err, "Count must be between 1 and 10.");
     run_request_t r;
-    if (run_request_read(ctx, in, &r, err) < 0) {
+    if (run_request_read(ctx, in, true, &r, err) < 0) {
         run_request_clear(&r);
         return -1;
     }
@@ -148,7 +171,7 @@ int op_run_task(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
     if (rc == 0 && token != NULL)
         rc = run_task_remember(ctx, token_key, digest, tasks, failures, err);
     if (rc == 0)
-        *out = json_pack("{s:O, s:O}", "tasks", tasks, "failures", failures);
+        *out = json_pack("{s:o, s:O}", "tasks", tasks_with_tags(tasks, r.tags), "failures", failures);
     run_request_clear(&r);
     return rc;
 }
@@ -162,7 +185,7 @@ int op_start_task(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
     if (n > START_INSTANCES_MAX)
         return ecs_invalid_param(err, "containerInstances can have at most 10 items.");
     run_request_t r;
-    if (run_request_read(ctx, in, &r, err) < 0) {
+    if (run_request_read(ctx, in, false, &r, err) < 0) {
         run_request_clear(&r);
         return -1;
     }
@@ -170,7 +193,7 @@ int op_start_task(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
     cleanup_json json_t *failures = json_array();
     int rc = task_place_on(ctx, &r.spec, items, tasks, failures, err);
     if (rc == 0)
-        *out = json_pack("{s:O, s:O}", "tasks", tasks, "failures", failures);
+        *out = json_pack("{s:o, s:O}", "tasks", tasks_with_tags(tasks, r.tags), "failures", failures);
     run_request_clear(&r);
     return rc;
 }

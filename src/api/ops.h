@@ -44,4 +44,14 @@ int op_discover_poll_endpoint(model_ctx_t *ctx, json_t *in, json_t **out, ecs_er
 int op_submit_container_state_change(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 int op_submit_task_state_change(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 
+/* op_tags.c */
+int op_tag_resource(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_untag_resource(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_list_tags_for_resource(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+
+/* op_clusters.c (settings, configuration, capacity providers) */
+int op_update_cluster(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_update_cluster_settings(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_put_cluster_capacity_providers(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+
 #endif

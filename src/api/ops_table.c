@@ -33,6 +33,12 @@ static const api_op_t ops[] = {
     {"DiscoverPollEndpoint",        op_discover_poll_endpoint,       API_OP_AGENT},
     {"SubmitContainerStateChange",  op_submit_container_state_change, API_OP_WRITE | API_OP_AGENT},
     {"SubmitTaskStateChange",       op_submit_task_state_change,     API_OP_WRITE | API_OP_AGENT},
+    {"TagResource",                 op_tag_resource,                 API_OP_WRITE},
+    {"UntagResource",               op_untag_resource,               API_OP_WRITE},
+    {"ListTagsForResource",         op_list_tags_for_resource,       0},
+    {"UpdateCluster",               op_update_cluster,               API_OP_WRITE},
+    {"UpdateClusterSettings",       op_update_cluster_settings,      API_OP_WRITE},
+    {"PutClusterCapacityProviders", op_put_cluster_capacity_providers, API_OP_WRITE},
 };
 
 const api_op_t *api_op_find(const char *name, size_t len)

@@ -5,6 +5,7 @@
 #include "model/params.h"
 #include "common/arn.h"
 #include "model/capacity.h"
+#include "model/tags.h"
 
 int instance_id_from_param(const model_ctx_t *ctx, const char *field, const char *value, const char *cluster,
                            char id[INSTANCE_ID_MAX + 1], ecs_error_t *err)
@@ -86,6 +87,7 @@ json_t *instance_view(const model_ctx_t *ctx, const store_record_t *rec, ecs_err
     res_from_json(json_object_get(json_object_get(rec->doc, "_ecsd"), "total"), &total);
     json_t *v = json_copy(rec->doc); /* shallow: members are shared, not changed */
     json_object_del(v, "_ecsd");
+    tags_hide(v, TAGS_HIDDEN_ABSENT); /* shown where asked for: tags_show */
     /* both lists are made from the compact "_ecsd" form, which placement
      * reads: the stored document stays small */
     json_object_set_new(v, "registeredResources", res_to_resources(&total));

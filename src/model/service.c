@@ -10,6 +10,7 @@
 #include "common/cleanup.h"
 #include "common/clock.h"
 #include "common/ids.h"
+#include "model/tags.h"
 
 #define SAY_AGAIN_MS (6LL * 3600 * 1000) /* ECS repeats an unchanged condition after 6 h */
 
@@ -62,6 +63,7 @@ json_t *service_view(const model_ctx_t *ctx, const store_record_t *rec, ecs_erro
 {
     json_t *v = json_deep_copy(rec->doc);
     json_object_del(v, "_ecsd");
+    tags_hide(v, TAGS_HIDDEN_ABSENT); /* shown where asked for: tags_show */
     const char *name = json_string_value(json_object_get(v, "serviceName"));
     int64_t running = 0, pending = 0;
     size_t i;

@@ -6,6 +6,7 @@
 
 #include "model/instance.h"
 #include "model/params.h"
+#include "model/tags.h"
 #include "common/arn.h"
 #include "common/cleanup.h"
 #include "common/clock.h"
@@ -46,6 +47,7 @@ json_t *task_view(const store_record_t *rec)
 {
     json_t *v = json_copy(rec->doc);
     json_object_del(v, "_ecsd");
+    tags_hide(v, TAGS_HIDDEN_EMPTY); /* shown where asked for: tags_show */
     return v;
 }
 
@@ -149,6 +151,7 @@ void task_build(const model_ctx_t *ctx, const task_spec_t *spec, const store_rec
         "version", 1, "_ecsd", "need", res_to_json(need));
     if (started_by != NULL)
         json_object_set_new(doc, "startedBy", json_string(started_by));
+    tags_put(doc, spec->tags ? json_deep_copy(spec->tags) : NULL);
     *out = (store_record_t){
         .key = strdup(id), .cluster = strdup(cluster), .status = strdup("PENDING"), .desired = strdup("RUNNING"),
         .family = strdup(family), .num = ctx->now_ms, .started_by = started_by ? strdup(started_by) : NULL,

@@ -31,6 +31,7 @@ typedef struct task_spec {
     const json_t *overrides; /* TaskOverride or NULL */
     const char *started_by;  /* or NULL */
     const char *service;     /* service name of a service's task, or NULL */
+    const json_t *tags;      /* the task's tags (model/tags.h), or NULL */
     res_t need;              /* res_task_need(taskdef) */
 } task_spec_t;
 

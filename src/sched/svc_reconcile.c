@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "model/service.h"
+#include "model/tags.h"
 #include "model/task_placement.h"
 #include "model/taskdef.h"
 #include "common/cleanup.h"
@@ -229,8 +230,10 @@ static int start_tasks(rc_t *s, int n, ecs_error_t *err)
             log_warn("scheduler: service %s: task definition %s not found", s->name, td_arn ? td_arn : "");
         return found;
     }
+    /* propagateTags and enableECSManagedTags of the service */
+    cleanup_json json_t *tags = tags_for_service_task(s->rec.doc, td.doc, s->rec.cluster, s->name);
     task_spec_t spec = {.cluster = s->rec.cluster, .taskdef = td.doc, .started_by = dep_id(s, 0),
-                        .service = s->name};
+                        .service = s->name, .tags = tags};
     res_task_need(td.doc, &spec.need);
     cleanup_json json_t *ids = json_array();
     int rc = 0;

@@ -55,10 +55,18 @@ def list_all(ecs, page_size=None):
         tokens.add(token)
 
 
+DEFAULT_SETTINGS = [{"name": "containerInsights", "value": "disabled"}]
+
+
 def assert_cluster(c, name, status="ACTIVE"):
+    """The 2015 members, and today's with their defaults (settings are shown
+    by the answers of writes and by DescribeClusters include=SETTINGS only:
+    test_clusters_modern.py)."""
     assert c == {"clusterArn": arn(name), "clusterName": name, "status": status,
                  "registeredContainerInstancesCount": 0, "runningTasksCount": 0,
-                 "pendingTasksCount": 0, "activeServicesCount": 0}, c
+                 "pendingTasksCount": 0, "activeServicesCount": 0, "statistics": [], "tags": [],
+                 "settings": c.get("settings"), "capacityProviders": [], "defaultCapacityProviderStrategy": []}, c
+    assert c["settings"] in ([], DEFAULT_SETTINGS), c
 
 
 # ---- CreateCluster ---------------------------------------------------------
@@ -254,7 +262,7 @@ def test_delete_lifecycle(server):
     assert_cluster(gone, "del-me", "INACTIVE")
     assert ecs.delete_cluster(cluster="del-me")["cluster"] == gone  # twice: no error
     assert arn("del-me") not in list_all(ecs)
-    assert ecs.describe_clusters(clusters=["del-me"])["clusters"] == [gone]
+    assert ecs.describe_clusters(clusters=["del-me"], include=["SETTINGS", "CONFIGURATIONS"])["clusters"] == [gone]
     back = ecs.create_cluster(clusterName="del-me")["cluster"]
     assert back == created  # same ARN, ACTIVE, counters 0
     assert arn("del-me") in list_all(ecs)

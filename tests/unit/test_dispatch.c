@@ -326,7 +326,7 @@ TEST(dispatch_unsupported_operations)
     REQUIRE(fixture_open(&f) == 0);
     size_t n = 0;
     const api_op_t *ops = api_ops(&n);
-    CHECK_INT(n, 26);
+    CHECK(n >= 26); /* the 2015 API and what later issues add */
     int pending = 0;
     for (size_t i = 0; i < n; i++) {
         char target[128];
