@@ -9,6 +9,7 @@
 #include "api/ops.h"
 #include "api/paging.h"
 #include "model/params.h"
+#include "model/settings.h"
 #include "model/task.h"
 #include "common/cleanup.h"
 #include "common/clock.h"
@@ -84,9 +85,15 @@ int op_register_container_instance(model_ctx_t *ctx, json_t *in, json_t **out, e
         if (reattach(ctx, &rec, &total, in, err) < 0)
             goto done;
     } else {
+        /* long format (the default): a 32-hex-digit id, the cluster in the ARN */
         char id[IDS_UUID_LEN + 1];
-        ids_uuid4(id);
-        cleanup_free char *iarn = api_arn(ctx, "container-instance", id);
+        if (settings_load_arn_formats(ctx, err) < 0)
+            goto done;
+        if (settings_long_arn(ctx, SETTINGS_ARN_INSTANCE))
+            ids_hex32(id);
+        else
+            ids_uuid4(id);
+        cleanup_free char *iarn = api_id_arn(ctx, "container-instance", cluster.key, id);
         json_t *vi = json_object_get(in, "versionInfo");
         rec = (store_record_t){.key = strdup(id), .cluster = strdup(cluster.key), .status = strdup("ACTIVE")};
         rec.doc = json_pack("{s:s, s:o, s:o, s:s, s:o, s:I, s:{s:o, s:o, s:i}}", "containerInstanceArn", iarn,
@@ -190,7 +197,7 @@ int op_describe_container_instances(model_ctx_t *ctx, json_t *in, json_t **out, 
         if (found < 0) {
             rc = -1;
         } else if (found == 0 || strcmp(rec.cluster, cluster.key) != 0) {
-            cleanup_free char *arn = api_arn(ctx, "container-instance", id);
+            cleanup_free char *arn = api_id_arn(ctx, "container-instance", cluster.key, id);
             json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
         } else {
             json_t *view = instance_view(ctx, &rec, err);

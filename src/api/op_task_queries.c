@@ -37,7 +37,7 @@ int op_describe_tasks(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *e
         if (found < 0) {
             rc = -1;
         } else if (found == 0 || strcmp(task.cluster, cluster.key) != 0) {
-            cleanup_free char *arn = api_arn(ctx, "task", id);
+            cleanup_free char *arn = api_id_arn(ctx, "task", cluster.key, id);
             json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
         } else {
             json_array_append_new(tasks, task_view(&task));

@@ -86,8 +86,13 @@ int api_page_list(model_ctx_t *ctx, const json_t *in, store_query_t *q, const ch
     if (rc < 0)
         return -1;
     json_t *items = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(items, arn_type ? api_arn_json(ctx, arn_type, rows[i].key) : json_string(rows[i].key));
+    for (size_t i = 0; i < n; i++) {
+        const char *key = rows[i].key;
+        /* rows of one cluster (tasks, container instances): their id tells their ARN format */
+        json_array_append_new(items, arn_type == NULL ? json_string(key)
+                                     : q->cluster != NULL ? api_id_arn_json(ctx, arn_type, q->cluster, key)
+                                                          : api_arn_json(ctx, arn_type, key));
+    }
     store_records_free(rows, n);
     *out = json_pack("{s:o}", member, items);
     if (next != NULL)

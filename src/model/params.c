@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/arn.h"
+#include "common/ids.h"
 
 const char *param_str(const json_t *in, const char *name)
 {
@@ -50,6 +51,24 @@ json_t *api_arn_json(const model_ctx_t *ctx, const char *type, const char *path)
     json_t *j = json_string(arn);
     free(arn);
     return j;
+}
+
+char *api_id_arn(const model_ctx_t *ctx, const char *type, const char *cluster, const char *id)
+{
+    if (!ids_is_hex32(id, strlen(id)))
+        return api_arn(ctx, type, id);
+    char path[API_NAME_MAX + IDS_HEX32_LEN + 2];
+    snprintf(path, sizeof path, "%s/%s", cluster, id);
+    return api_arn(ctx, type, path);
+}
+
+json_t *api_id_arn_json(const model_ctx_t *ctx, const char *type, const char *cluster, const char *id)
+{
+    if (!ids_is_hex32(id, strlen(id)))
+        return api_arn_json(ctx, type, id);
+    char path[API_NAME_MAX + IDS_HEX32_LEN + 2];
+    snprintf(path, sizeof path, "%s/%s", cluster, id);
+    return api_arn_json(ctx, type, path);
 }
 
 int api_resolve_name(const model_ctx_t *ctx, const char *field, const char *type, const char *value,

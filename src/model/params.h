@@ -39,5 +39,11 @@ int api_load_active_cluster(const model_ctx_t *ctx, const json_t *in, store_reco
 char *api_arn(const model_ctx_t *ctx, const char *type, const char *path);
 /* The same as a JSON string (new reference). */
 json_t *api_arn_json(const model_ctx_t *ctx, const char *type, const char *path);
+/* The ARN of a task or container instance of cluster from its id. The id
+ * tells the format: an id of the long format (32 hex digits) is named
+ * TYPE/CLUSTER/ID, any other (the UUIDs of the short format, and of rows
+ * stored before the long format) TYPE/ID. */
+char *api_id_arn(const model_ctx_t *ctx, const char *type, const char *cluster, const char *id);
+json_t *api_id_arn_json(const model_ctx_t *ctx, const char *type, const char *cluster, const char *id);
 
 #endif

@@ -32,6 +32,10 @@
 #define SERVICE_TOKEN_PREFIX "CreateService/"
 
 void service_key(char out[SERVICE_KEY_MAX + 1], const char *cluster, const char *name);
+/* The ARN a new service gets: service/CLUSTER/NAME in the long format (the
+ * default), service/NAME when the caller's serviceLongArnFormat is
+ * disabled (settings_load_arn_formats must have run). Caller frees. */
+char *service_arn(const model_ctx_t *ctx, const char *cluster, const char *name);
 
 /* The service name in a "name or ARN" parameter (short ARN service/NAME or
  * long service/CLUSTER/NAME, whose cluster must be `cluster`). 0 done, 1

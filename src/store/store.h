@@ -32,6 +32,7 @@ typedef enum store_kind {
     STORE_TASK = 5,      /* key task id */
     STORE_SERVICE = 6,   /* key "cluster/service name" */
     STORE_TOKEN = 7,     /* idempotency tokens: key "Operation/token"; num = when used */
+    STORE_SETTING = 8,   /* account settings: key "PRINCIPAL#NAME"; family = name, status = value */
 } store_kind_t;
 
 /* One stored resource. Strings are owned by the record (NULL = no value). */
