@@ -219,8 +219,18 @@ int op_list_container_instances(model_ctx_t *ctx, json_t *in, json_t **out, ecs_
     store_record_t cluster = {0};
     if (api_load_active_cluster(ctx, in, &cluster, err) < 0)
         return -1;
+    /* status (ACTIVE, DRAINING, REGISTERING, DEREGISTERING, REGISTRATION_FAILED,
+     * checked by the model's enum): only those; without it every status
+     * but INACTIVE, as ECS lists */
+    const char *status = param_str(in, "status");
+    const char *filter = param_str(in, "filter");
+    if (filter != NULL && filter[0] != '\0') {
+        store_record_clear(&cluster);
+        return ecs_invalid_param(err, "filter: the cluster query language is not supported by ecsd yet; "
+                                      "list without a filter, or by status.");
+    }
     store_query_t q = {.kind = STORE_INSTANCE, .account = ctx->scope, .cluster = cluster.key,
-                       .status_not = "INACTIVE", .order = STORE_ORDER_KEY};
+                       .status = status, .status_not = status ? NULL : "INACTIVE", .order = STORE_ORDER_KEY};
     int rc = api_page_list(ctx, in, &q, "containerInstanceArns", "container-instance", out, err);
     store_record_clear(&cluster);
     return rc;

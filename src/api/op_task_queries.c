@@ -64,6 +64,13 @@ static int check_service(const model_ctx_t *ctx, const char *cluster, const char
     return found ? 0 : ecs_err(err, 400, "ServiceNotFoundException", "Service not found.");
 }
 
+/* ListTasks launchType: the task's (tasks stored without one ran on EC2). */
+static bool launched_as(const store_record_t *row, const void *arg)
+{
+    const char *lt = json_string_value(json_object_get(row->doc, "launchType"));
+    return strcmp(lt ? lt : "EC2", (const char *)arg) == 0;
+}
+
 int op_list_tasks(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     store_record_t cluster = {0};
@@ -83,7 +90,9 @@ int op_list_tasks(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
                        .desired = desired ? desired : "RUNNING", .family = param_str(in, "family"),
                        .started_by = param_str(in, "startedBy"), .service = service,
                        .instance = instance ? instance_id : NULL, .order = STORE_ORDER_KEY};
-    rc = api_page_list(ctx, in, &q, "taskArns", "task", out, err);
+    const char *launch_type = param_str(in, "launchType");
+    rc = launch_type == NULL ? api_page_list(ctx, in, &q, "taskArns", "task", out, err)
+                             : api_page_list_where(ctx, in, &q, "taskArns", "task", launched_as, launch_type, out, err);
 done:
     store_record_clear(&cluster);
     return rc;

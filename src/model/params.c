@@ -82,12 +82,14 @@ int api_resolve_name(const model_ctx_t *ctx, const char *field, const char *type
         arn_parts_t a;
         if (arn_parse(value, &a) < 0 || !arn_part_eq(a.type, a.type_len, type))
             return ecs_invalid_param(err, "%s: '%.300s' is not a %s ARN.", field, value, type);
-        if (!arn_part_eq(a.region, a.region_len, ctx->region))
-            return ecs_invalid_param(err, "%s: the ARN '%.300s' is not in region %s.", field, value,
-                                     ctx->region);
-        bool other = !arn_part_eq(a.account, a.account_len, ctx->account);
+        /* Another region's or account's resource is nothing the caller
+         * can see: "not found" where the caller can say so. */
+        bool other_region = !arn_part_eq(a.region, a.region_len, ctx->region);
+        bool other = other_region || !arn_part_eq(a.account, a.account_len, ctx->account);
         if (other && foreign == NULL)
-            return ecs_invalid_param(err, "%s: the ARN '%.300s' is not of this account.", field, value);
+            return other_region ? ecs_invalid_param(err, "%s: the ARN '%.300s' is not in region %s.", field, value,
+                                                    ctx->region)
+                                : ecs_invalid_param(err, "%s: the ARN '%.300s' is not of this account.", field, value);
         if (other)
             *foreign = true;
         n = a.path;

@@ -21,8 +21,8 @@ bool api_name_valid(const char *s);
 
 /* Resolves a "short name or full ARN" parameter of resource type `type`
  * (e.g. "cluster") to the name: an ARN must be an ECS ARN of that type
- * and of the served region (InvalidParameterException otherwise). An ARN
- * of another account names nothing the caller can see: *foreign is set
+ * (InvalidParameterException otherwise). An ARN of another account or
+ * region names nothing the caller can see: *foreign is set
  * (the caller answers "not found"), or, with foreign NULL, it is an
  * InvalidParameterException. field names the parameter in
  * messages. Writes at most API_NAME_MAX chars + NUL into name. */
