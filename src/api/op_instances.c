@@ -11,6 +11,7 @@
 #include "model/params.h"
 #include "model/settings.h"
 #include "model/task.h"
+#include "common/arn.h"
 #include "common/cleanup.h"
 #include "common/clock.h"
 #include "common/ids.h"
@@ -197,7 +198,9 @@ int op_describe_container_instances(model_ctx_t *ctx, json_t *in, json_t **out, 
         if (found < 0) {
             rc = -1;
         } else if (found == 0 || strcmp(rec.cluster, cluster.key) != 0) {
-            cleanup_free char *arn = api_id_arn(ctx, "container-instance", cluster.key, id);
+            /* an ARN is named as given (it may be of another cluster or region) */
+            cleanup_free char *arn = arn_is_arn(item) ? strdup(item)
+                                                      : api_id_arn(ctx, "container-instance", cluster.key, id);
             json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
         } else {
             json_t *view = instance_view(ctx, &rec, err);

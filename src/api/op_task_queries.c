@@ -1,6 +1,7 @@
 /* op_task_queries.c - DescribeTasks and ListTasks (ecs-behavior.md §4.17,
  * §4.18). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "model/instance.h"
@@ -8,6 +9,7 @@
 #include "api/paging.h"
 #include "model/params.h"
 #include "model/task.h"
+#include "common/arn.h"
 #include "common/cleanup.h"
 
 #define DESCRIBE_MAX 100
@@ -28,7 +30,8 @@ int op_describe_tasks(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *e
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         char id[TASK_ID_MAX + 1];
-        if (task_id_from_param(ctx, "tasks", json_string_value(json_array_get(items, i)), cluster.key, id, err) < 0) {
+        const char *item = json_string_value(json_array_get(items, i));
+        if (task_id_from_param(ctx, "tasks", item, cluster.key, id, err) < 0) {
             rc = -1;
             break;
         }
@@ -37,7 +40,8 @@ int op_describe_tasks(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *e
         if (found < 0) {
             rc = -1;
         } else if (found == 0 || strcmp(task.cluster, cluster.key) != 0) {
-            cleanup_free char *arn = api_id_arn(ctx, "task", cluster.key, id);
+            /* an ARN is named as given (it may be of another cluster or region) */
+            cleanup_free char *arn = arn_is_arn(item) ? strdup(item) : api_id_arn(ctx, "task", cluster.key, id);
             json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
         } else {
             json_array_append_new(tasks, task_view(&task));

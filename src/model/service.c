@@ -48,7 +48,7 @@ int service_name_from_param(const model_ctx_t *ctx, const char *field, const cha
         if (slash != NULL) { /* long form: service/<cluster>/<name> */
             size_t clen = (size_t)(slash - p);
             if (clen != strlen(cluster) || memcmp(p, cluster, clen) != 0)
-                return ecs_invalid_param(err, "%s: '%.300s' is not in cluster %s.", field, value, cluster);
+                foreign = 1; /* another cluster's service: not found in this one */
             len -= clen + 1;
             p = slash + 1;
         }

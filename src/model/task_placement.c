@@ -9,6 +9,7 @@
 
 #include "model/instance.h"
 #include "model/params.h"
+#include "common/arn.h"
 #include "common/cleanup.h"
 #include "model/capacity.h"
 #include "model/placement.h"
@@ -203,7 +204,9 @@ int task_place_on(model_ctx_t *ctx, const task_spec_t *spec, const json_t *insta
         if (s == -1)
             goto done;
         if (s == -2) {
-            cleanup_free char *arn = api_id_arn(ctx, "container-instance", spec->cluster, id);
+            const char *given = json_string_value(item);
+            cleanup_free char *arn = arn_is_arn(given) ? strdup(given)
+                                                       : api_id_arn(ctx, "container-instance", spec->cluster, id);
             json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
             continue;
         }
