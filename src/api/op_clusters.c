@@ -50,8 +50,8 @@ int op_create_cluster(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *e
     if (found < 0)
         goto done;
     bool active = found && strcmp(rec.status, "ACTIVE") == 0;
-    doc = cluster_doc_new(ctx, name);
-    if (cluster_spec_read(ctx, in, active ? rec.doc : NULL, &spec, err) < 0 || tags_take(in, doc, true, err) < 0)
+    doc = cluster_doc_new(ctx, name, err);
+    if (doc == NULL || cluster_spec_read(ctx, in, active ? rec.doc : NULL, &spec, err) < 0 || tags_take(in, doc, true, err) < 0)
         goto done;
     if (active) {
         /* An ACTIVE cluster is answered as it is, unless the request asks

@@ -18,6 +18,7 @@
 
 #include "common/cleanup.h"
 #include "model/params.h"
+#include "model/settings.h"
 #include "model/tags.h"
 
 #define STRATEGY_MAX 20          /* CapacityProviderStrategy: at most 20 items */
@@ -50,22 +51,37 @@ cluster_show_t cluster_show_written(bool tags)
     return (cluster_show_t){.configurations = true, .settings = true, .tags = tags};
 }
 
-/* The account's containerInsights default. Account settings are not served
- * yet; when they are (PutAccountSetting containerInsights), their
- * effective value for the caller belongs here. ECS's own default is
- * disabled. */
-static const char *default_insights(const model_ctx_t *ctx)
+/* The caller's effective containerInsights account setting (its own, the
+ * account's default, else ECS's: disabled): the setting of a cluster
+ * created without one. Copied into out (at most 15 characters). */
+static int default_insights(const model_ctx_t *ctx, char out[16], ecs_error_t *err)
 {
-    (void)ctx;
-    return "disabled";
+    char root[SETTINGS_PRINCIPAL_MAX + 1];
+    const setting_def_t *d = settings_find("containerInsights");
+    cleanup_json json_t *eff = NULL;
+    snprintf(out, 16, "%s", d ? d->def : "disabled");
+    if (d == NULL)
+        return 0;
+    settings_root(ctx, root);
+    if (settings_effective(ctx, root, d, &eff, err) < 0)
+        return -1;
+    const char *v = json_string_value(json_object_get(eff, "value"));
+    if (v != NULL)
+        snprintf(out, 16, "%s", v);
+    return 0;
 }
 
-static json_t *settings_of(const model_ctx_t *ctx, const json_t *doc)
+/* The cluster's settings; for a record of an older ecsd, which has none,
+ * the default. NULL on error. */
+static json_t *settings_of(const model_ctx_t *ctx, const json_t *doc, ecs_error_t *err)
 {
     const json_t *s = json_object_get(doc, "settings");
     if (json_is_array(s))
         return json_deep_copy(s);
-    return json_pack("[{s:s, s:s}]", "name", "containerInsights", "value", default_insights(ctx));
+    char value[16];
+    if (default_insights(ctx, value, err) < 0)
+        return NULL;
+    return json_pack("[{s:s, s:s}]", "name", "containerInsights", "value", value);
 }
 
 static int count_where(const model_ctx_t *ctx, store_kind_t kind, const char *cluster, const char *status,
@@ -114,8 +130,12 @@ json_t *cluster_view(const model_ctx_t *ctx, const store_record_t *rec, const cl
          count_where(ctx, STORE_SERVICE, rec->key, "ACTIVE", NULL, &services, err) < 0))
         return NULL;
     json_t *stats = show->statistics ? statistics(ctx, rec, running, pending, services, err) : json_array();
-    if (stats == NULL)
+    json_t *settings = stats && show->settings ? settings_of(ctx, rec->doc, err) : json_array();
+    if (stats == NULL || settings == NULL) {
+        json_decref(stats);
+        json_decref(settings);
         return NULL;
+    }
     const json_t *doc = rec->doc;
     json_t *v = json_pack("{s:O, s:O, s:O, s:I, s:I, s:I, s:I, s:o}", "clusterArn", json_object_get(doc, "clusterArn"),
                           "clusterName", json_object_get(doc, "clusterName"), "status",
@@ -123,7 +143,7 @@ json_t *cluster_view(const model_ctx_t *ctx, const store_record_t *rec, const cl
                           "runningTasksCount", (json_int_t)running, "pendingTasksCount", (json_int_t)pending,
                           "activeServicesCount", (json_int_t)services, "statistics", stats);
     tags_view(v, doc, show->tags, TAGS_HIDDEN_EMPTY);
-    json_object_set_new(v, "settings", show->settings ? settings_of(ctx, doc) : json_array());
+    json_object_set_new(v, "settings", settings);
     const json_t *cps = json_object_get(doc, "capacityProviders");
     const json_t *strategy = json_object_get(doc, "defaultCapacityProviderStrategy");
     json_object_set_new(v, "capacityProviders", json_is_array(cps) ? json_deep_copy(cps) : json_array());
@@ -140,12 +160,14 @@ json_t *cluster_view(const model_ctx_t *ctx, const store_record_t *rec, const cl
     return v;
 }
 
-json_t *cluster_doc_new(const model_ctx_t *ctx, const char *name)
+json_t *cluster_doc_new(const model_ctx_t *ctx, const char *name, ecs_error_t *err)
 {
+    json_t *settings = settings_of(ctx, NULL, err);
+    if (settings == NULL)
+        return NULL;
     cleanup_free char *arn = api_arn(ctx, "cluster", name);
     return json_pack("{s:s, s:s, s:s, s:o, s:[], s:[]}", "clusterArn", arn, "clusterName", name, "status",
-                     "ACTIVE", "settings", settings_of(ctx, NULL), "capacityProviders",
-                     "defaultCapacityProviderStrategy");
+                     "ACTIVE", "settings", settings, "capacityProviders", "defaultCapacityProviderStrategy");
 }
 
 /* ---- checks -------------------------------------------------------------- */
@@ -166,7 +188,9 @@ void cluster_spec_clear(cluster_spec_t *s)
 static int read_settings(const model_ctx_t *ctx, const json_t *list, const json_t *doc, json_t **out,
                          ecs_error_t *err)
 {
-    cleanup_json json_t *current = settings_of(ctx, doc);
+    cleanup_json json_t *current = settings_of(ctx, doc, err);
+    if (current == NULL)
+        return -1;
     const char *value = json_string_value(json_object_get(json_array_get(current, 0), "value"));
     size_t i;
     json_t *s;
@@ -180,7 +204,7 @@ static int read_settings(const model_ctx_t *ctx, const json_t *list, const json_
                                           "disabled or enhanced, not '%.64s'.", i, v ? v : "");
         value = v;
     }
-    *out = json_pack("[{s:s, s:s}]", "name", "containerInsights", "value", value ? value : default_insights(ctx));
+    *out = json_pack("[{s:s, s:s}]", "name", "containerInsights", "value", value ? value : "disabled");
     return 0;
 }
 

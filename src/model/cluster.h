@@ -63,8 +63,9 @@ int cluster_spec_read(const model_ctx_t *ctx, const json_t *in, const json_t *do
 void cluster_spec_apply(const cluster_spec_t *spec, json_t *doc);
 
 /* A new cluster's document, with ECS's defaults: settings from the
- * account's containerInsights default, no capacity providers. */
-json_t *cluster_doc_new(const model_ctx_t *ctx, const char *name);
+ * caller's effective containerInsights account setting, no capacity
+ * providers. NULL on a store error. */
+json_t *cluster_doc_new(const model_ctx_t *ctx, const char *name, ecs_error_t *err);
 
 /* True when a CreateCluster of an ACTIVE cluster asks for capacity
  * providers or a default strategy other than it has (ECS: "Arguments on
