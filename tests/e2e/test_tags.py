@@ -347,3 +347,37 @@ def test_service_tags_and_propagation(server):
                  "ServiceNotFoundException")
     cli = server.cli("describe-services", "--cluster", cluster, "--services", name, "--include", "TAGS")
     assert cli["services"][0]["tags"] == T(src="svc", team="web", more="1")
+
+
+def test_old_arn_format(server):
+    """Resources made with the long formats disabled (account settings) have
+    the old ARNs: task/ID, container-instance/ID, service/NAME; the tag
+    operations take those too. The second account, so that the settings
+    change nothing for the other tests."""
+    ecs = server.client(key=(KEY_ID2, SECRET2))
+    for name in ("taskLongArnFormat", "containerInstanceLongArnFormat", "serviceLongArnFormat"):
+        ecs.put_account_setting(name=name, value="disabled")
+    arn2 = f"arn:aws:ecs:{REGION}:{ACCOUNT2}:"
+    cluster = ecs.create_cluster(clusterName=unique("old"))["cluster"]["clusterName"]
+    reg = ecs.register_container_instance(
+        cluster=cluster, totalResources=[{"name": "CPU", "type": "INTEGER", "integerValue": 1024},
+                                         {"name": "MEMORY", "type": "INTEGER", "integerValue": 2048}],
+        tags=T(host="h1"))["containerInstance"]
+    iarn = reg["containerInstanceArn"]
+    assert iarn.count("/") == 1, iarn
+    fam = unique("fam")
+    ecs.register_task_definition(family=fam, containerDefinitions=TD)
+    task = ecs.run_task(cluster=cluster, taskDefinition=fam, tags=T(a="1"))["tasks"][0]
+    tarn = task["taskArn"]
+    assert tarn.count("/") == 1 and task["tags"] == T(a="1"), task
+    ecs.tag_resource(resourceArn=tarn, tags=T(b="2"))
+    tid = tarn.rsplit("/", 1)[1]
+    assert tags_of(ecs, tarn) == T(a="1", b="2") == tags_of(ecs, f"{arn2}task/{cluster}/{tid}")
+    ecs.untag_resource(resourceArn=iarn, tagKeys=["host"])
+    assert tags_of(ecs, iarn) == []
+    name = unique("svc")
+    sarn = ecs.create_service(cluster=cluster, serviceName=name, taskDefinition=fam, desiredCount=0,
+                              tags=T(s="1"))["service"]["serviceArn"]
+    assert sarn == f"{arn2}service/{name}", sarn
+    ecs.tag_resource(resourceArn=sarn, tags=T(t="2"))
+    assert tags_of(ecs, sarn) == T(s="1", t="2") == tags_of(ecs, f"{arn2}service/{cluster}/{name}")
