@@ -230,7 +230,9 @@ int op_list_tags_for_resource(model_ctx_t *ctx, json_t *in, json_t **out, ecs_er
         store_record_clear(&t.rec);
         return -1;
     }
-    const json_t *tags = tags_get(t.rec.doc);
+    /* A deleted cluster or service has no tags: they went with it. */
+    bool gone = (t.kind == STORE_CLUSTER || t.kind == STORE_SERVICE) && strcmp(t.rec.status, "INACTIVE") == 0;
+    const json_t *tags = gone ? NULL : tags_get(t.rec.doc);
     *out = json_pack("{s:o}", "tags", tags ? json_deep_copy(tags) : json_array());
     store_record_clear(&t.rec);
     return 0;

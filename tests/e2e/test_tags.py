@@ -341,8 +341,10 @@ def test_service_tags_and_propagation(server):
     expect_error(lambda: ecs.tag_resource(resourceArn=f"{ARN}service/{name}", tags=T(a="1")),
                  "InvalidParameterException", "Long arn format must be used for tagging operations")
     assert "a" not in by_key(tags_of(ecs, long_arn))
-    # a deleted service takes no tags
+    # a deleted service takes no tags, and has none
+    ecs.tag_resource(resourceArn=f"{ARN}service/{c2}/{name}", tags=T(gone="soon"))
     ecs.delete_service(cluster=c2, service=name)
+    assert tags_of(ecs, f"{ARN}service/{c2}/{name}") == []
     expect_error(lambda: ecs.tag_resource(resourceArn=f"{ARN}service/{c2}/{name}", tags=T(a="1")),
                  "ServiceNotFoundException")
     cli = server.cli("describe-services", "--cluster", cluster, "--services", name, "--include", "TAGS")

@@ -101,7 +101,7 @@ TEST(tags_check_list_rules)
     json_decref(dup);
     json_t *many = json_array();
     for (int i = 0; i < TAGS_MAX; i++) {
-        char k[8];
+        char k[16];
         snprintf(k, sizeof k, "k%d", i);
         json_array_append_new(many, json_pack("{s:s, s:s}", "key", k, "value", "v"));
     }
@@ -143,7 +143,7 @@ TEST(tags_merge_limit_counts_unreserved_tags_only)
     ecs_error_t err = {0};
     json_t *have = json_array(), *add = json_array(), *out = NULL;
     for (int i = 0; i < 49; i++) {
-        char k[8];
+        char k[16];
         snprintf(k, sizeof k, "k%d", i);
         json_array_append_new(have, json_pack("{s:s, s:s}", "key", k, "value", "v"));
     }
