@@ -124,7 +124,7 @@ def gen_operations(model, ops, notes):
         if o:
             what = "served" + (", agents" if o["agent"] else "")
             if o["file"]:
-                what += f" ([{os.path.basename(o['file'])}](../{o['file']}))"
+                what += f" (`{o['file']}`)"
         else:
             what = "not served"
         lines.append(f"| `{op}` | {what} | {md(notes.get(op, ''))} |")

@@ -13,7 +13,10 @@ TEXT_DIRS = ("README.md", "docs", "scripts", "src", "tests", "bench", "Makefile"
              ".gitignore")
 # A relative path that starts with ../ (not one inside a longer path such as a URL's /a/b/../c).
 UP_PATH = re.compile(r"(?<![\w./-])((?:\.\./)+[\w./-]*)")
-OUTSIDE = re.compile(r"/work/|(?<![\w.-])shared/(?:docs|seed)\b|\.\./shared\b")
+# Paths of the machine the project was written on (the folder beside the
+# repository that held its reference notes); spelt in pieces so that this
+# file does not match itself.
+OUTSIDE = re.compile("/" + "work/" + r"|(?<![\w.-])" + "shared" + r"/(?:docs|seed)\b|\.\./" + "shared" + r"\b")
 MD_LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
