@@ -9,9 +9,11 @@
 
 #include "model/instance.h"
 #include "model/params.h"
+#include "common/arn.h"
 #include "common/cleanup.h"
 #include "model/capacity.h"
 #include "model/placement.h"
+#include "model/settings.h"
 
 static void add_failure(json_t *failures, const json_t *arn, const char *reason)
 {
@@ -158,6 +160,8 @@ int task_place_random(model_ctx_t *ctx, const task_spec_t *spec, int count, json
     loaded_set_t L = {.n = 0};
     int rc = -1;
     *no_instances = false;
+    if (settings_load_arn_formats(ctx, err) < 0) /* the new tasks' ARN format */
+        return -1;
     if (ix != NULL)
         cap_lock(ix);
     if (ix != NULL ? cap_cluster(ix, ctx->txn, ctx->scope, spec->cluster, &cc, err) < 0
@@ -190,6 +194,8 @@ int task_place_on(model_ctx_t *ctx, const task_spec_t *spec, const json_t *insta
     int rc = -1;
     size_t i;
     json_t *item;
+    if (settings_load_arn_formats(ctx, err) < 0) /* the new tasks' ARN format */
+        return -1;
     json_array_foreach(instances, i, item) {
         char id[INSTANCE_ID_MAX + 1];
         if (instance_id_from_param(ctx, "containerInstances", json_string_value(item), spec->cluster, id, err) < 0)
@@ -198,7 +204,9 @@ int task_place_on(model_ctx_t *ctx, const task_spec_t *spec, const json_t *insta
         if (s == -1)
             goto done;
         if (s == -2) {
-            cleanup_free char *arn = api_arn(ctx, "container-instance", id);
+            const char *given = json_string_value(item);
+            cleanup_free char *arn = arn_is_arn(given) ? strdup(given)
+                                                       : api_id_arn(ctx, "container-instance", spec->cluster, id);
             json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
             continue;
         }
