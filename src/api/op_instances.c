@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/attributes.h"
 #include "model/instance.h"
 #include "api/ops.h"
 #include "api/paging.h"
@@ -63,7 +64,8 @@ int op_register_container_instance(model_ctx_t *ctx, json_t *in, json_t **out, e
         return -1;
     int rc = -1;
     res_t total;
-    if (res_from_resources(json_object_get(in, "totalResources"), "totalResources", &total, err) < 0)
+    if (res_from_resources(json_object_get(in, "totalResources"), "totalResources", &total, err) < 0 ||
+        attr_check_list(json_object_get(in, "attributes"), "attributes", err) < 0)
         goto done;
     const char *arn = param_str(in, "containerInstanceArn");
     if (arn != NULL) {
@@ -95,6 +97,8 @@ int op_register_container_instance(model_ctx_t *ctx, json_t *in, json_t **out, e
                             json_timestamp(ctx->now_ms), "version", (json_int_t)1, "_ecsd", "total",
                             res_to_json(&total), "avail", res_to_json(&total), "index", 1);
     }
+    json_object_set_new(rec.doc, "attributes",
+                        attr_after_register(json_object_get(rec.doc, "attributes"), json_object_get(in, "attributes")));
     rec.num = ctx->now_ms; /* registering counts as being heard from */
     instance_touch(ctx, &rec);
     ctx->fx.sched_wake = true; /* new capacity: services may place what did not fit */
