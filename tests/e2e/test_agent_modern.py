@@ -368,6 +368,32 @@ def test_network_modes_host_and_none(server):
         assert str(port) not in env.remaining_ports()
 
 
+def test_restart_policy_restarts_after_the_attempt_period(server):
+    """ECS's rule: an exited container is started again when it ran at least
+    restartAttemptPeriod (60 s at the least) since its last start; an early
+    exit is final. So: a first run of 61 s, then an exit at once."""
+    with agent_env(server, ["--stop-timeout", "1"]) as env:
+        ctl = env.tmpdir()
+        family = register(env, [{
+            "name": "flaky", "memory": 16,
+            "restartPolicy": {"enabled": True, "restartAttemptPeriod": 60, "ignoredExitCodes": [0]},
+            "mountPoints": [{"sourceVolume": "ctl", "containerPath": "/ctl"}],
+            "command": ["sh", "-c", "n=$(cat /ctl/n 2>/dev/null || echo 0); echo $((n + 1)) > /ctl/n;"
+                                    " [ $n -eq 0 ] && sleep 61; exit 3"]}],
+            volumes=[{"name": "ctl", "host": {"sourcePath": ctl}}])
+        arn = env.run(family)
+        env.wait_status(arn, "RUNNING")
+        cid = env.docker_ids(arn)["flaky"]
+        first_start = started_at(ah.inspect(cid))
+        task = env.wait_status(arn, "STOPPED", timeout=120)
+        with open(os.path.join(ctl, "n")) as f:
+            assert f.read().strip() == "2"  # ran twice: restarted once, not after the early exit
+        assert env.docker_ids(arn) == {"flaky": cid}  # the same container, started again
+        assert started_at(ah.inspect(cid)) > first_start
+        assert task["stoppedReason"] == "Essential container in task exited", task
+        assert task["containers"][0]["exitCode"] == 3, task
+
+
 def test_what_is_not_available_fails_clearly(server):
     with agent_env(server) as env:
         awslogs = register(env, [{"name": "l", "memory": 16, "command": ["true"], "logConfiguration": {
