@@ -184,7 +184,7 @@ static int run_server(const ecsd_config_t *cfg, const char *what)
         return 1;
     }
     store_t *store = NULL;
-    if (store_open_sqlite(cfg->data_dir, &store, &err) < 0) {
+    if (store_open_sqlite_region(cfg->data_dir, cfg->region, &store, &err) < 0) {
         log_error("%s", err.message);
         free((char *)tls.cert_pem);
         free((char *)tls.key_pem);
@@ -201,7 +201,7 @@ static int run_server(const ecsd_config_t *cfg, const char *what)
         advertise[--alen] = '\0';
     poll_hub_t *hub = poll_hub_new();
     cap_index_t *cap = cap_new();
-    model_service_t svc = {.store = store, .region = cfg->region, .account = cfg->account_id, .creds = creds,
+    model_service_t svc = {.store = store, .region = cfg->region, .regions = cfg->regions, .account = cfg->account_id, .creds = creds,
                          .volume_prefixes = cfg->volume_prefixes, .advertise_url = advertise, .agent_timeout_s = atoi(cfg->agent_timeout), .hub = hub, .wake_polls = poll_hub_wake,
                          .cap = cap};
     /* The service scheduler's doorbell is set before any request can ring it. */

@@ -4,15 +4,21 @@
 #include <time.h>
 
 #include "api/credentials.h"
+#include "common/config.h"
 
-int api_authenticate(const model_service_t *svc, const sigv4_request_t *req, char account[13], ecs_error_t *err)
+int api_authenticate(const model_service_t *svc, const sigv4_request_t *req, char account[13],
+                     char region[MODEL_REGION_MAX], ecs_error_t *err)
 {
     if (svc->creds == NULL) {
         snprintf(account, 13, "%s", svc->account);
+        if (sigv4_scope_region(req, region) == 0)
+            snprintf(region, MODEL_REGION_MAX, "%s", svc->region);
+        if (!config_region_listed(svc->regions, region))
+            return ecs_err(err, 400, "InvalidSignatureException",
+                           "Credential should be scoped to a valid region, not '%s'. ", region);
         return 0;
     }
-    sigv4_params_t p = {.service = "ecs", .region = svc->region, .now = (int64_t)time(NULL),
+    sigv4_params_t p = {.service = "ecs", .region = svc->regions, .now = (int64_t)time(NULL),
                         .lookup = credentials_lookup, .lookup_arg = svc->creds};
-    char region[32];
     return sigv4_verify(req, &p, account, region, err);
 }

@@ -73,10 +73,12 @@ static json_t *parse_body(const api_request_t *req, ecs_error_t *err)
 /* Runs op in one transaction. The answer is rendered before the commit, so
  * a failure after the commit cannot turn a done change into a 500 (which
  * clients would retry). */
-static int run_op(const model_service_t *svc, const char *account, const api_op_t *op, json_t *in,
-                  api_response_t *resp, ecs_error_t *err)
+static int run_op(const model_service_t *svc, const char *account, const char *region, const api_op_t *op,
+                  json_t *in, api_response_t *resp, ecs_error_t *err)
 {
-    model_ctx_t ctx = {.region = svc->region, .account = account, .scope = account, .now_ms = clock_now_ms(), .svc = svc};
+    char scope[MODEL_SCOPE_MAX];
+    model_scope_make(scope, account, region);
+    model_ctx_t ctx = {.region = region, .account = account, .scope = scope, .now_ms = clock_now_ms(), .svc = svc};
     if (store_begin(svc->store, (op->flags & API_OP_WRITE) ? STORE_WRITE : STORE_READ, &ctx.txn, err) < 0)
         return -1;
     cleanup_json json_t *out = NULL;
@@ -123,7 +125,8 @@ void api_dispatch(const model_service_t *svc, const api_request_t *req, api_resp
     in = parse_body(req, &err);
     if (in == NULL || api_validate_input(op->name, in, &err) < 0)
         goto fail;
-    if (run_op(svc, req->account ? req->account : svc->account, op, in, resp, &err) == 0)
+    if (run_op(svc, req->account ? req->account : svc->account, req->region ? req->region : svc->region, op, in,
+               resp, &err) == 0)
         return;
 fail:
     api_render_error(&err, resp);

@@ -17,6 +17,7 @@ typedef struct api_request {
     const char *body;         /* not NUL-terminated */
     size_t body_len;
     const char *account;      /* authenticated account; NULL: the service's default */
+    const char *region;       /* the request's region; NULL: the service's default */
 } api_request_t;
 
 typedef struct api_response {

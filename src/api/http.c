@@ -25,6 +25,7 @@ static char healthz_marker;
 
 typedef struct http_request {
     char account[13];      /* who the request acts for, once authenticated */
+    char region[MODEL_REGION_MAX]; /* and in which region */
     char *body;
     size_t len, cap;
     bool too_large;
@@ -84,19 +85,19 @@ static enum MHD_Result answer_poll(http_server_t *h, http_request_t *req)
     api_response_t resp = {0};
     if (req->waiting) { /* woken or timed out */
         req->waiting = false;
-        api_poll(h->svc, req->account, req->body, req->len, true, &resp, &req->waiter);
-    } else if (api_poll(h->svc, req->account, req->body, req->len, false, &resp, &req->waiter) == 0) {
+        api_poll(h->svc, req->account, req->region, req->body, req->len, true, &resp, &req->waiter);
+    } else if (api_poll(h->svc, req->account, req->region, req->body, req->len, false, &resp, &req->waiter) == 0) {
         req->waiter.fire = resume_conn;
         req->waiter.arg = req;
         poll_hub_add(hub, &req->waiter);
         api_response_t again = {0};
-        if (api_poll(h->svc, req->account, req->body, req->len, false, &again, &req->waiter) == 1) {
+        if (api_poll(h->svc, req->account, req->region, req->body, req->len, false, &again, &req->waiter) == 1) {
             poll_hub_remove(hub, &req->waiter);
             resp = again;
         } else if ((req->waiting = poll_hub_arm(hub, &req->waiter, suspend_conn, req))) {
             return MHD_YES;
         } else {
-            api_poll(h->svc, req->account, req->body, req->len, true, &resp, &req->waiter);
+            api_poll(h->svc, req->account, req->region, req->body, req->len, true, &resp, &req->waiter);
         }
     }
     return send_body(req->conn, resp.status, resp.body, resp.body_len, API_CONTENT_TYPE, resp.request_id);
@@ -196,7 +197,7 @@ static int authenticate(http_server_t *h, http_request_t *req, const char *url, 
     sigv4_request_t sreq = {.method = method, .path = url, .query = query.len ? query.text : NULL,
                             .headers = headers.h, .n_headers = headers.n,
                             .body = (const unsigned char *)req->body, .body_len = req->len};
-    return api_authenticate(h->svc, &sreq, req->account, err);
+    return api_authenticate(h->svc, &sreq, req->account, req->region, err);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -273,6 +274,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         .body = req->body,
         .body_len = req->len,
         .account = req->account,
+        .region = req->region,
     };
     api_response_t resp = {0};
     api_dispatch(h->svc, &areq, &resp);

@@ -25,9 +25,12 @@ static json_t *ack(void) { return json_pack("{s:s}", "acknowledgment", "ACK"); }
 int op_discover_poll_endpoint(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     (void)in, (void)err;
-    char url[512];
+    char url[512], base[512];
     snprintf(url, sizeof url, "%s/v1/poll", ctx->svc->advertise_url);
-    *out = json_pack("{s:s}", "endpoint", url);
+    /* ecsd has no telemetry (TCS) or Service Connect session of its own:
+     * both name the server itself, as agents expect a URL in each */
+    snprintf(base, sizeof base, "%s/", ctx->svc->advertise_url);
+    *out = json_pack("{s:s, s:s, s:s}", "endpoint", url, "telemetryEndpoint", base, "serviceConnectEndpoint", base);
     return 0;
 }
 

@@ -10,7 +10,9 @@
 #include "api/ops.h"
 #include "api/paging.h"
 #include "model/params.h"
+#include "model/settings.h"
 #include "model/task.h"
+#include "common/arn.h"
 #include "common/cleanup.h"
 #include "common/clock.h"
 #include "common/ids.h"
@@ -86,9 +88,15 @@ int op_register_container_instance(model_ctx_t *ctx, json_t *in, json_t **out, e
         if (reattach(ctx, &rec, &total, in, err) < 0)
             goto done;
     } else {
+        /* long format (the default): a 32-hex-digit id, the cluster in the ARN */
         char id[IDS_UUID_LEN + 1];
-        ids_uuid4(id);
-        cleanup_free char *iarn = api_arn(ctx, "container-instance", id);
+        if (settings_load_arn_formats(ctx, err) < 0)
+            goto done;
+        if (settings_long_arn(ctx, SETTINGS_ARN_INSTANCE))
+            ids_hex32(id);
+        else
+            ids_uuid4(id);
+        cleanup_free char *iarn = api_id_arn(ctx, "container-instance", cluster.key, id);
         json_t *vi = json_object_get(in, "versionInfo");
         rec = (store_record_t){.key = strdup(id), .cluster = strdup(cluster.key), .status = strdup("ACTIVE")};
         rec.doc = json_pack("{s:s, s:o, s:o, s:s, s:o, s:I, s:{s:o, s:o, s:i}}", "containerInstanceArn", iarn,
@@ -194,7 +202,9 @@ int op_describe_container_instances(model_ctx_t *ctx, json_t *in, json_t **out, 
         if (found < 0) {
             rc = -1;
         } else if (found == 0 || strcmp(rec.cluster, cluster.key) != 0) {
-            cleanup_free char *arn = api_arn(ctx, "container-instance", id);
+            /* an ARN is named as given (it may be of another cluster or region) */
+            cleanup_free char *arn = arn_is_arn(item) ? strdup(item)
+                                                      : api_id_arn(ctx, "container-instance", cluster.key, id);
             json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
         } else {
             json_t *view = instance_view(ctx, &rec, err);
@@ -216,8 +226,18 @@ int op_list_container_instances(model_ctx_t *ctx, json_t *in, json_t **out, ecs_
     store_record_t cluster = {0};
     if (api_load_active_cluster(ctx, in, &cluster, err) < 0)
         return -1;
+    /* status (ACTIVE, DRAINING, REGISTERING, DEREGISTERING, REGISTRATION_FAILED,
+     * checked by the model's enum): only those; without it every status
+     * but INACTIVE, as ECS lists */
+    const char *status = param_str(in, "status");
+    const char *filter = param_str(in, "filter");
+    if (filter != NULL && filter[0] != '\0') {
+        store_record_clear(&cluster);
+        return ecs_invalid_param(err, "filter: the cluster query language is not supported by ecsd yet; "
+                                      "list without a filter, or by status.");
+    }
     store_query_t q = {.kind = STORE_INSTANCE, .account = ctx->scope, .cluster = cluster.key,
-                       .status_not = "INACTIVE", .order = STORE_ORDER_KEY};
+                       .status = status, .status_not = status ? NULL : "INACTIVE", .order = STORE_ORDER_KEY};
     int rc = api_page_list(ctx, in, &q, "containerInstanceArns", "container-instance", out, err);
     store_record_clear(&cluster);
     return rc;

@@ -49,16 +49,16 @@ static int read_params(const json_t *in, poll_params_t *p, ecs_error_t *err)
 }
 
 /* Records that the agent was heard from, in its own short transaction. */
-static int heartbeat(const model_service_t *svc, const char *account, const char *id, ecs_error_t *err)
+static int heartbeat(const model_service_t *svc, const char *scope, const char *id, ecs_error_t *err)
 {
-    model_ctx_t ctx = {.account = account, .scope = account, .now_ms = clock_now_ms(), .svc = svc};
+    model_ctx_t ctx = {.scope = scope, .now_ms = clock_now_ms(), .svc = svc};
     if (store_begin(svc->store, STORE_WRITE, &ctx.txn, err) < 0)
         return -1;
     store_record_t rec = {0};
-    int found = store_get(ctx.txn, STORE_INSTANCE, account, id, &rec, err);
+    int found = store_get(ctx.txn, STORE_INSTANCE, scope, id, &rec, err);
     if (found == 1) {
         rec.num = ctx.now_ms;
-        found = store_put(ctx.txn, STORE_INSTANCE, account, &rec, err) < 0 ? -1 : 1;
+        found = store_put(ctx.txn, STORE_INSTANCE, scope, &rec, err) < 0 ? -1 : 1;
     }
     if (found < 0 || store_commit(ctx.txn, err) < 0) {
         if (found < 0)
@@ -68,7 +68,7 @@ static int heartbeat(const model_service_t *svc, const char *account, const char
     }
     if (found == 1 && svc->cap != NULL) {
         rec.version++; /* what the put made it */
-        cap_update(svc->cap, account, &rec);
+        cap_update(svc->cap, scope, &rec);
     }
     store_record_clear(&rec);
     return 0;
@@ -98,10 +98,12 @@ static json_t *desired_tasks(const model_ctx_t *ctx, const char *id, ecs_error_t
 }
 
 /* One look at the instance: 1 answered, 0 unchanged (caller may wait). */
-static int look(const model_service_t *svc, const char *account, const poll_params_t *p, bool force,
-                api_response_t *resp, poll_waiter_t *w, ecs_error_t *err)
+static int look(const model_service_t *svc, const char *account, const char *region, const poll_params_t *p,
+                bool force, api_response_t *resp, poll_waiter_t *w, ecs_error_t *err)
 {
-    model_ctx_t ctx = {.region = svc->region, .account = account, .scope = account, .now_ms = clock_now_ms(), .svc = svc};
+    char scope[MODEL_SCOPE_MAX];
+    model_scope_make(scope, account, region);
+    model_ctx_t ctx = {.region = region, .account = account, .scope = scope, .now_ms = clock_now_ms(), .svc = svc};
     char cluster[API_NAME_MAX + 1], id[INSTANCE_ID_MAX + 1];
     if (api_resolve_name(&ctx, "cluster", "cluster", p->cluster, cluster, NULL, err) < 0 ||
         instance_id_from_param(&ctx, "containerInstance", p->instance, cluster, id, err) < 0)
@@ -158,8 +160,8 @@ done:
     return rc;
 }
 
-int api_poll(const model_service_t *svc, const char *account, const char *body, size_t len, bool force,
-             api_response_t *resp, poll_waiter_t *w)
+int api_poll(const model_service_t *svc, const char *account, const char *region, const char *body, size_t len,
+             bool force, api_response_t *resp, poll_waiter_t *w)
 {
     ecs_error_t err = {0};
     ids_uuid4(resp->request_id);
@@ -170,7 +172,7 @@ int api_poll(const model_service_t *svc, const char *account, const char *body, 
     if (!json_is_object(in))
         rc = ecs_err(&err, 400, "SerializationException", "The poll body must be a JSON object.");
     else if (read_params(in, &p, &err) == 0)
-        rc = look(svc, account, &p, force, resp, w, &err);
+        rc = look(svc, account, region, &p, force, resp, w, &err);
     else
         rc = -1;
     if (rc < 0) {

@@ -14,6 +14,7 @@
 #include "api/paging.h"
 #include "model/params.h"
 #include "model/service.h"
+#include "model/settings.h"
 #include "model/taskdef.h"
 #include "common/cleanup.h"
 #include "common/clock.h"
@@ -156,7 +157,7 @@ static int create_replay(model_ctx_t *ctx, const char *token, const char *digest
 static json_t *new_service_doc(model_ctx_t *ctx, const json_t *in, const char *cluster, const char *name,
                                const json_t *taskdef_arn, int desired, int min, int max, const char *digest)
 {
-    cleanup_free char *arn = api_arn(ctx, "service", name);
+    cleanup_free char *arn = service_arn(ctx, cluster, name);
     cleanup_free char *cluster_arn = api_arn(ctx, "cluster", cluster);
     char dep_id[SERVICE_DEPLOY_ID_MAX];
     service_deployment_id(NULL, ctx->now_ms, dep_id);
@@ -204,7 +205,8 @@ int op_create_service(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *e
     char key[SERVICE_KEY_MAX + 1], digest[65];
     service_key(key, cluster.key, name);
     request_digest(in, digest);
-    if (store_get(ctx->txn, STORE_SERVICE, ctx->scope, key, &existing, err) < 0)
+    if (store_get(ctx->txn, STORE_SERVICE, ctx->scope, key, &existing, err) < 0 ||
+        settings_load_arn_formats(ctx, err) < 0)
         goto done;
     int replay = create_replay(ctx, token, digest, &existing, out, err);
     if (replay != 0) {
@@ -370,7 +372,7 @@ int op_describe_services(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t
     if (n > DESCRIBE_MAX)
         return ecs_invalid_param(err, "services can have at most 10 items.");
     store_record_t cluster = {0};
-    if (api_load_active_cluster(ctx, in, &cluster, err) < 0)
+    if (settings_load_arn_formats(ctx, err) < 0 || api_load_active_cluster(ctx, in, &cluster, err) < 0)
         return -1;
     cleanup_json json_t *services = json_array();
     cleanup_json json_t *failures = json_array();
@@ -389,7 +391,7 @@ int op_describe_services(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t
         if (found < 0) {
             rc = -1;
         } else if (found == 0) {
-            cleanup_free char *arn = foreign ? strdup(item) : api_arn(ctx, "service", name);
+            cleanup_free char *arn = foreign ? strdup(item) : service_arn(ctx, cluster.key, name);
             json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
         } else {
             json_t *view = service_view(ctx, &rec, err);

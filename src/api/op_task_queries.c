@@ -1,6 +1,7 @@
 /* op_task_queries.c - DescribeTasks and ListTasks (ecs-behavior.md §4.17,
  * §4.18). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "model/instance.h"
@@ -8,6 +9,7 @@
 #include "api/paging.h"
 #include "model/params.h"
 #include "model/task.h"
+#include "common/arn.h"
 #include "common/cleanup.h"
 
 #define DESCRIBE_MAX 100
@@ -28,7 +30,8 @@ int op_describe_tasks(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *e
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         char id[TASK_ID_MAX + 1];
-        if (task_id_from_param(ctx, "tasks", json_string_value(json_array_get(items, i)), cluster.key, id, err) < 0) {
+        const char *item = json_string_value(json_array_get(items, i));
+        if (task_id_from_param(ctx, "tasks", item, cluster.key, id, err) < 0) {
             rc = -1;
             break;
         }
@@ -37,7 +40,8 @@ int op_describe_tasks(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *e
         if (found < 0) {
             rc = -1;
         } else if (found == 0 || strcmp(task.cluster, cluster.key) != 0) {
-            cleanup_free char *arn = api_arn(ctx, "task", id);
+            /* an ARN is named as given (it may be of another cluster or region) */
+            cleanup_free char *arn = arn_is_arn(item) ? strdup(item) : api_id_arn(ctx, "task", cluster.key, id);
             json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
         } else {
             json_array_append_new(tasks, task_view(&task));
@@ -64,6 +68,13 @@ static int check_service(const model_ctx_t *ctx, const char *cluster, const char
     return found ? 0 : ecs_err(err, 400, "ServiceNotFoundException", "Service not found.");
 }
 
+/* ListTasks launchType: the task's (tasks stored without one ran on EC2). */
+static bool launched_as(const store_record_t *row, const void *arg)
+{
+    const char *lt = json_string_value(json_object_get(row->doc, "launchType"));
+    return strcmp(lt ? lt : "EC2", (const char *)arg) == 0;
+}
+
 int op_list_tasks(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     store_record_t cluster = {0};
@@ -83,7 +94,9 @@ int op_list_tasks(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
                        .desired = desired ? desired : "RUNNING", .family = param_str(in, "family"),
                        .started_by = param_str(in, "startedBy"), .service = service,
                        .instance = instance ? instance_id : NULL, .order = STORE_ORDER_KEY};
-    rc = api_page_list(ctx, in, &q, "taskArns", "task", out, err);
+    const char *launch_type = param_str(in, "launchType");
+    rc = launch_type == NULL ? api_page_list(ctx, in, &q, "taskArns", "task", out, err)
+                             : api_page_list_where(ctx, in, &q, "taskArns", "task", launched_as, launch_type, out, err);
 done:
     store_record_clear(&cluster);
     return rc;

@@ -44,4 +44,10 @@ int op_discover_poll_endpoint(model_ctx_t *ctx, json_t *in, json_t **out, ecs_er
 int op_submit_container_state_change(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 int op_submit_task_state_change(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 
+/* op_account_settings.c */
+int op_put_account_setting(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_put_account_setting_default(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_delete_account_setting(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_list_account_settings(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+
 #endif

@@ -33,6 +33,10 @@ static const api_op_t ops[] = {
     {"DiscoverPollEndpoint",        op_discover_poll_endpoint,       API_OP_AGENT},
     {"SubmitContainerStateChange",  op_submit_container_state_change, API_OP_WRITE | API_OP_AGENT},
     {"SubmitTaskStateChange",       op_submit_task_state_change,     API_OP_WRITE | API_OP_AGENT},
+    {"PutAccountSetting",           op_put_account_setting,          API_OP_WRITE},
+    {"PutAccountSettingDefault",    op_put_account_setting_default,  API_OP_WRITE},
+    {"DeleteAccountSetting",        op_delete_account_setting,       API_OP_WRITE},
+    {"ListAccountSettings",         op_list_account_settings,        0},
 };
 
 const api_op_t *api_op_find(const char *name, size_t len)

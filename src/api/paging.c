@@ -86,8 +86,13 @@ int api_page_list(model_ctx_t *ctx, const json_t *in, store_query_t *q, const ch
     if (rc < 0)
         return -1;
     json_t *items = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(items, arn_type ? api_arn_json(ctx, arn_type, rows[i].key) : json_string(rows[i].key));
+    for (size_t i = 0; i < n; i++) {
+        const char *key = rows[i].key;
+        /* rows of one cluster (tasks, container instances): their id tells their ARN format */
+        json_array_append_new(items, arn_type == NULL ? json_string(key)
+                                     : q->cluster != NULL ? api_id_arn_json(ctx, arn_type, q->cluster, key)
+                                                          : api_arn_json(ctx, arn_type, key));
+    }
     store_records_free(rows, n);
     *out = json_pack("{s:o}", member, items);
     if (next != NULL)
@@ -111,5 +116,75 @@ int api_page_query(store_txn_t *txn, store_query_t *q, const api_page_t *page, s
         store_record_clear(&(*rows)[page->max_results]);
         *n = (size_t)page->max_results;
     }
+    return 0;
+}
+
+#define WHERE_BATCH 200 /* rows read per query while looking for a page of matches */
+
+/* The cursor after row r in q's order (strings copied). */
+static void cursor_after(const store_query_t *q, const store_record_t *r, store_cursor_t *c)
+{
+    store_cursor_clear(c);
+    const char *text = q->order == STORE_ORDER_FAMILY_NUM ? r->family : r->key;
+    c->text = strdup(text ? text : "");
+    if (c->text == NULL)
+        abort();
+    c->num = r->num;
+}
+
+int api_page_list_where(model_ctx_t *ctx, const json_t *in, store_query_t *q, const char *member,
+                        const char *arn_type, bool (*keep)(const store_record_t *row, const void *arg),
+                        const void *arg, json_t **out, ecs_error_t *err)
+{
+    api_page_t page;
+    if (api_page_read(in, 100, &page, err) < 0)
+        return -1;
+    store_cursor_t scan = {0}, next = {0};
+    if (page.has_after)
+        scan = (store_cursor_t){.text = strdup(page.after.text ? page.after.text : ""), .num = page.after.num};
+    bool started = page.has_after, more = false;
+    api_page_clear(&page);
+    json_t *items = json_array();
+    q->without_doc = false;
+    q->limit = WHERE_BATCH;
+    for (;;) {
+        q->after = started ? &scan : NULL;
+        store_record_t *rows = NULL;
+        size_t n = 0;
+        if (store_query(ctx->txn, q, &rows, &n, err) < 0) {
+            json_decref(items);
+            store_cursor_clear(&scan);
+            store_cursor_clear(&next);
+            return -1;
+        }
+        for (size_t i = 0; i < n && !more; i++) {
+            if (!keep(&rows[i], arg))
+                continue;
+            if ((int)json_array_size(items) == page.max_results) {
+                more = true; /* a match beyond the page: the next one starts after the last given */
+                break;
+            }
+            const char *key = rows[i].key;
+            json_array_append_new(items, arn_type == NULL ? json_string(key)
+                                         : q->cluster != NULL ? api_id_arn_json(ctx, arn_type, q->cluster, key)
+                                                              : api_arn_json(ctx, arn_type, key));
+            cursor_after(q, &rows[i], &next);
+        }
+        bool done = more || n < WHERE_BATCH;
+        if (!done) {
+            cursor_after(q, &rows[n - 1], &scan);
+            started = true;
+        }
+        store_records_free(rows, n);
+        if (done)
+            break;
+    }
+    store_cursor_clear(&scan);
+    *out = json_pack("{s:o}", member, items);
+    if (more) {
+        cleanup_free char *token = api_page_token_encode(&next);
+        json_object_set_new(*out, "nextToken", json_string(token));
+    }
+    store_cursor_clear(&next);
     return 0;
 }

@@ -26,9 +26,18 @@ int api_page_query(store_txn_t *txn, store_query_t *q, const api_page_t *page, s
 /* A whole List* answer: reads maxResults/nextToken from in, runs q (keys
  * only) for one page and answers {member: [...], "nextToken"?}, each item
  * the ARN of type arn_type made from a row's key, or the key itself when
- * arn_type is NULL. */
+ * arn_type is NULL. When q names a cluster, the keys are ids of that
+ * cluster's tasks or instances, and their ARNs have the format the id
+ * tells (api_id_arn). */
 int api_page_list(model_ctx_t *ctx, const json_t *in, store_query_t *q, const char *member, const char *arn_type,
                   json_t **out, ecs_error_t *err);
+
+/* The same for a filter the store cannot apply: rows (read with their
+ * documents, in batches) are listed when keep(row, arg) says so, until a
+ * page is full; the token resumes after the last row listed. */
+int api_page_list_where(model_ctx_t *ctx, const json_t *in, store_query_t *q, const char *member,
+                        const char *arn_type, bool (*keep)(const store_record_t *row, const void *arg),
+                        const void *arg, json_t **out, ecs_error_t *err);
 
 /* Token encoding, exposed for tests. */
 char *api_page_token_encode(const store_cursor_t *c);

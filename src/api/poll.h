@@ -23,7 +23,7 @@
 typedef struct poll_hub poll_hub_t;
 
 typedef struct poll_waiter {
-    char account[16];
+    char account[MODEL_SCOPE_MAX]; /* the scope ("ACCOUNT:REGION") of the instance */
     char instance[65];
     int64_t deadline_ms;
     void (*fire)(void *arg); /* resumes the request; called once, with the hub lock held */
@@ -43,14 +43,14 @@ void poll_hub_add(poll_hub_t *hub, poll_waiter_t *w);
  * (the caller answers at once instead). */
 bool poll_hub_arm(poll_hub_t *hub, poll_waiter_t *w, void (*suspend)(void *arg), void *arg);
 void poll_hub_remove(poll_hub_t *hub, poll_waiter_t *w);
-/* Fires the waiters of one instance (instance NULL: all of the account). */
+/* Fires the waiters of one instance of a scope (instance NULL: all of the scope). */
 void poll_hub_wake(poll_hub_t *hub, const char *account, const char *instance);
 
 /* Answers POST /v1/poll. Returns 1 with resp filled; or 0 when the
  * instance's state has not changed since the request's index and the
- * caller should wait (w's account, instance and deadline are filled), then
+ * caller should wait (w's scope, instance and deadline are filled), then
  * call again with force = true. */
-int api_poll(const model_service_t *svc, const char *account, const char *body, size_t len, bool force,
-             api_response_t *resp, poll_waiter_t *w);
+int api_poll(const model_service_t *svc, const char *account, const char *region, const char *body, size_t len,
+             bool force, api_response_t *resp, poll_waiter_t *w);
 
 #endif

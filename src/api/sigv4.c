@@ -175,6 +175,19 @@ static bool valid_region(sv_span_t r)
     return true;
 }
 
+/* Whether r is one of the comma-separated list. */
+static bool region_served(sv_span_t r, const char *list)
+{
+    for (const char *p = list;;) {
+        size_t n = strcspn(p, ",");
+        if (n == r.n && memcmp(p, r.p, n) == 0)
+            return true;
+        if (p[n] == '\0')
+            return false;
+        p += n + 1;
+    }
+}
+
 static bool signs_host(sv_span_t list)
 {
     const char *p = list.p, *end = list.p + list.n;
@@ -331,7 +344,7 @@ int sigv4_verify(const sigv4_request_t *req, const sigv4_params_t *p, char accou
                        "Credential should be scoped with a valid terminator: 'aws4_request', not "
                        "'%s'. ",
                        sv_display(term, disp, sizeof disp));
-    if (!valid_region(region) || (p->region != NULL && !sv_span_eq(region, p->region)))
+    if (!valid_region(region) || (p->region != NULL && p->region[0] != '\0' && !region_served(region, p->region)))
         return ecs_err(err, 400, INVALID, "Credential should be scoped to a valid region, not '%s'. ",
                        sv_display(region, disp, sizeof disp));
     if (!sv_span_eq(svc, service))
@@ -427,4 +440,48 @@ out:
     EVP_MD_CTX_free(ctx);
     OPENSSL_cleanse(secret, sizeof secret);
     return rc;
+}
+
+/* ---- the scope's region, unverified ---- */
+
+/* The third of five '/'-separated parts of a credential. */
+static int credential_region(sv_span_t cred, char region_out[32])
+{
+    sv_span_t part[5];
+    size_t n = 0;
+    for (const char *s = cred.p, *end = cred.p + cred.n; n < 5;) {
+        const char *slash = memchr(s, '/', (size_t)(end - s));
+        part[n++] = sv_span(s, (size_t)((slash ? slash : end) - s));
+        if (slash == NULL)
+            break;
+        s = slash + 1;
+    }
+    if (n != 5 || !valid_region(part[2]))
+        return 0;
+    memcpy(region_out, part[2].p, part[2].n);
+    region_out[part[2].n] = '\0';
+    return 1;
+}
+
+int sigv4_scope_region(const sigv4_request_t *req, char region_out[32])
+{
+    const sigv4_header_t *authz = sv_find_header(req, "authorization");
+    if (authz != NULL) {
+        sv_authz_t az;
+        sv_parse_authorization(sv_span(authz->value, authz->value_len), &az);
+        return az.credential.p != NULL && az.credential.n <= SV_MAX_CREDENTIAL_LEN &&
+               credential_region(az.credential, region_out);
+    }
+    size_t qlen = req->query != NULL ? strnlen(req->query, SV_MAX_QUERY_LEN + 1) : 0;
+    sv_qparam_t qp[SV_MAX_QUERY_PARAMS];
+    size_t nq = 0;
+    if (qlen > SV_MAX_QUERY_LEN || sv_parse_query(req->query, qlen, qp, SV_MAX_QUERY_PARAMS, &nq) != 0)
+        return 0;
+    for (size_t i = 0; i < nq; i++) {
+        char buf[SV_MAX_CREDENTIAL_LEN + 1];
+        size_t n = 0;
+        if (sv_qkey_is(&qp[i], "X-Amz-Credential"))
+            return sv_decode(qp[i].val, buf, sizeof buf, &n) == 0 && credential_region(sv_span(buf, n), region_out);
+    }
+    return 0;
 }

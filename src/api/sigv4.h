@@ -60,7 +60,9 @@ typedef int (*sigv4_lookup_fn)(void *arg, const char *access_key, char *secret,
 
 typedef struct sigv4_params {
     const char *service;     /* signing name, "ecs"; NULL means "ecs" */
-    const char *region;      /* the served region; NULL accepts any well-formed region */
+    const char *region;      /* the served regions, comma-separated ("us-east-1" or
+                              * "us-east-1,eu-west-1"); NULL or "" accepts any
+                              * well-formed region */
     int64_t now;             /* server clock, epoch seconds */
     int max_skew_seconds;    /* allowed clock skew; <= 0 means 900 (15 min.) */
     sigv4_lookup_fn lookup;
@@ -73,6 +75,13 @@ typedef struct sigv4_params {
  * message) otherwise; 500 ServerException only if OpenSSL fails. */
 int sigv4_verify(const sigv4_request_t *req, const sigv4_params_t *p, char account_out[13],
                  char region_out[32], ecs_error_t *err);
+
+/* The region of the request's credential scope (Authorization header or
+ * X-Amz-Credential query parameter), without verifying anything: for a
+ * server that does not authenticate (--insecure-no-auth) but still files
+ * resources under the region the client signed for. 1 with region_out
+ * filled, 0 when the request carries no well-formed scope. */
+int sigv4_scope_region(const sigv4_request_t *req, char region_out[32]);
 
 /* Signing, for ecsd's own clients (the agent, the load generator). */
 typedef struct sigv4_signer {

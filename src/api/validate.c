@@ -185,10 +185,21 @@ static const api_member_t *find_member(const api_shape_t *s, const char *key, si
     return NULL;
 }
 
+/* Values ECS serves that the model's enum does not list (yet). */
+static const struct {
+    const char *shape, *value;
+} enum_extra[] = {
+    {"SettingName", "dualStackIPv6"}, /* a documented account setting, missing from SettingName */
+};
+
 static bool enum_has(const api_shape_t *s, const json_t *v)
 {
     const char *str = json_string_value(v);
     size_t len = json_string_length(v);
+    for (size_t i = 0; i < sizeof enum_extra / sizeof enum_extra[0]; i++)
+        if (strcmp(s->name, enum_extra[i].shape) == 0 && strlen(enum_extra[i].value) == len &&
+            memcmp(enum_extra[i].value, str, len) == 0)
+            return true;
     for (unsigned i = 0; i < s->count; i++) {
         const char *e = api_enum_values[s->first + i];
         if (strlen(e) == len && memcmp(e, str, len) == 0)

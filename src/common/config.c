@@ -25,7 +25,9 @@ static const config_option_t options[] = {
     {"data-dir", "ECSD_DATA_DIR", "./ecsd-data", OPT(data_dir), CFG_SERVER | CFG_AGENT,
      "folder of the durable state"},
     {"region", "ECSD_REGION", "us-east-1", OPT(region), CFG_SERVER | CFG_AGENT,
-     "region served and put in ARNs (the agent signs for it)"},
+     "default region: of unsigned requests and of data stored before regions (the agent signs for it)"},
+    {"regions", "ECSD_REGIONS", "", OPT(regions), CFG_SERVER,
+     "comma-separated regions served, e.g. us-east-1,eu-west-1 (empty: any region a request is signed for)"},
     {"account-id", "ECSD_ACCOUNT_ID", "000000000000", OPT(account_id), CFG_SERVER,
      "12-digit account id put in ARNs"},
     {"threads", "ECSD_THREADS", "8", OPT(threads), CFG_SERVER, "HTTP worker threads"},
@@ -173,6 +175,47 @@ static bool chars_in(const char *s, const char *allowed, size_t min, size_t max)
     return n >= min && n <= max && strspn(s, allowed) == n;
 }
 
+#define REGION_CHARS "abcdefghijklmnopqrstuvwxyz0123456789-"
+
+/* --regions: region names separated by commas; the default region among them. */
+static int check_regions(const char *list, const char *def)
+{
+    if (list[0] == '\0')
+        return 0;
+    bool has_default = false;
+    for (const char *p = list;;) {
+        size_t n = strcspn(p, ",");
+        if (n == 0 || n > 31 || strspn(p, REGION_CHARS) < n) {
+            fprintf(stderr, "ecsd: --regions '%s' is not a comma-separated list of region names\n", list);
+            return -1;
+        }
+        has_default |= n == strlen(def) && strncmp(p, def, n) == 0;
+        if (p[n] == '\0')
+            break;
+        p += n + 1;
+    }
+    if (!has_default) {
+        fprintf(stderr, "ecsd: --regions '%s' must include the default region --region %s\n", list, def);
+        return -1;
+    }
+    return 0;
+}
+
+bool config_region_listed(const char *list, const char *region)
+{
+    if (list == NULL || list[0] == '\0')
+        return true;
+    size_t rlen = strlen(region);
+    for (const char *p = list;;) {
+        size_t n = strcspn(p, ",");
+        if (n == rlen && strncmp(p, region, n) == 0)
+            return true;
+        if (p[n] == '\0')
+            return false;
+        p += n + 1;
+    }
+}
+
 int config_check(const ecsd_config_t *cfg, unsigned scope)
 {
     if (scope & CFG_SERVER) {
@@ -180,10 +223,12 @@ int config_check(const ecsd_config_t *cfg, unsigned scope)
             fprintf(stderr, "ecsd: --account-id must be 12 digits, not '%s'\n", cfg->account_id);
             return -1;
         }
-        if (!chars_in(cfg->region, "abcdefghijklmnopqrstuvwxyz0123456789-", 1, 31)) {
+        if (!chars_in(cfg->region, REGION_CHARS, 1, 31)) {
             fprintf(stderr, "ecsd: --region '%s' is not a region name\n", cfg->region);
             return -1;
         }
+        if (check_regions(cfg->regions, cfg->region) < 0)
+            return -1;
         long timeout = config_int(cfg->agent_timeout), retention = config_int(cfg->task_retention);
         if (timeout < 1 || timeout > 86400 || retention < 1 || retention > 30 * 86400) {
             fprintf(stderr, "ecsd: --agent-timeout must be 1..86400 and --task-retention 1..2592000\n");

@@ -13,7 +13,8 @@ enum config_scope { CFG_SERVER = 1u << 0, CFG_AGENT = 1u << 1, CFG_DEV = CFG_SER
 typedef struct ecsd_config {
     char *listen;      /* server: ADDR:PORT */
     char *data_dir;
-    char *region;
+    char *region;      /* server: the default region; agent: the region it signs for */
+    char *regions;     /* server: comma-separated regions served, "" for any */
     char *account_id;
     char *threads;     /* server: HTTP worker threads */
     char *idle_timeout; /* server: seconds a silent connection stays open */
@@ -45,6 +46,10 @@ void config_free(ecsd_config_t *cfg);
 void config_print_help(FILE *f, unsigned scope, const char *cmd);
 /* A whole decimal number within int32, or -1 (also for "8abc" or ""). */
 long config_int(const char *s);
+
+/* True when region is one of the comma-separated list; a NULL or empty
+ * list holds every region. */
+bool config_region_listed(const char *list, const char *region);
 
 /* Checks values (region, account id, listen address). -1 with a message printed. */
 int config_check(const ecsd_config_t *cfg, unsigned scope);

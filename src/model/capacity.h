@@ -17,6 +17,7 @@
 
 #include <stdint.h>
 
+#include "model/context.h"
 #include "model/placement.h"
 #include "store/store.h"
 
@@ -33,7 +34,7 @@ typedef struct cap_meta {
 } cap_meta_t;
 
 typedef struct cap_cluster {
-    char account[16];
+    char account[MODEL_SCOPE_MAX]; /* the scope */
     char *name;
     place_candidate_t *cands; /* parallel to meta */
     cap_meta_t *meta;

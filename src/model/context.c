@@ -7,6 +7,24 @@
 
 #include "model/capacity.h"
 
+void model_scope_make(char out[MODEL_SCOPE_MAX], const char *account, const char *region)
+{
+    snprintf(out, MODEL_SCOPE_MAX, "%s:%s", account, region);
+}
+
+bool model_scope_split(const char *scope, char account[13], char region[MODEL_REGION_MAX])
+{
+    account[0] = region[0] = '\0';
+    const char *colon = strchr(scope, ':');
+    size_t alen = colon ? (size_t)(colon - scope) : 0, rlen = colon ? strlen(colon + 1) : 0;
+    if (colon == NULL || alen == 0 || alen > 12 || rlen == 0 || rlen >= MODEL_REGION_MAX)
+        return false;
+    memcpy(account, scope, alen);
+    account[alen] = '\0';
+    memcpy(region, colon + 1, rlen + 1);
+    return true;
+}
+
 void model_wake_instance(model_ctx_t *ctx, const char *instance_id)
 {
     model_effects_t *fx = &ctx->fx;

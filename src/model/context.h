@@ -21,7 +21,12 @@ struct credentials;
 /* What every request shares; read-only while the server runs. */
 typedef struct model_service {
     store_t *store;
-    const char *region;        /* served region, put in ARNs */
+    /* The default region: that of unsigned requests (--insecure-no-auth)
+     * and of rows stored before regions existed. A request's region is the
+     * one of its SigV4 credential scope. */
+    const char *region;
+    /* Comma-separated regions served (--regions); NULL or "": any. */
+    const char *regions;
     const char *account;       /* the account of every request when creds is NULL */
     struct credentials *creds; /* keys accepted (SigV4); NULL: no authentication (--insecure-no-auth) */
     const char *advertise_url; /* base URL agents are told to poll, e.g. "http://127.0.0.1:7070" */
@@ -50,17 +55,37 @@ typedef struct model_effects {
     bool sched_wake;             /* the service scheduler should look again */
 } model_effects_t;
 
+/* A store scope names the partition of one (account, region): the
+ * text "ACCOUNT:REGION", e.g. "123456789012:eu-west-1" (12 digits, a
+ * colon, the region). Every resource of that account in that region is
+ * stored under it, so two regions of one account share nothing, as on
+ * AWS. The store treats it as an opaque string (its "account" column).
+ * Rows written before regions existed (a bare "ACCOUNT") are moved to
+ * the server's default region when the store opens (store/store.h). */
+#define MODEL_SCOPE_MAX 48 /* 12 + 1 + 31 and the NUL, with room */
+#define MODEL_REGION_MAX 32 /* a region name of 1..31 chars and the NUL */
+
+/* Writes "ACCOUNT:REGION" into out. */
+void model_scope_make(char out[MODEL_SCOPE_MAX], const char *account, const char *region);
+/* Splits a scope into its account and region; false when scope is not of
+ * the form above (out parameters are then empty strings). */
+bool model_scope_split(const char *scope, char account[13], char region[MODEL_REGION_MAX]);
+
 /* Per-operation context. Owned by whoever runs the operation; valid during the call. */
 typedef struct model_ctx {
     const char *region;   /* e.g. "us-east-1": the request's, put in ARNs */
     const char *account;  /* 12 digits, put in ARNs */
-    /* The store partition of (account, region): every store call, the
-     * capacity index and the poll hub take it where they take an account. */
+    /* The store partition of (account, region), "ACCOUNT:REGION" (see
+     * MODEL_SCOPE_MAX): every store call, the capacity index and the poll
+     * hub take it where they take an account. */
     const char *scope;
     int64_t now_ms;       /* request time, epoch milliseconds */
     store_txn_t *txn;     /* the operation's one transaction */
     const model_service_t *svc;
     model_effects_t fx;
+    /* The ARN formats of new resources (model/settings.h), read from the
+     * account settings once per operation; 0: not read yet. */
+    unsigned arn_formats;
 } model_ctx_t;
 
 /* Asks that the polls of this container instance be answered after commit. */

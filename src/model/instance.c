@@ -9,7 +9,7 @@
 int instance_id_from_param(const model_ctx_t *ctx, const char *field, const char *value, const char *cluster,
                            char id[INSTANCE_ID_MAX + 1], ecs_error_t *err)
 {
-    (void)ctx; /* ids are looked up in ctx's account by the caller */
+    (void)ctx, (void)cluster; /* ids are looked up in ctx's scope and cluster by the caller */
     const char *p = value;
     size_t len = strlen(value);
     if (arn_is_arn(value)) {
@@ -22,8 +22,8 @@ int instance_id_from_param(const model_ctx_t *ctx, const char *field, const char
         len = a.path_len;
         const char *slash = memchr(p, '/', len);
         if (slash != NULL) { /* long form: container-instance/<cluster>/<id> */
-            if ((size_t)(slash - p) != strlen(cluster) || memcmp(p, cluster, (size_t)(slash - p)) != 0)
-                return ecs_invalid_param(err, "%s: '%.300s' is not in cluster %s.", field, value, cluster);
+            /* Its cluster is not compared here: the caller compares the
+             * record's, and another cluster's instance is not found there. */
             len -= (size_t)(slash - p) + 1;
             p = slash + 1;
         }

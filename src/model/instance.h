@@ -19,7 +19,8 @@
 #define INSTANCE_ID_MAX 64
 
 /* Extracts the instance id from an id or a container-instance ARN (short
- * or long form; the long form's cluster must be `cluster`). */
+ * or long form). As with tasks, the caller compares the record's cluster
+ * with `cluster`: another cluster's instance is not found. */
 int instance_id_from_param(const model_ctx_t *ctx, const char *field, const char *value, const char *cluster,
                            char id[INSTANCE_ID_MAX + 1], ecs_error_t *err);
 

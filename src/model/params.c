@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/arn.h"
+#include "common/ids.h"
 
 const char *param_str(const json_t *in, const char *name)
 {
@@ -52,6 +53,24 @@ json_t *api_arn_json(const model_ctx_t *ctx, const char *type, const char *path)
     return j;
 }
 
+char *api_id_arn(const model_ctx_t *ctx, const char *type, const char *cluster, const char *id)
+{
+    if (!ids_is_hex32(id, strlen(id)))
+        return api_arn(ctx, type, id);
+    char path[API_NAME_MAX + IDS_HEX32_LEN + 2];
+    snprintf(path, sizeof path, "%s/%s", cluster, id);
+    return api_arn(ctx, type, path);
+}
+
+json_t *api_id_arn_json(const model_ctx_t *ctx, const char *type, const char *cluster, const char *id)
+{
+    if (!ids_is_hex32(id, strlen(id)))
+        return api_arn_json(ctx, type, id);
+    char path[API_NAME_MAX + IDS_HEX32_LEN + 2];
+    snprintf(path, sizeof path, "%s/%s", cluster, id);
+    return api_arn_json(ctx, type, path);
+}
+
 int api_resolve_name(const model_ctx_t *ctx, const char *field, const char *type, const char *value,
                      char name[API_NAME_MAX + 1], bool *foreign, ecs_error_t *err)
 {
@@ -63,12 +82,14 @@ int api_resolve_name(const model_ctx_t *ctx, const char *field, const char *type
         arn_parts_t a;
         if (arn_parse(value, &a) < 0 || !arn_part_eq(a.type, a.type_len, type))
             return ecs_invalid_param(err, "%s: '%.300s' is not a %s ARN.", field, value, type);
-        if (!arn_part_eq(a.region, a.region_len, ctx->region))
-            return ecs_invalid_param(err, "%s: the ARN '%.300s' is not in region %s.", field, value,
-                                     ctx->region);
-        bool other = !arn_part_eq(a.account, a.account_len, ctx->account);
+        /* Another region's or account's resource is nothing the caller
+         * can see: "not found" where the caller can say so. */
+        bool other_region = !arn_part_eq(a.region, a.region_len, ctx->region);
+        bool other = other_region || !arn_part_eq(a.account, a.account_len, ctx->account);
         if (other && foreign == NULL)
-            return ecs_invalid_param(err, "%s: the ARN '%.300s' is not of this account.", field, value);
+            return other_region ? ecs_invalid_param(err, "%s: the ARN '%.300s' is not in region %s.", field, value,
+                                                    ctx->region)
+                                : ecs_invalid_param(err, "%s: the ARN '%.300s' is not of this account.", field, value);
         if (other)
             *foreign = true;
         n = a.path;

@@ -21,8 +21,8 @@ bool api_name_valid(const char *s);
 
 /* Resolves a "short name or full ARN" parameter of resource type `type`
  * (e.g. "cluster") to the name: an ARN must be an ECS ARN of that type
- * and of the served region (InvalidParameterException otherwise). An ARN
- * of another account names nothing the caller can see: *foreign is set
+ * (InvalidParameterException otherwise). An ARN of another account or
+ * region names nothing the caller can see: *foreign is set
  * (the caller answers "not found"), or, with foreign NULL, it is an
  * InvalidParameterException. field names the parameter in
  * messages. Writes at most API_NAME_MAX chars + NUL into name. */
@@ -39,5 +39,11 @@ int api_load_active_cluster(const model_ctx_t *ctx, const json_t *in, store_reco
 char *api_arn(const model_ctx_t *ctx, const char *type, const char *path);
 /* The same as a JSON string (new reference). */
 json_t *api_arn_json(const model_ctx_t *ctx, const char *type, const char *path);
+/* The ARN of a task or container instance of cluster from its id. The id
+ * tells the format: an id of the long format (32 hex digits) is named
+ * TYPE/CLUSTER/ID, any other (the UUIDs of the short format, and of rows
+ * stored before the long format) TYPE/ID. */
+char *api_id_arn(const model_ctx_t *ctx, const char *type, const char *cluster, const char *id);
+json_t *api_id_arn_json(const model_ctx_t *ctx, const char *type, const char *cluster, const char *id);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/arn.h"
+#include "model/settings.h"
 #include "common/cleanup.h"
 #include "common/clock.h"
 #include "common/ids.h"
@@ -16,6 +17,15 @@
 void service_key(char out[SERVICE_KEY_MAX + 1], const char *cluster, const char *name)
 {
     snprintf(out, SERVICE_KEY_MAX + 1, "%s/%s", cluster, name);
+}
+
+char *service_arn(const model_ctx_t *ctx, const char *cluster, const char *name)
+{
+    if (!settings_long_arn(ctx, SETTINGS_ARN_SERVICE))
+        return api_arn(ctx, "service", name);
+    char path[2 * API_NAME_MAX + 2];
+    snprintf(path, sizeof path, "%s/%s", cluster, name);
+    return api_arn(ctx, "service", path);
 }
 
 int service_name_from_param(const model_ctx_t *ctx, const char *field, const char *value, const char *cluster,
@@ -38,7 +48,7 @@ int service_name_from_param(const model_ctx_t *ctx, const char *field, const cha
         if (slash != NULL) { /* long form: service/<cluster>/<name> */
             size_t clen = (size_t)(slash - p);
             if (clen != strlen(cluster) || memcmp(p, cluster, clen) != 0)
-                return ecs_invalid_param(err, "%s: '%.300s' is not in cluster %s.", field, value, cluster);
+                foreign = 1; /* another cluster's service: not found in this one */
             len -= clen + 1;
             p = slash + 1;
         }

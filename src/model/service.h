@@ -32,11 +32,15 @@
 #define SERVICE_TOKEN_PREFIX "CreateService/"
 
 void service_key(char out[SERVICE_KEY_MAX + 1], const char *cluster, const char *name);
+/* The ARN a new service gets: service/CLUSTER/NAME in the long format (the
+ * default), service/NAME when the caller's serviceLongArnFormat is
+ * disabled (settings_load_arn_formats must have run). Caller frees. */
+char *service_arn(const model_ctx_t *ctx, const char *cluster, const char *name);
 
 /* The service name in a "name or ARN" parameter (short ARN service/NAME or
- * long service/CLUSTER/NAME, whose cluster must be `cluster`). 0 done, 1
- * an ARN of another region or account (nothing the caller can see), -1
- * error (InvalidParameterException). */
+ * long service/CLUSTER/NAME). 0 done, 1 an ARN of another region, account
+ * or (long form) cluster than `cluster`: nothing the caller can see there,
+ * -1 error (InvalidParameterException). */
 int service_name_from_param(const model_ctx_t *ctx, const char *field, const char *value, const char *cluster,
                             char name[API_NAME_MAX + 1], ecs_error_t *err);
 

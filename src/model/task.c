@@ -6,6 +6,7 @@
 
 #include "model/instance.h"
 #include "model/params.h"
+#include "model/settings.h"
 #include "common/arn.h"
 #include "common/cleanup.h"
 #include "common/clock.h"
@@ -16,7 +17,7 @@
 int task_id_from_param(const model_ctx_t *ctx, const char *field, const char *value, const char *cluster,
                        char id[TASK_ID_MAX + 1], ecs_error_t *err)
 {
-    (void)ctx; /* ids are looked up in ctx's account by the caller */
+    (void)ctx, (void)cluster; /* ids are looked up in ctx's scope and cluster by the caller */
     const char *p = value;
     size_t len = strlen(value);
     if (arn_is_arn(value)) {
@@ -29,8 +30,8 @@ int task_id_from_param(const model_ctx_t *ctx, const char *field, const char *va
         len = a.path_len;
         const char *slash = memchr(p, '/', len);
         if (slash != NULL) { /* long form: task/<cluster>/<id> */
-            if ((size_t)(slash - p) != strlen(cluster) || memcmp(p, cluster, (size_t)(slash - p)) != 0)
-                return ecs_invalid_param(err, "%s: '%.300s' is not in cluster %s.", field, value, cluster);
+            /* Its cluster is not compared here: the caller compares the
+             * record's, and another cluster's task is not found there. */
             len -= (size_t)(slash - p) + 1;
             p = slash + 1;
         }
@@ -121,9 +122,15 @@ void task_build(const model_ctx_t *ctx, const task_spec_t *spec, const store_rec
     const char *cluster = spec->cluster, *started_by = spec->started_by;
     const json_t *taskdef = spec->taskdef, *overrides = spec->overrides;
     const res_t *need = &spec->need;
+    /* The long format (the default): a 32-hex-digit id, the cluster in the
+     * task's and its containers' ARNs; the short one: UUIDs, no cluster. */
+    bool long_arn = settings_long_arn(ctx, SETTINGS_ARN_TASK);
     char id[IDS_UUID_LEN + 1];
-    ids_uuid4(id);
-    cleanup_free char *task_arn = api_arn(ctx, "task", id);
+    if (long_arn)
+        ids_hex32(id);
+    else
+        ids_uuid4(id);
+    cleanup_free char *task_arn = api_id_arn(ctx, "task", cluster, id);
     cleanup_free char *cluster_arn = api_arn(ctx, "cluster", cluster);
     const char *family = json_string_value(json_object_get(taskdef, "family"));
     char group[API_NAME_MAX + 9];
@@ -132,9 +139,13 @@ void task_build(const model_ctx_t *ctx, const task_spec_t *spec, const store_rec
     size_t i;
     json_t *c;
     json_array_foreach(json_object_get(taskdef, "containerDefinitions"), i, c) {
-        char cid[IDS_UUID_LEN + 1];
-        ids_uuid4(cid);
-        cleanup_free char *container_arn = api_arn(ctx, "container", cid);
+        char cid[IDS_UUID_LEN + 1], path[API_NAME_MAX + IDS_HEX32_LEN + IDS_UUID_LEN + 3];
+        ids_uuid4(cid); /* a container's own id stays a UUID in both formats */
+        if (long_arn)
+            snprintf(path, sizeof path, "%s/%s/%s", cluster, id, cid);
+        else
+            snprintf(path, sizeof path, "%s", cid);
+        cleanup_free char *container_arn = api_arn(ctx, "container", path);
         json_array_append_new(containers,
                               json_pack("{s:s, s:s, s:O, s:s, s:O}", "containerArn", container_arn, "taskArn",
                                         task_arn, "name", json_object_get(c, "name"), "lastStatus", "PENDING",

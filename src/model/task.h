@@ -15,6 +15,10 @@
 
 #define TASK_ID_MAX 64
 
+/* Extracts the task id from an id (32 hex digits or a UUID) or a task ARN
+ * of either format (task/ID, task/CLUSTER/ID). The caller looks the id up
+ * in its scope and compares the record's cluster with `cluster`: a task
+ * of another cluster, region or account is not found. */
 int task_id_from_param(const model_ctx_t *ctx, const char *field, const char *value, const char *cluster,
                        char id[TASK_ID_MAX + 1], ecs_error_t *err);
 

@@ -10,9 +10,11 @@
 #include "model/attributes.h"
 #include "model/instance.h"
 #include "model/params.h"
+#include "common/arn.h"
 #include "common/cleanup.h"
 #include "model/capacity.h"
 #include "model/placement.h"
+#include "model/settings.h"
 
 /* A Failure; an ATTRIBUTE one says in detail which attribute the instance
  * (with attributes have) lacks. */
@@ -174,6 +176,8 @@ int task_place_random(model_ctx_t *ctx, const task_spec_t *spec, int count, json
     int rc = -1;
     cleanup_json json_t *required = attr_task_requires(spec->taskdef);
     *no_instances = false;
+    if (settings_load_arn_formats(ctx, err) < 0) /* the new tasks' ARN format */
+        return -1;
     if (ix != NULL)
         cap_lock(ix);
     if (ix != NULL ? cap_cluster(ix, ctx->txn, ctx->scope, spec->cluster, &cc, err) < 0
@@ -206,6 +210,8 @@ int task_place_on(model_ctx_t *ctx, const task_spec_t *spec, const json_t *insta
     int rc = -1;
     size_t i;
     json_t *item;
+    if (settings_load_arn_formats(ctx, err) < 0) /* the new tasks' ARN format */
+        return -1;
     cleanup_json json_t *required = attr_task_requires(spec->taskdef);
     json_array_foreach(instances, i, item) {
         char id[INSTANCE_ID_MAX + 1];
@@ -215,7 +221,9 @@ int task_place_on(model_ctx_t *ctx, const task_spec_t *spec, const json_t *insta
         if (s == -1)
             goto done;
         if (s == -2) {
-            cleanup_free char *arn = api_arn(ctx, "container-instance", id);
+            const char *given = json_string_value(item);
+            cleanup_free char *arn = arn_is_arn(given) ? strdup(given)
+                                                       : api_id_arn(ctx, "container-instance", spec->cluster, id);
             json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
             continue;
         }

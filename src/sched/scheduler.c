@@ -24,7 +24,7 @@
 #define SCAN_MARGIN_QUIET_MS 2000
 #define RING_GAP_MS 10 /* rings closer than this are answered by one tick */
 #define SCAN_BATCH 2000
-#define ID_MAX 640     /* "account\x1fcluster/name" */
+#define ID_MAX 640     /* "scope\x1fcluster/name" (a scope is "ACCOUNT:REGION") */
 #define KEY_MAX 520    /* "cluster/name", each at most 255 */
 
 struct sched {
@@ -174,13 +174,13 @@ int sched_tick(sched_t *s, bool rung, sched_tick_stats_t *st)
         s->next_full_ms = now + SCHED_FULL_PASS_MS;
     const char *id;
     for (size_t pos = 0; strmap_next(&dirty, &pos, &id, NULL);) {
-        char account[ID_MAX];
+        char scope[ID_MAX];
         const char *sep = strchr(id, '\x1f');
         if (sep == NULL)
             continue;
-        snprintf(account, sizeof account, "%.*s", (int)(sep - id), id);
+        snprintf(scope, sizeof scope, "%.*s", (int)(sep - id), id);
         svc_outcome_t out;
-        if (svc_reconcile(s->svc, &s->lease, account, sep + 1, clock_now_ms(), &out, &err) < 0) {
+        if (svc_reconcile(s->svc, &s->lease, scope, sep + 1, clock_now_ms(), &out, &err) < 0) {
             log_warn("scheduler: service %s: %s", sep + 1, err.message);
             strmap_set(&s->hot, id, now + SVC_PLACE_RETRY_MS); /* try again, not at once */
             continue;

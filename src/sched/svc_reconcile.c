@@ -402,10 +402,15 @@ static int reconcile_in(rc_t *s, const char *key, svc_outcome_t *out, bool *act,
     return 0;
 }
 
-int svc_reconcile(const model_service_t *svc, const sched_lease_t *lease, const char *account, const char *key,
+int svc_reconcile(const model_service_t *svc, const sched_lease_t *lease, const char *scope, const char *key,
                   int64_t now_ms, svc_outcome_t *out, ecs_error_t *err)
 {
-    model_ctx_t ctx = {.region = svc->region, .account = account, .scope = account, .now_ms = now_ms, .svc = svc};
+    char account[13], region[MODEL_REGION_MAX];
+    if (!model_scope_split(scope, account, region)) {
+        snprintf(account, sizeof account, "%s", scope);
+        snprintf(region, sizeof region, "%s", svc->region);
+    }
+    model_ctx_t ctx = {.region = region, .account = account, .scope = scope, .now_ms = now_ms, .svc = svc};
     *out = (svc_outcome_t){0};
     bool act = false;
     rc_t s = {.ctx = &ctx};
@@ -425,16 +430,16 @@ int svc_reconcile(const model_service_t *svc, const sched_lease_t *lease, const 
     rc = held < 0 ? -1 : held == 0 ? 0 : reconcile_in(&s, key, out, &act, err);
     if (rc < 0 || held == 0 || !act) {
         store_rollback(ctx.txn);
-        model_effects_abandon(svc, account, &ctx.fx);
+        model_effects_abandon(svc, scope, &ctx.fx);
         if (rc == 0 && held == 0)
             out->due_ms = now_ms + LEASE_RENEW_MS;
         if (!act) /* nothing happened after all: no record was written */
             out->wrote = false, out->started = 0, out->stopped = 0;
     } else if (store_commit(ctx.txn, err) < 0) {
-        model_effects_abandon(svc, account, &ctx.fx);
+        model_effects_abandon(svc, scope, &ctx.fx);
         rc = -1;
     } else {
-        model_effects_apply(svc, account, &ctx.fx);
+        model_effects_apply(svc, scope, &ctx.fx);
     }
     rc_clear(&s);
     return rc;

@@ -26,8 +26,11 @@ typedef struct svc_outcome {
     int started, stopped;
 } svc_outcome_t;
 
-/* Reconciles the service with this store key in this account. */
-int svc_reconcile(const model_service_t *svc, const sched_lease_t *lease, const char *account, const char *key,
+/* Reconciles the service with this store key in this scope
+ * ("ACCOUNT:REGION", model/context.h): its tasks get the ARNs of that
+ * account and region. A scope of before regions (a bare account) is read
+ * as being in the default region. */
+int svc_reconcile(const model_service_t *svc, const sched_lease_t *lease, const char *scope, const char *key,
                   int64_t now_ms, svc_outcome_t *out, ecs_error_t *err);
 
 /* How long a service whose tasks could not be placed waits before trying

@@ -56,11 +56,35 @@ static const char *const migrations[] = {
     "    WHERE new.cluster IS NOT NULL AND new.status IS NOT NULL"
     "    ON CONFLICT (kind, account, cluster, status) DO UPDATE SET n = n + 1;"
     "END;",
+    /* 5: resources live in (account, region): the account column holds the
+     * scope "ACCOUNT:REGION" (model/context.h). Rows of before belong to the
+     * server's default region, which sqlite_schema_migrate puts in the
+     * temporary table migrate_args. The scheduler's lease (account "") is
+     * of no account and stays. */
+    "UPDATE resources SET account = account || ':' || (SELECT default_region FROM migrate_args)"
+    "  WHERE account <> '' AND instr(account, ':') = 0;"
+    "UPDATE counts SET account = account || ':' || (SELECT default_region FROM migrate_args)"
+    "  WHERE account <> '' AND instr(account, ':') = 0;",
 };
 
-int sqlite_schema_migrate(sqlite3 *db, ecs_error_t *err)
+/* What migrations may read: a temporary table of this connection. */
+static int set_migrate_args(sqlite3 *db, const char *default_region, ecs_error_t *err)
+{
+    sqlite3_stmt *st = NULL;
+    int ok = sqlite3_exec(db, "CREATE TEMP TABLE IF NOT EXISTS migrate_args (default_region TEXT NOT NULL);"
+                              "DELETE FROM migrate_args;", NULL, NULL, NULL) == SQLITE_OK &&
+             sqlite3_prepare_v2(db, "INSERT INTO migrate_args VALUES (?)", -1, &st, NULL) == SQLITE_OK &&
+             sqlite3_bind_text(st, 1, default_region, -1, SQLITE_STATIC) == SQLITE_OK &&
+             sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_finalize(st);
+    return ok ? 0 : ecs_server_err(err, "store: cannot prepare the migration: %s", sqlite3_errmsg(db));
+}
+
+int sqlite_schema_migrate(sqlite3 *db, const char *default_region, ecs_error_t *err)
 {
     const int newest = (int)(sizeof migrations / sizeof migrations[0]);
+    if (set_migrate_args(db, default_region, err) < 0)
+        return -1;
     for (;;) {
         if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
             return ecs_server_err(err, "store: cannot begin migration: %s", sqlite3_errmsg(db));

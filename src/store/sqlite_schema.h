@@ -7,7 +7,8 @@
 #include "common/error.h"
 
 /* Brings the database to the newest schema version, each step in its own
- * transaction; PRAGMA user_version records where it stands. */
-int sqlite_schema_migrate(sqlite3 *db, ecs_error_t *err);
+ * transaction; PRAGMA user_version records where it stands. Rows stored
+ * before regions existed are moved to default_region (store.h). */
+int sqlite_schema_migrate(sqlite3 *db, const char *default_region, ecs_error_t *err);
 
 #endif

@@ -2,6 +2,11 @@
  *
  * Every resource (cluster, task definition, family, container instance,
  * task, service) is a JSON document plus the columns that queries filter on.
+ *
+ * The "account" of every call and column is the caller's partition, an
+ * opaque string to the store: ecsd passes the scope "ACCOUNT:REGION"
+ * (model/context.h), so one account's regions are apart. Backends compare
+ * it byte for byte and never parse it.
  * Operations see only this interface; the backend behind it (SQLite today,
  * PostgreSQL later) is a table of function pointers (store_backend_t).
  *
@@ -27,11 +32,12 @@ typedef enum store_kind {
     STORE_TASK = 5,      /* key task id */
     STORE_SERVICE = 6,   /* key "cluster/service name" */
     STORE_TOKEN = 7,     /* idempotency tokens: key "Operation/token"; num = when used */
+    STORE_SETTING = 8,   /* account settings: key "PRINCIPAL#NAME"; family = name, status = value */
 } store_kind_t;
 
 /* One stored resource. Strings are owned by the record (NULL = no value). */
 typedef struct store_record {
-    char *account;    /* filled by get/query; put takes the account as a parameter */
+    char *account;    /* the scope; filled by get/query; put takes it as a parameter */
     char *key;        /* unique within (kind, account) */
     char *cluster;    /* owning cluster name */
     char *status;     /* e.g. ACTIVE/INACTIVE, a task's lastStatus */
@@ -82,7 +88,14 @@ typedef struct store_txn store_txn_t;
 
 typedef enum store_mode { STORE_READ = 0, STORE_WRITE = 1 } store_mode_t;
 
-/* Open the default backend (SQLite) in data_dir, creating and migrating it. */
+/* Open the default backend (SQLite) in data_dir, creating and migrating it.
+ * default_region: rows of a store written before scopes carried a region
+ * (schema < 5, account "ACCOUNT") move to "ACCOUNT:default_region"; the
+ * server passes its --region. A backend without such old rows (PostgreSQL)
+ * needs no such parameter. store_open_sqlite is the same with
+ * STORE_DEFAULT_REGION, the default of --region (tests, tools). */
+#define STORE_DEFAULT_REGION "us-east-1"
+int store_open_sqlite_region(const char *data_dir, const char *default_region, store_t **out, ecs_error_t *err);
 int store_open_sqlite(const char *data_dir, store_t **out, ecs_error_t *err);
 void store_close(store_t *s);
 

@@ -582,6 +582,11 @@ static const store_backend_t sqlite_backend = {
 
 int store_open_sqlite(const char *data_dir, store_t **out, ecs_error_t *err)
 {
+    return store_open_sqlite_region(data_dir, STORE_DEFAULT_REGION, out, err);
+}
+
+int store_open_sqlite_region(const char *data_dir, const char *default_region, store_t **out, ecs_error_t *err)
+{
     if (mkdir(data_dir, 0700) < 0 && errno != EEXIST)
         return ecs_server_err(err, "store: cannot create %s: %s", data_dir, strerror(errno));
     sqlite_store_t *s = calloc(1, sizeof *s);
@@ -596,7 +601,7 @@ int store_open_sqlite(const char *data_dir, store_t **out, ecs_error_t *err)
     pthread_mutex_init(&s->write_lock, NULL);
     pthread_key_create(&s->key, conn_destroy);
     sqlite3 *db = NULL;
-    if (conn_open(s, &db, err) < 0 || sqlite_schema_migrate(db, err) < 0) {
+    if (conn_open(s, &db, err) < 0 || sqlite_schema_migrate(db, default_region, err) < 0) {
         sqlite3_close(db);
         pthread_key_delete(s->key);
         pthread_mutex_destroy(&s->lock);

@@ -66,7 +66,7 @@ def test_create_run_replace(server):
         name = unique("web")
         t0 = time.time()
         s = ecs.create_service(cluster=cluster, serviceName=name, taskDefinition=family, desiredCount=3)["service"]
-        assert s["serviceArn"] == SVC_ARN + name and s["serviceName"] == name
+        assert s["serviceArn"] == f"{SVC_ARN}{cluster}/{name}" and s["serviceName"] == name
         assert (s["status"], s["desiredCount"], s["runningCount"], s["pendingCount"]) == ("ACTIVE", 3, 0, 0)
         assert s["clusterArn"].endswith(":cluster/" + cluster) and s["events"] == [] and s["loadBalancers"] == []
         assert s["deploymentConfiguration"] == {"maximumPercent": 200, "minimumHealthyPercent": 100}
@@ -263,8 +263,9 @@ def test_errors_by_name(server):
                  "InvalidParameterException")
     expect_error(lambda: ecs.update_service(cluster=cluster, service=ok["serviceName"], taskDefinition=f"{family}:2"),
                  "InvalidParameterException", "TaskDefinition is inactive")
+    # the short ARN format is accepted as well as the long one
     r = ecs.describe_services(cluster=cluster, services=[nope, SVC_ARN + ok["serviceName"]])
-    assert r["failures"] == [{"arn": SVC_ARN + nope, "reason": "MISSING"}] and len(r["services"]) == 1
+    assert r["failures"] == [{"arn": f"{SVC_ARN}{cluster}/{nope}", "reason": "MISSING"}] and len(r["services"]) == 1
     expect_error(lambda: ecs.describe_services(cluster=cluster, services=["a"] * 11), "InvalidParameterException",
                  "services can have at most 10 items.")
     expect_error(lambda: ecs.describe_services(cluster=cluster, services=[]), "InvalidParameterException")
@@ -291,7 +292,7 @@ def test_list_services_pages_active_only(server):
         token = r.get("nextToken")
         if not token:
             break
-    assert seen == [SVC_ARN + n for n in names if n != names[1]]
+    assert seen == [f"{SVC_ARN}{cluster}/{n}" for n in names if n != names[1]]
     assert server.cli("list-services", "--cluster", cluster, "--page-size", "1")["serviceArns"] == seen
     expect_error(lambda: ecs.list_services(cluster=cluster, maxResults=101), "InvalidParameterException")
 
