@@ -235,6 +235,55 @@ def write(R, out, plots):
                             worst[1] >= 100, "LIMIT_READS"))
         R["_ratios"] = ratios
 
+    # ---------------------------------------------------------------- taskdef
+    td = R.get("taskdef")
+    if td:
+        r = td["runs"]
+        w("### 2.1 Today's task definitions: RegisterTaskDefinition and DescribeTaskDefinition")
+        w("")
+        w("A full modern definition (`bench/taskdef_modern.json`, "
+          f"{td.get('request_bytes', 0):,} bytes: three containers with task-level cpu/memory, "
+          "requiresCompatibilities, health checks, dependsOn, json-file logConfiguration, linuxParameters, "
+          "ulimits, dockerLabels, host and Docker volumes, placementConstraints, tags) registered as family "
+          "`modern-reg` (a new revision per request), and DescribeTaskDefinition of family `modern` with "
+          "`include=[\"TAGS\"]`, on the same two servers as above, the same run.")
+        w("")
+        for kind, st in td.get("setup", {}).items():
+            if st.get("refused"):
+                w(f"- {kind} refused the definition, so it was not measured: `{st['refused']}`")
+            elif st.get("missing"):
+                w(f"- {kind} registered it, but its DescribeTaskDefinition did not return "
+                  f"{len(st['missing'])} of the members sent ({', '.join(st['missing'])}): it answers less "
+                  f"than ECS would.")
+            else:
+                w(f"- {kind} registered it and described back every member checked, with its "
+                  f"{st.get('tags', 0)} tags.")
+        w("")
+        w("| request | conc. | ecsd req/s | moto req/s | **ecsd/moto** | ecsd p50 / p99 ms | "
+          "moto p50 / p99 ms | answer bytes ecsd / moto | load avg; others' CPU |")
+        w("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+        for op in ("RegisterTaskDefinition", "DescribeTaskDefinition"):
+            for c in (1, 16):
+                e, m = r.get(f"ecsd {op} c={c}"), r.get(f"moto {op} c={c}")
+                if not e and not m:
+                    continue
+                e, m = e or [], m or []
+                er, mr = (runs_sum(e)[0] if e else 0), (runs_sum(m)[0] if m else 0)
+                ratio = f"**{er / mr:,.1f}×**" if e and m and mr else "-"
+                fails = sum(x["non200"] + x["errors"] for x in e + m)
+                b = td.get("bytes", {})
+                w(f"| {op} | {c} | {spread(e) if e else '-'} | {spread(m, digits=0) if m else '-'} | {ratio} | "
+                  + (f"{fmt_n(med([x['p50'] for x in e]), 3)} / {fmt_n(med([x['p99'] for x in e]), 3)}" if e else "-")
+                  + " | "
+                  + (f"{fmt_n(med([x['p50'] for x in m]), 1)} / {fmt_n(med([x['p99'] for x in m]), 1)}" if m else "-")
+                  + f" | {b.get('ecsd', {}).get(op, 0):,} / {b.get('moto', {}).get(op, 0):,} | {loads(e + m)} |"
+                  + (f" {fails} failed |" if fails else ""))
+        w("")
+        w("RegisterTaskDefinition is a write: each one is a durable commit (SQLite WAL, `synchronous=FULL`), "
+          "so at concurrency 1 it is bounded by the disk's fsync latency (the floor in section 4), and "
+          "writers queue on one lock. moto keeps everything in memory and commits nothing.")
+        w("")
+
     # ---------------------------------------------------------------- auth
     au = R.get("auth")
     if au:
@@ -665,6 +714,10 @@ def write(R, out, plots):
     if au:
         for k, v in au["cmds"].items():
             w(tidy(f"{v}    # {k}"))
+    if td:
+        for k, v in td["cmds"].items():
+            w(tidy(v) if len(v) < 400 else tidy(v[:160]) + "...'    # the body is bench/taskdef_modern.json, "
+              "family modern-reg")
     if sc:
         w(tidy(sc["cmds"]["register"]) + "    # 1,000 and then 9,000 more")
         for c in sc["cmds"]["runtask"]:

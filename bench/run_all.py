@@ -11,6 +11,10 @@ build ecsd and bench/loadgen.c with -O2 first). Sections, in order:
             (1,000 tasks), DescribeTasks (10), RunTask (count 10, 100
             instances), RegisterTaskDefinition; concurrency 1 and 16
   auth      DescribeClusters, server with --credentials vs --insecure-no-auth
+  taskdef   today's task definitions (bench/taskdef_modern.json: three containers,
+            task cpu/memory, health checks, dependsOn, logConfiguration, linuxParameters,
+            Docker volumes, tags): RegisterTaskDefinition and DescribeTaskDefinition
+            (include TAGS) on ecsd and moto_server; concurrency 1 and 16
   scale     placement at 1,000 and 10,000 instances, ListTasks/DescribeTasks
             cost vs tasks stored, server RSS at 100,000 tasks, the fsync floor
   profile   callgrind instruction counts per request by function (and strace
@@ -86,7 +90,7 @@ SVC_COUNT = env_num("BENCH_SVC_COUNT", 1000, 300, int)
 SVC_RUNS = env_num("BENCH_SVC_RUNS", 3, 3, int)
 AGENT_TASKS = env_num("BENCH_AGENT_TASKS", 50, 10, int)
 AGENT_RUNS = env_num("BENCH_AGENT_RUNS", 3, 1, int)
-ALL_SECTIONS = ["ceiling", "api", "auth", "scale", "profile", "services", "agent"]
+ALL_SECTIONS = ["ceiling", "api", "auth", "taskdef", "scale", "profile", "services", "agent"]
 SECTIONS = [s for s in os.environ.get("BENCH_SECTIONS", ",".join(ALL_SECTIONS)).split(",") if s]
 OUT = os.environ.get("BENCH_OUT", "docs/PERFORMANCE.md")
 PLOTS = os.environ.get("BENCH_PLOTS", "docs/perf")
@@ -520,6 +524,71 @@ def section_auth(S, R):
                  "cmds": {r["key"]: lg_show(r["target"], r["body"], r["conc"], r.get("unsigned")) for r in rows}}
 
 
+TD_MODERN = os.path.join(REPO, "bench", "taskdef_modern.json")
+TD_MEMBERS = ("requiresCompatibilities", "networkMode", "cpu", "memory", "taskRoleArn", "executionRoleArn",
+              "pidMode", "ipcMode", "runtimePlatform", "placementConstraints")
+TD_CONTAINER_MEMBERS = ("healthCheck", "dependsOn", "logConfiguration", "linuxParameters", "ulimits",
+                        "dockerLabels", "memoryReservation", "portMappings", "restartPolicy", "systemControls")
+
+
+def td_echo_check(sent, got):
+    """The members of the sent definition missing from (or changed in) the
+    described one: a server that drops them answers less, faster."""
+    missing = [m for m in TD_MEMBERS if got.get(m) != sent.get(m)]
+    gc = {c.get("name"): c for c in got.get("containerDefinitions", [])}
+    for c in sent["containerDefinitions"]:
+        for m in TD_CONTAINER_MEMBERS:
+            if m not in c:
+                continue
+            v = gc.get(c["name"], {}).get(m)
+            if m == "portMappings":  # ECS adds defaults to each mapping
+                ok = v is not None and all(all(pm.get(k) == w for k, w in want.items())
+                                           for pm, want in zip(v, c[m])) and len(v) == len(c[m])
+            else:
+                ok = v == c[m]
+            if not ok:
+                missing.append(f"{c['name']}.{m}")
+    return missing
+
+
+def section_taskdef(S, R):
+    """RegisterTaskDefinition of a full modern definition, and DescribeTaskDefinition
+    of it with its tags, on ecsd and moto_server, concurrency 1 and 16."""
+    sent = json.load(open(TD_MODERN))
+    body_reg = json.dumps(dict(sent, family="modern-reg"), separators=(",", ":"))
+    body_desc = '{"taskDefinition":"modern","include":["TAGS"]}'
+    td = {"setup": {}, "bytes": {}, "request_bytes": len(body_reg)}
+    rows = []
+    for kind in ("ecsd", "moto"):
+        e = S[kind].client()
+        st = td["setup"][kind] = {}
+        try:
+            e.register_task_definition(**sent)
+            got = e.describe_task_definition(taskDefinition="modern", include=["TAGS"])
+            st["missing"] = td_echo_check(sent, got["taskDefinition"])
+            st["tags"] = len(got.get("tags", []))
+        except Exception as ex:  # noqa: BLE001 - a server that refuses it is reported, not measured
+            st["refused"] = f"{type(ex).__name__}: {ex}"[:400]
+            log(f"taskdef: {kind} refuses the modern task definition: {st['refused']}")
+            continue
+        td["bytes"][kind] = {"RegisterTaskDefinition": answer_bytes(S[kind].port, "RegisterTaskDefinition", body_reg),
+                             "DescribeTaskDefinition": answer_bytes(S[kind].port, "DescribeTaskDefinition",
+                                                                    body_desc)}
+        for op, body in (("RegisterTaskDefinition", body_reg), ("DescribeTaskDefinition", body_desc)):
+            for c in (1, 16):
+                rows.append({"key": f"{kind} {op} c={c}", "srv": S[kind], "target": op, "body": body, "conc": c})
+    for k, v in td["setup"].items():
+        log(f"taskdef: {k}: " + (v.get("refused") or f"{len(v['missing'])} sent members not echoed "
+                                  f"{v['missing']}, {v['tags']} tags"))
+    # rows of one kind of request next to each other, ecsd then moto, as in the api section
+    rows.sort(key=lambda r: (r["target"] != "RegisterTaskDefinition", r["conc"], r["key"].split()[0] != "ecsd"))
+    td["runs"] = run_rows(rows, label="taskdef")
+    td["cmds"] = {f"{op} c={c}": lg_show(op, body, c) for op, body in (("RegisterTaskDefinition", body_reg),
+                                                                      ("DescribeTaskDefinition", body_desc))
+                  for c in (1, 16)}
+    R["taskdef"] = td
+
+
 def cluster_tasks(e, cluster):
     c = e.describe_clusters(clusters=[cluster])["clusters"][0]
     return c["pendingTasksCount"] + c["runningTasksCount"]
@@ -892,16 +961,18 @@ def main():
     try:
         R["quiet"] = quiet_wait()
         log(f"load average {R['quiet']['end']} after {R['quiet']['waited_s']:.0f} s; measuring")
-        need_api = any(s in SECTIONS for s in ("ceiling", "api", "auth"))
+        need_api = any(s in SECTIONS for s in ("ceiling", "api", "auth", "taskdef"))
         if need_api:
             S["ecsd"] = Ecsd("ecsd").start()
             S["noauth"] = Ecsd("noauth", auth=False).start()
             if "api" in SECTIONS:
                 S["ecsd-place"] = Ecsd("ecsd-place").start()
-                S["moto"] = Moto("moto").start()
                 S["moto-place"] = Moto("moto-place").start()
+            if "api" in SECTIONS or "taskdef" in SECTIONS:
+                S["moto"] = Moto("moto").start()
             R["servers"] = {k: v.cmdline() for k, v in S.items() if isinstance(v, Ecsd)}
-        for name, fn in (("ceiling", section_ceiling), ("api", section_api), ("auth", section_auth)):
+        for name, fn in (("ceiling", section_ceiling), ("api", section_api), ("auth", section_auth),
+                         ("taskdef", section_taskdef)):
             if name in SECTIONS:
                 t0 = time.time()
                 fn(S, R)

@@ -35,6 +35,38 @@ static int by_key(const void *a, const void *b)
 
 static bool all_in(const char *s, const char *set) { return strspn(s, set) == strlen(s); }
 
+/* Access key ids as AWS allows them (IAM: [\w]+, up to 128) and as local
+ * AWS tools use them: "test", "testing", "AKIAIOSFODNN7EXAMPLE", "my_key". */
+#define KEY_MIN 3
+#define KEY_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
+
+/* One line (its comment already cut): 0 and *got = 0 for a blank line, 0
+ * and *got = 1 with c filled, -1 with err naming path and lineno. */
+static int parse_line(const char *line, const char *path, int lineno, credential_t *c, int *got, ecs_error_t *err)
+{
+    char key[KEY_MAX + 2], secret[SECRET_MAX + 2], account[16], extra[2];
+    int n = sscanf(line, "%129s %129s %15s %1s", key, secret, account, extra);
+    *got = 0;
+    if (n <= 0)
+        return 0; /* blank or comment */
+    if (n != 3)
+        return ecs_server_err(err, "credentials: %s line %d: expected ACCESS_KEY_ID SECRET_ACCESS_KEY "
+                                   "ACCOUNT_ID (three words)", path, lineno);
+    if (strlen(key) < KEY_MIN || strlen(key) > KEY_MAX || !all_in(key, KEY_CHARS))
+        return ecs_server_err(err, "credentials: %s line %d: the access key id must be %d to %d letters, "
+                                   "digits or underscores", path, lineno, KEY_MIN, KEY_MAX);
+    if (strlen(secret) > SECRET_MAX)
+        return ecs_server_err(err, "credentials: %s line %d: the secret access key is longer than %d "
+                                   "characters", path, lineno, SECRET_MAX);
+    if (strlen(account) != 12 || !all_in(account, "0123456789"))
+        return ecs_server_err(err, "credentials: %s line %d: the account id must be 12 digits", path, lineno);
+    memcpy(c->key, key, strlen(key) + 1); /* lengths checked above */
+    memcpy(c->secret, secret, strlen(secret) + 1);
+    memcpy(c->account, account, 13);
+    *got = 1;
+    return 0;
+}
+
 /* Parses the file into a sorted array. */
 static int parse_file(const char *path, credential_t **out, size_t *n_out, ecs_error_t *err)
 {
@@ -43,23 +75,14 @@ static int parse_file(const char *path, credential_t **out, size_t *n_out, ecs_e
         return ecs_server_err(err, "credentials: cannot open %s: %s", path, strerror(errno));
     credential_t *keys = NULL;
     size_t n = 0, cap = 0;
-    char line[1024];
+    cleanup_free char *line = NULL;
+    size_t line_cap = 0;
     int lineno = 0, rc = 0;
-    while (rc == 0 && fgets(line, sizeof line, f) != NULL) {
+    while (rc == 0 && getline(&line, &line_cap, f) >= 0) {
         lineno++;
         char *hash = strchr(line, '#');
         if (hash != NULL)
             *hash = '\0';
-        char key[KEY_MAX + 2], secret[SECRET_MAX + 2], account[16], extra[2];
-        int got = sscanf(line, "%129s %129s %15s %1s", key, secret, account, extra);
-        if (got <= 0)
-            continue; /* blank or comment */
-        if (got != 3 || strlen(key) > KEY_MAX || strlen(secret) > SECRET_MAX || strlen(account) != 12 ||
-            !all_in(account, "0123456789") || !all_in(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")) {
-            rc = ecs_server_err(err, "credentials: %s line %d: expected ACCESS_KEY_ID (A-Z, 0-9) SECRET "
-                                     "12-DIGIT-ACCOUNT", path, lineno);
-            break;
-        }
         if (n == cap) {
             cap = cap ? cap * 2 : 8;
             credential_t *grown = realloc(keys, cap * sizeof *keys);
@@ -69,13 +92,12 @@ static int parse_file(const char *path, credential_t **out, size_t *n_out, ecs_e
             }
             keys = grown;
         }
-        memcpy(keys[n].key, key, strlen(key) + 1); /* lengths checked above */
-        memcpy(keys[n].secret, secret, strlen(secret) + 1);
-        memcpy(keys[n].account, account, 13);
-        n++;
+        int got;
+        rc = parse_line(line, path, lineno, &keys[n], &got, err);
+        n += (size_t)got;
     }
     fclose(f);
-    if (rc == 0) {
+    if (rc == 0 && n > 1) {
         qsort(keys, n, sizeof *keys, by_key);
         for (size_t i = 1; i < n && rc == 0; i++)
             if (strcmp(keys[i - 1].key, keys[i].key) == 0)
@@ -161,7 +183,7 @@ int credentials_lookup(void *arg, const char *access_key, char *secret, size_t s
         return 0;
     snprintf(probe.key, sizeof probe.key, "%s", access_key);
     pthread_rwlock_rdlock(&c->lock);
-    const credential_t *hit = bsearch(&probe, c->keys, c->n, sizeof *c->keys, by_key);
+    const credential_t *hit = c->n ? bsearch(&probe, c->keys, c->n, sizeof *c->keys, by_key) : NULL;
     if (hit != NULL) {
         snprintf(secret, secret_size, "%s", hit->secret);
         snprintf(account, account_size, "%s", hit->account);

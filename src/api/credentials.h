@@ -1,7 +1,10 @@
 /* credentials.h - the access keys a server accepts, each with its secret
  * and the 12-digit account it acts for. Read from a file of lines
  * "ACCESS_KEY_ID SECRET_ACCESS_KEY ACCOUNT_ID" (white space between,
- * '#' starts a comment), and read again on demand (SIGHUP).
+ * '#' starts a comment), and read again on demand (SIGHUP). An access key
+ * id is 3 to 128 of [A-Za-z0-9_] (as AWS allows, so "test" works as with
+ * other local AWS tools), a secret up to 128 non-blank characters, the
+ * account 12 digits.
  *
  * Threads: lookups (any thread) and reloads are guarded by a rwlock. */
 #ifndef ECSD_API_CREDENTIALS_H

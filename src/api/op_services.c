@@ -16,6 +16,7 @@
 #include "model/service.h"
 #include "model/settings.h"
 #include "model/taskdef.h"
+#include "common/arn.h"
 #include "common/cleanup.h"
 #include "common/clock.h"
 
@@ -372,7 +373,7 @@ int op_describe_services(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t
     if (n > DESCRIBE_MAX)
         return ecs_invalid_param(err, "services can have at most 10 items.");
     store_record_t cluster = {0};
-    if (settings_load_arn_formats(ctx, err) < 0 || api_load_active_cluster(ctx, in, &cluster, err) < 0)
+    if (api_load_active_cluster(ctx, in, &cluster, err) < 0)
         return -1;
     cleanup_json json_t *services = json_array();
     cleanup_json json_t *failures = json_array();
@@ -390,8 +391,11 @@ int op_describe_services(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t
         int found = foreign ? 0 : store_get(ctx->txn, STORE_SERVICE, ctx->scope, key, &rec, err);
         if (found < 0) {
             rc = -1;
+        } else if (found == 0 && !arn_is_arn(item) && settings_load_arn_formats(ctx, err) < 0) {
+            rc = -1; /* for the ARN a missing service of that name would have */
         } else if (found == 0) {
-            cleanup_free char *arn = foreign ? strdup(item) : service_arn(ctx, cluster.key, name);
+            /* an ARN is named as given; a name as the ARN it would have */
+            cleanup_free char *arn = arn_is_arn(item) ? strdup(item) : service_arn(ctx, cluster.key, name);
             json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
         } else {
             json_t *view = service_view(ctx, &rec, err);

@@ -7,6 +7,7 @@
  * opaque string to the store: ecsd passes the scope "ACCOUNT:REGION"
  * (model/context.h), so one account's regions are apart. Backends compare
  * it byte for byte and never parse it.
+ *
  * Operations see only this interface; the backend behind it (SQLite today,
  * PostgreSQL later) is a table of function pointers (store_backend_t).
  *

@@ -72,11 +72,12 @@ class PollError(Exception):
 
 class FakeAgent:
     def __init__(self, server, cluster, cpu=1024, memory=2048, ports=RESERVED_TCP, ports_udp=(),
-                 instance_id=None):
+                 instance_id=None, region=REGION):
         self.server, self.cluster = server, cluster
         self.cpu, self.memory, self.ports, self.ports_udp = cpu, memory, ports, ports_udp
         self.instance_id = instance_id
-        self.ecs = server.client()
+        self.region = region  # every call, the poll too, is signed for it
+        self.ecs = server.client(region=region)
         self.arn = None
         self.index = 0
         self.endpoint = None
@@ -90,7 +91,7 @@ class FakeAgent:
         kw = {"cluster": self.cluster, "versionInfo": VERSION,
               "totalResources": total_resources(self.cpu, self.memory, self.ports, self.ports_udp)}
         if self.instance_id:
-            kw["instanceIdentityDocument"] = json.dumps({"instanceId": self.instance_id, "region": REGION})
+            kw["instanceIdentityDocument"] = json.dumps({"instanceId": self.instance_id, "region": self.region})
         if reattach:
             kw["containerInstanceArn"] = reattach
         self.registered = self.ecs.register_container_instance(**kw)["containerInstance"]
@@ -112,7 +113,7 @@ class FakeAgent:
                            "waitSeconds": wait}).encode()
         req = AWSRequest(method="POST", url=self.endpoint, data=body,
                          headers={"Content-Type": "application/json"})
-        SigV4Auth(Credentials(KEY_ID, SECRET), "ecs", REGION).add_auth(req)
+        SigV4Auth(Credentials(KEY_ID, SECRET), "ecs", self.region).add_auth(req)
         http_req = urllib.request.Request(self.endpoint, data=body, headers=dict(req.headers), method="POST")
         try:
             with urllib.request.urlopen(http_req, timeout=timeout or wait + 15) as r:

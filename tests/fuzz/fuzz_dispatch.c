@@ -264,7 +264,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char *exact = substitute(body, &body_len, instance, task);
 
         api_request_t req = {.target = target, .content_type = content_type, .body = exact,
-                             .body_len = body_len, .account = (r & 1) ? account : NULL};
+                             .body_len = body_len, .account = (r & 1) ? account : NULL,
+                             .region = (r & 2) ? "eu-west-1" : NULL};
         api_response_t resp = {0};
         api_dispatch(&svc, &req, &resp);
         if (g_verbose)

@@ -185,6 +185,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ABORT_IF(rc == 0 && rc2 != 0, "accepted for us-west-2 but refused for any region: %s", err2.message);
     if (rc2 == 0)
         ABORT_IF(region2[0] == '\0' || strlen(region2) >= sizeof region2, "bad region '%s'", region2);
+    /* The unverified scope region (--insecure-no-auth) agrees with the
+     * verified one, and is well-formed whenever there is one. */
+    char scope_region[32] = "";
+    int has_scope = sigv4_scope_region(&req, scope_region);
+    if (has_scope == 1)
+        ABORT_IF(scope_region[0] == '\0' || strlen(scope_region) > 31 ||
+                     strspn(scope_region, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(scope_region),
+                 "bad scope region '%s'", scope_region);
+    if (rc2 == 0)
+        ABORT_IF(has_scope != 1 || strcmp(scope_region, region2) != 0, "scope region '%s' but verified '%s'",
+                 scope_region, region2);
+    /* A served list holds the region like the one region does. */
+    sigv4_params_t list = p;
+    list.region = "xx-nowhere-1,us-west-2"; /* no seed is signed for the first */
+    char account4[13] = "", region4[32] = "";
+    ecs_error_t err4;
+    ABORT_IF(sigv4_verify(&req, &list, account4, region4, &err4) != rc, "a list with us-west-2 differs");
     /* Deterministic. */
     ecs_error_t err3;
     char account3[13] = "", region3[32] = "";

@@ -89,6 +89,12 @@ REQUESTS = [
                                     "networkBindings": [{"bindIP": "0.0.0.0", "containerPort": 80,
                                                          "hostPort": 8080, "protocol": "tcp"}]}),
     ("SubmitTaskStateChange", {"cluster": "fz", "task": "$task", "status": "RUNNING", "reason": "ok"}),
+    ("PutAccountSetting", {"name": "taskLongArnFormat", "value": "disabled",
+                           "principalArn": f"arn:aws:iam::{ACCOUNT}:user/fz"}),
+    ("PutAccountSettingDefault", {"name": "serviceLongArnFormat", "value": "disabled"}),
+    ("DeleteAccountSetting", {"name": "taskLongArnFormat", "principalArn": f"arn:aws:iam::{ACCOUNT}:root"}),
+    ("ListAccountSettings", {"effectiveSettings": True, "maxResults": 3, "name": "containerInsights",
+                             "value": "enabled"}),
 ]
 
 # Requests that pass the type check but not the handlers' rules.
@@ -101,6 +107,9 @@ ODD = [
     ("DescribeClusters", {"clusters": ["c%d" % i for i in range(101)]}),
     ("RegisterTaskDefinition", {"family": "newer", "containerDefinitions": [NEWER], "networkMode": "bridge",
                                 "requiresCompatibilities": ["EC2"], "tags": []}),
+    ("PutAccountSetting", {"name": "fargateTaskRetirementWaitPeriod", "value": "3",
+                           "principalArn": "arn:aws:iam::999999999999:role/x"}),
+    ("ListContainerInstances", {"cluster": "fz", "status": "DRAINING", "filter": "attribute:ecs.os-type == linux"}),
 ]
 
 
@@ -166,6 +175,13 @@ def main():
          ("RegisterContainerInstance", bodies["RegisterContainerInstance"]),
          ("DiscoverPollEndpoint", bodies["DiscoverPollEndpoint"]), ("StartTask", bodies["StartTask"]),
          ("ListContainerInstances", bodies["ListContainerInstances"]), ("ListTasks", b"{}")]))
+    write("dispatch", "seq-arn-formats", dispatch_input(
+        [("CreateCluster", bodies["CreateCluster"]), ("RegisterTaskDefinition", td),
+         ("PutAccountSettingDefault", b'{"name": "containerInstanceLongArnFormat", "value": "disabled"}'),
+         ("RegisterContainerInstance", bodies["RegisterContainerInstance"]),
+         ("PutAccountSetting", b'{"name": "taskLongArnFormat", "value": "disabled"}'),
+         ("RunTask", bodies["RunTask"]), ("ListTasks", b'{"cluster": "fz", "launchType": "EC2"}'),
+         ("DescribeTasks", bodies["DescribeTasks"]), ("ListAccountSettings", b'{"effectiveSettings": true}')]))
     write("dispatch", "seq-taskdefs", dispatch_input(
         [("RegisterTaskDefinition", td), ("RegisterTaskDefinition", td),
          ("ListTaskDefinitions", bodies["ListTaskDefinitions"]),

@@ -3,6 +3,9 @@
 #include <string.h>
 
 #include "common/arn.h"
+#include "model/instance.h"
+#include "model/service.h"
+#include "model/task.h"
 #include "test.h"
 
 /* A parsed part as a NUL-terminated copy, for CHECK_STR. */
@@ -122,4 +125,57 @@ TEST(arn_part_eq)
     CHECK(!arn_part_eq(p.region, p.region_len, "us-east-12"));
     CHECK(arn_part_eq(p.account, p.account_len, "000000000000"));
     CHECK(arn_part_eq(p.path, p.path_len, "web"));
+}
+
+/* Both formats of task, container-instance and service ARNs name the same
+ * thing (model/task.c, model/instance.c, model/service.c). */
+TEST(arn_both_formats_on_input)
+{
+    model_ctx_t ctx = {.region = "us-east-1", .account = "123456789012"};
+    ecs_error_t err;
+    char id[TASK_ID_MAX + 1];
+    const char *tasks[] = {"0123456789abcdef0123456789abcdef",
+                           "arn:aws:ecs:us-east-1:123456789012:task/0123456789abcdef0123456789abcdef",
+                           "arn:aws:ecs:us-east-1:123456789012:task/web/0123456789abcdef0123456789abcdef",
+                           /* another cluster's or region's: the id, found nowhere by the caller */
+                           "arn:aws:ecs:us-east-1:123456789012:task/db/0123456789abcdef0123456789abcdef",
+                           "arn:aws:ecs:eu-west-1:123456789012:task/web/0123456789abcdef0123456789abcdef"};
+    for (size_t i = 0; i < sizeof tasks / sizeof tasks[0]; i++) {
+        CHECK(task_id_from_param(&ctx, "task", tasks[i], "web", id, &err) == 0);
+        CHECK_STR(id, "0123456789abcdef0123456789abcdef");
+    }
+    CHECK(task_id_from_param(&ctx, "task", "arn:aws:ecs:us-east-1:123456789012:task/ffe3d344-77e2-476c-a4d0-bf560ad50acb",
+                             "web", id, &err) == 0);
+    CHECK_STR(id, "ffe3d344-77e2-476c-a4d0-bf560ad50acb");
+    const char *bad[] = {"arn:aws:ecs:us-east-1:123456789012:service/web/x", "arn:aws:ecs:us-east-1:123456789012:task/a/b/c",
+                         "not-hex!", "arn:aws:ecs:us-east-1:123456789012:task/web/"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK(task_id_from_param(&ctx, "tasks", bad[i], "web", id, &err) < 0);
+        CHECK_STR(err.type, "InvalidParameterException");
+        CHECK(strstr(err.message, "tasks") == err.message);
+    }
+    char iid[INSTANCE_ID_MAX + 1];
+    CHECK(instance_id_from_param(&ctx, "containerInstance",
+                                 "arn:aws:ecs:us-east-1:123456789012:container-instance/web/0123456789abcdef0123456789abcdef",
+                                 "web", iid, &err) == 0);
+    CHECK_STR(iid, "0123456789abcdef0123456789abcdef");
+    CHECK(instance_id_from_param(&ctx, "containerInstance",
+                                 "arn:aws:ecs:us-east-1:123456789012:container-instance/0123456789abcdef0123456789abcdef",
+                                 "web", iid, &err) == 0);
+    CHECK_STR(iid, "0123456789abcdef0123456789abcdef");
+    char name[API_NAME_MAX + 1];
+    CHECK_INT(service_name_from_param(&ctx, "service", "arn:aws:ecs:us-east-1:123456789012:service/web/api", "web",
+                                      name, &err), 0);
+    CHECK_STR(name, "api");
+    CHECK_INT(service_name_from_param(&ctx, "service", "arn:aws:ecs:us-east-1:123456789012:service/api", "web",
+                                      name, &err), 0);
+    CHECK_STR(name, "api");
+    CHECK_INT(service_name_from_param(&ctx, "service", "api", "web", name, &err), 0);
+    /* another cluster's (long form), region's or account's: nothing here */
+    CHECK_INT(service_name_from_param(&ctx, "service", "arn:aws:ecs:us-east-1:123456789012:service/db/api", "web",
+                                      name, &err), 1);
+    CHECK_INT(service_name_from_param(&ctx, "service", "arn:aws:ecs:eu-west-1:123456789012:service/web/api", "web",
+                                      name, &err), 1);
+    CHECK_INT(service_name_from_param(&ctx, "service", "arn:aws:ecs:us-east-1:210987654321:service/api", "web",
+                                      name, &err), 1);
 }
