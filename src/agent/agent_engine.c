@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "agent/agent_cgroup.h"
 #include "agent/agent_engine_int.h"
 #include "agent/agent_fs.h"
 #include "common/cleanup.h"
@@ -38,11 +39,14 @@ agent_engine_t *agent_engine_new(agent_runtime_t rt, agent_queue_t *queue, const
     e->queue = queue;
     e->cluster = strdup(cfg->cluster);
     e->data_dir = strdup(cfg->data_dir);
+    e->cgroup_root = strdup(cfg->cgroup_root ? cfg->cgroup_root : "/sys/fs/cgroup");
     e->stop_timeout_s = cfg->stop_timeout_s;
     e->cleanup_delay_ms = cfg->cleanup_delay_ms;
-    if (e->cluster == NULL || e->data_dir == NULL) {
+    agent_caps_from_docker(NULL, NULL, &e->caps);
+    if (e->cluster == NULL || e->data_dir == NULL || e->cgroup_root == NULL) {
         free(e->cluster);
         free(e->data_dir);
+        free(e->cgroup_root);
         free(e);
         return NULL;
     }
@@ -66,7 +70,15 @@ void agent_engine_free(agent_engine_t *e)
     pthread_mutex_destroy(&e->lock);
     free(e->cluster);
     free(e->data_dir);
+    free(e->cgroup_root);
     free(e);
+}
+
+void agent_engine_set_caps(agent_engine_t *e, const agent_caps_t *caps)
+{
+    pthread_mutex_lock(&e->lock);
+    e->caps = *caps;
+    pthread_mutex_unlock(&e->lock);
 }
 
 int agent_engine_scan(agent_engine_t *e, ecs_error_t *err)
@@ -92,6 +104,14 @@ static agent_task_t *find_task(agent_engine_t *e, const char *arn)
 void agent_engine_stopped(agent_engine_t *e, agent_task_t *t, size_t i, const int *exit_code, const char *reason,
                           bool failed)
 {
+    agent_container_t *c = &t->c[i];
+    if (!failed && c->known == AGENT_RUNNING && agent_order_should_restart(t, i, exit_code, clock_now_ms())) {
+        log_info("task %s: container %s exited with %d: its restart policy starts it again", t->arn, c->name,
+                 *exit_code);
+        c->restart_due = true;
+        agent_engine_kick(e, t);
+        return;
+    }
     if (agent_task_container_stopped(t, i, exit_code, reason, failed, &e->sink))
         log_info("task %s: essential container %s stopped, stopping the task", t->arn, t->c[i].name);
     agent_engine_kick(e, t);
@@ -134,6 +154,13 @@ void agent_engine_apply(agent_engine_t *e, const json_t *tasks)
         }
         t->next = e->tasks;
         e->tasks = t;
+        bool found = !e->applied && json_object_get(e->found, arn) != NULL;
+        char why[1024];
+        if (t->n > 0 && !t->desired_stopped && !t->running_sent && !found &&
+            agent_map_task_check(t->taskdef, &e->caps, why, sizeof why) < 0) {
+            log_warn("task %s: %s", arn, why);
+            agent_task_fail(t, why);
+        }
         if (!e->applied)
             agent_adopt_task(e, t, json_object_get(e->found, arn));
         log_info("task %s (%s:%lld): %s", arn, t->family, t->revision,
@@ -210,15 +237,57 @@ void agent_engine_on_event(void *engine, const json_t *event)
     const char *id = json_string_value(json_object_get(json_object_get(event, "Actor"), "ID"));
     if (id == NULL)
         id = json_string_value(json_object_get(event, "id"));
-    if (action == NULL || id == NULL || strcmp(action, "die") != 0)
+    if (action == NULL || id == NULL)
+        return;
+    if (strncmp(action, "health_status:", 14) == 0) {
+        const char *verdict = action + 14;
+        while (*verdict == ' ')
+            verdict++;
+        pthread_mutex_lock(&e->lock);
+        size_t i;
+        agent_task_t *t = by_docker_id(e, id, &i);
+        if (t != NULL && t->c[i].known == AGENT_RUNNING) {
+            agent_task_container_health(t, i, agent_health_from_docker(verdict), &e->sink);
+            agent_engine_kick(e, t); /* a container may wait for it to be HEALTHY */
+        }
+        pthread_mutex_unlock(&e->lock);
+        return;
+    }
+    if (strcmp(action, "die") != 0)
         return;
     pthread_mutex_lock(&e->lock);
     size_t i;
     agent_task_t *t = by_docker_id(e, id, &i);
-    bool known = t != NULL && t->c[i].known != AGENT_STOPPED;
+    bool known = t != NULL && t->c[i].known != AGENT_STOPPED && !t->c[i].restart_due;
     pthread_mutex_unlock(&e->lock);
     if (known)
         exited(e, id, event);
+}
+
+/* A running container's health as Docker's inspect says it. */
+static void health_seen(agent_engine_t *e, const char *id, const json_t *info)
+{
+    const char *status = json_string_value(json_object_get(json_object_get(json_object_get(info, "State"), "Health"),
+                                                           "Status"));
+    if (status == NULL)
+        return;
+    pthread_mutex_lock(&e->lock);
+    size_t i;
+    agent_task_t *t = by_docker_id(e, id, &i);
+    if (t != NULL && t->c[i].known == AGENT_RUNNING && !t->c[i].restart_due) {
+        agent_task_container_health(t, i, agent_health_from_docker(status), &e->sink);
+        agent_engine_kick(e, t);
+    }
+    pthread_mutex_unlock(&e->lock);
+}
+
+void agent_engine_tick(agent_engine_t *e)
+{
+    pthread_mutex_lock(&e->lock);
+    for (agent_task_t *t = e->tasks; t != NULL; t = t->next)
+        if (!t->desired_stopped && !t->stopped_sent)
+            agent_engine_kick(e, t);
+    pthread_mutex_unlock(&e->lock);
 }
 
 void agent_engine_sweep(agent_engine_t *e)
@@ -229,7 +298,8 @@ void agent_engine_sweep(agent_engine_t *e)
     pthread_mutex_lock(&e->lock);
     for (agent_task_t *t = e->tasks; t != NULL; t = t->next) {
         for (size_t i = 0; i < t->n; i++) {
-            if (t->c[i].known != AGENT_RUNNING || t->c[i].busy || t->c[i].docker_id[0] == '\0')
+            if (t->c[i].known != AGENT_RUNNING || t->c[i].busy || t->c[i].restart_due ||
+                t->c[i].docker_id[0] == '\0')
                 continue;
             if (n == cap) {
                 cap = cap ? cap * 2 : 16;
@@ -250,6 +320,8 @@ void agent_engine_sweep(agent_engine_t *e)
             break; /* Docker away: try at the next sweep */
         if (found == 0 || !json_is_true(json_object_get(json_object_get(info, "State"), "Running")))
             exited(e, ids[k], NULL);
+        else
+            health_seen(e, ids[k], info);
     }
     free(ids);
 }
@@ -265,12 +337,54 @@ static bool cleanup_due(const agent_engine_t *e, const agent_task_t *t, int64_t 
     return true;
 }
 
+/* What a task's cleanup removes besides its containers: the Docker
+ * volumes of scope task and its cgroup (known from its definition; an
+ * orphan without one may have a cgroup too). Lock held. */
+typedef struct leftovers {
+    char (*volumes)[AGENT_DOCKER_NAME_MAX];
+    size_t n_volumes;
+    bool cgroup;
+    int cgroup_version;
+    char task_id[64];
+} leftovers_t;
+
+static void leftovers_of(const agent_engine_t *e, const agent_task_t *t, leftovers_t *l)
+{
+    *l = (leftovers_t){.cgroup_version = e->caps.cgroup_version};
+    snprintf(l->task_id, sizeof l->task_id, "%s", t->id);
+    int64_t cpu = 0, mem = 0;
+    char why[256];
+    l->cgroup = t->taskdef == NULL || t->cgroup_parent[0] != '\0' ||
+                (agent_map_task_limits(t->taskdef, &cpu, &mem, why, sizeof why) == 0 && (cpu > 0 || mem > 0));
+    json_t *vols = json_object_get(t->taskdef, "volumes");
+    l->volumes = calloc(json_array_size(vols) + 1, sizeof *l->volumes);
+    size_t k;
+    json_t *v;
+    json_array_foreach(vols, k, v)
+        if (l->volumes != NULL && json_is_object(json_object_get(v, "dockerVolumeConfiguration")) &&
+            agent_map_volume_task_scoped(v))
+            agent_map_volume_name(t->taskdef, v, t->arn, l->volumes[l->n_volumes++]);
+}
+
+static void remove_leftovers(agent_engine_t *e, leftovers_t *l)
+{
+    for (size_t k = 0; k < l->n_volumes; k++) {
+        ecs_error_t err;
+        if (e->rt.volume_remove != NULL && e->rt.volume_remove(e->rt.impl, l->volumes[k], &err) < 0)
+            log_warn("cannot remove volume %s: %s", l->volumes[k], err.message);
+    }
+    free(l->volumes);
+    if (l->cgroup && l->cgroup_version > 0)
+        agent_cgroup_remove(e->cgroup_root, l->cgroup_version, l->task_id);
+}
+
 void agent_engine_cleanup(agent_engine_t *e, int64_t now_ms)
 {
     for (;;) {
         char (*ids)[DOCKER_ID_MAX + 1] = NULL;
         size_t n = 0;
         char folder[4200] = "";
+        leftovers_t left;
         pthread_mutex_lock(&e->lock);
         agent_task_t *t = e->tasks;
         while (t != NULL && !cleanup_due(e, t, now_ms))
@@ -282,6 +396,7 @@ void agent_engine_cleanup(agent_engine_t *e, int64_t now_ms)
                 if (t->c[i].docker_id[0] != '\0')
                     memcpy(ids[n++], t->c[i].docker_id, DOCKER_ID_MAX + 1);
             snprintf(folder, sizeof folder, "%s/volumes/%s", e->data_dir, t->id);
+            leftovers_of(e, t, &left);
             log_info("task %s: removing its %zu stopped containers", t->arn, n);
         }
         pthread_mutex_unlock(&e->lock);
@@ -293,6 +408,7 @@ void agent_engine_cleanup(agent_engine_t *e, int64_t now_ms)
                 log_warn("cannot remove container %.12s: %s", ids[i], err.message);
         }
         free(ids);
+        remove_leftovers(e, &left);
         if (agent_fs_remove_tree(folder) < 0)
             log_warn("cannot remove %s", folder);
     }

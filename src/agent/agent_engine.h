@@ -27,6 +27,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "agent/agent_caps.h"
 #include "agent/agent_queue.h"
 #include "agent/agent_runtime.h"
 #include "common/error.h"
@@ -36,8 +37,9 @@ typedef struct agent_engine agent_engine_t;
 typedef struct agent_engine_cfg {
     const char *cluster;
     const char *data_dir;     /* agent-managed volumes go to <data_dir>/volumes/<task id>/<volume> */
-    int stop_timeout_s;
+    int stop_timeout_s;       /* a container's own stopTimeout wins */
     int64_t cleanup_delay_ms;
+    const char *cgroup_root;  /* where the tasks' cgroups go; NULL: /sys/fs/cgroup */
 } agent_engine_cfg_t;
 
 /* The engine keeps rt and queue (both stay the caller's) and a copy of cfg's strings. */
@@ -45,11 +47,18 @@ agent_engine_t *agent_engine_new(agent_runtime_t rt, agent_queue_t *queue, const
 /* Lists and inspects the cluster's containers in Docker, for the first
  * apply to adopt. */
 int agent_engine_scan(agent_engine_t *e, ecs_error_t *err);
+/* What the host's engine can do (before the first apply): the tasks it
+ * cannot run fail at once, and the task cgroups follow its cgroup version. */
+void agent_engine_set_caps(agent_engine_t *e, const agent_caps_t *caps);
 /* A poll answer's "tasks". */
 void agent_engine_apply(agent_engine_t *e, const json_t *tasks);
-/* A Docker event (docker_event_fn): "die" reports the exit. */
+/* A Docker event (docker_event_fn): "die" reports the exit (or restarts the
+ * container, as its restartPolicy says), "health_status: ..." its health. */
 void agent_engine_on_event(void *engine, const json_t *event);
-/* Inspects the containers believed running; reports those that are not. */
+/* Every second: lets tasks waiting on a dependency see their timeouts. */
+void agent_engine_tick(agent_engine_t *e);
+/* Inspects the containers believed running; reports those that are not,
+ * and health verdicts the event stream did not bring. */
 void agent_engine_sweep(agent_engine_t *e);
 /* Removes the containers of tasks stopped more than the cleanup delay ago
  * and forgets tasks the server no longer lists. */

@@ -22,7 +22,8 @@ struct agent_engine {
     /* set at creation, then read-only */
     agent_runtime_t rt;
     agent_queue_t *queue;
-    char *cluster, *data_dir;
+    char *cluster, *data_dir, *cgroup_root;
+    agent_caps_t caps;     /* guarded by lock (set once Docker answers) */
     int stop_timeout_s;
     int64_t cleanup_delay_ms;
 };
@@ -36,6 +37,10 @@ void agent_engine_stopped(agent_engine_t *e, agent_task_t *t, size_t i, const in
 /* The exit of an inspected, not running container: exit code, and the
  * OutOfMemoryError reason when Docker killed it for memory. */
 void agent_engine_exit_of(const json_t *inspect, int *exit_code, bool *has_exit, const char **reason);
+
+/* agent_prepare.c: lock held (released meanwhile): makes the task's cgroup
+ * and Docker volumes; on failure the task stops with the reason. */
+void agent_prepare_task(agent_engine_t *e, agent_task_t *t);
 
 /* agent_adopt.c: lock held, first apply: takes over t's containers found
  * in Docker (found_for_task may be NULL). */

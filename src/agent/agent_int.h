@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "agent/agent.h"
+#include "agent/agent_caps.h"
 #include "agent/agent_client.h"
 #include "agent/agent_engine.h"
 #include "agent/agent_queue.h"
@@ -29,6 +30,7 @@ struct agent {
     bool stopping;
     bool sweep_now;              /* the event stream was down: look for missed exits */
     char instance_arn[AGENT_ARN_MAX];
+    agent_caps_t caps;           /* the engine's, read by the poll thread before registering */
     volatile bool events_stop;   /* docker_events polls it */
     pthread_t poll_th, sender_th, events_th, house_th;
     bool poll_on, sender_on, events_on, house_on;
@@ -52,6 +54,9 @@ void *agent_events_main(void *arg);
 void *agent_house_main(void *arg);
 
 /* agent_register.c */
+/* Reads what the engine can do (Docker's /version and /info) into a->caps
+ * and hands it to the task engine. */
+int agent_read_caps(agent_t *a, ecs_error_t *err);
 int agent_register(agent_t *a, const char *docker_version, ecs_error_t *err);
 int agent_discover(agent_t *a, char *url, size_t size, ecs_error_t *err);
 /* Forgets the saved instance (it was deregistered). */

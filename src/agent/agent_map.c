@@ -105,30 +105,59 @@ static json_t *environment(const json_t *def, const json_t *ov)
     return env;
 }
 
-/* ExposedPorts and PortBindings. */
-static void ports(const json_t *def, json_t *config, json_t *host)
+#define PORT_RANGE_MAX 10000
+
+/* One exposed port and its binding ("" for a port Docker chooses). */
+static void port_add(json_t *exposed, json_t *bindings, long long cport, const char *proto, long long hport)
 {
-    json_t *exposed = json_object(), *bindings = json_object();
+    char key[48], hp[24] = "";
+    snprintf(key, sizeof key, "%lld/%s", cport, proto ? proto : "tcp");
+    if (hport > 0)
+        snprintf(hp, sizeof hp, "%lld", hport);
+    json_object_set_new(exposed, key, json_object());
+    if (bindings == NULL)
+        return;
+    json_t *list = json_object_get(bindings, key);
+    if (list == NULL) {
+        list = json_array();
+        json_object_set_new(bindings, key, list);
+    }
+    json_array_append_new(list, json_pack("{s:s}", "HostPort", hp));
+}
+
+/* ExposedPorts and PortBindings (bridge mode only: in host mode the ports
+ * are the host's, in mode none there are none). A containerPortRange
+ * "8000-8009" exposes each port, with host ports Docker chooses. */
+static int ports(const json_t *def, bool publish, json_t *config, json_t *host, ecs_error_t *err)
+{
+    json_t *exposed = json_object(), *bindings = publish ? json_object() : NULL;
     size_t i;
     json_t *pm;
     json_array_foreach(json_object_get(def, "portMappings"), i, pm) {
         json_int_t cport = json_integer_value(json_object_get(pm, "containerPort"));
         json_int_t hport = json_integer_value(json_object_get(pm, "hostPort"));
         const char *proto = json_string_value(json_object_get(pm, "protocol"));
-        char key[48], hp[24] = "";
-        snprintf(key, sizeof key, "%lld/%s", (long long)cport, proto ? proto : "tcp");
-        if (hport > 0)
-            snprintf(hp, sizeof hp, "%lld", (long long)hport);
-        json_object_set_new(exposed, key, json_object());
-        json_t *list = json_object_get(bindings, key);
-        if (list == NULL) {
-            list = json_array();
-            json_object_set_new(bindings, key, list);
+        const char *range = json_string_value(json_object_get(pm, "containerPortRange"));
+        long long lo = 0, hi = 0;
+        if (cport <= 0 && range != NULL) {
+            if (sscanf(range, "%lld-%lld", &lo, &hi) != 2 || lo < 1 || hi > 65535 || hi < lo ||
+                hi - lo >= PORT_RANGE_MAX) {
+                json_decref(exposed);
+                json_decref(bindings);
+                return ecs_client_err(err, "portMappings[%zu].containerPortRange '%.40s' is not a port range", i,
+                                      range);
+            }
+            for (long long p = lo; p <= hi; p++)
+                port_add(exposed, bindings, p, proto, 0);
+            continue;
         }
-        json_array_append_new(list, json_pack("{s:s}", "HostPort", hp));
+        if (cport > 0)
+            port_add(exposed, bindings, cport, proto, hport);
     }
     json_object_set_new(config, "ExposedPorts", exposed);
-    json_object_set_new(host, "PortBindings", bindings);
+    if (bindings != NULL)
+        json_object_set_new(host, "PortBindings", bindings);
+    return 0;
 }
 
 static json_t *links(const agent_map_task_t *t, const json_t *def, ecs_error_t *err)
@@ -181,7 +210,9 @@ static json_t *binds(const agent_map_task_t *t, const json_t *def, ecs_error_t *
         }
         const char *src = json_string_value(json_object_get(json_object_get(v, "host"), "sourcePath"));
         char host[4096], bind[8300];
-        if (src != NULL && src[0] != '\0')
+        if (json_is_object(json_object_get(v, "dockerVolumeConfiguration")))
+            agent_map_volume_name(t->taskdef, v, t->task_arn, host); /* a named Docker volume */
+        else if (src != NULL && src[0] != '\0')
             snprintf(host, sizeof host, "%s", src);
         else
             snprintf(host, sizeof host, "%s/%s", t->volumes_dir, vol);
@@ -214,14 +245,22 @@ static json_t *volumes_from(const agent_map_task_t *t, const json_t *def, ecs_er
     return out;
 }
 
-static json_t *labels(const agent_map_task_t *t, const char *name)
+/* The labels the ECS agent sets, then the definition's dockerLabels
+ * (which cannot replace the agent's own: it finds its containers by them). */
+static json_t *labels(const agent_map_task_t *t, const json_t *def, const char *name)
 {
     char rev[24];
     snprintf(rev, sizeof rev, "%lld", (long long)json_integer_value(json_object_get(t->taskdef, "revision")));
     const char *family = json_string_value(json_object_get(t->taskdef, "family"));
-    return json_pack("{s:s, s:s, s:s, s:s, s:s}", AGENT_LABEL_TASK_ARN, t->task_arn, AGENT_LABEL_CONTAINER, name,
-                     AGENT_LABEL_CLUSTER, t->cluster, AGENT_LABEL_FAMILY, family ? family : "", AGENT_LABEL_REVISION,
-                     rev);
+    json_t *l = json_pack("{s:s, s:s, s:s, s:s, s:s}", AGENT_LABEL_TASK_ARN, t->task_arn, AGENT_LABEL_CONTAINER,
+                          name, AGENT_LABEL_CLUSTER, t->cluster, AGENT_LABEL_FAMILY, family ? family : "",
+                          AGENT_LABEL_REVISION, rev);
+    const char *key;
+    json_t *v;
+    json_object_foreach(json_object_get(def, "dockerLabels"), key, v)
+        if (l != NULL && json_is_string(v) && json_object_get(l, key) == NULL)
+            json_object_set(l, key, v);
+    return l;
 }
 
 json_t *agent_map_create_body(const agent_map_task_t *t, size_t i, ecs_error_t *err)
@@ -236,7 +275,7 @@ json_t *agent_map_create_body(const agent_map_task_t *t, size_t i, ecs_error_t *
     const json_t *ov = override_of(t->overrides, name);
     json_t *host = json_object();
     cleanup_json json_t *config = json_pack("{s:s, s:o, s:o, s:o}", "Image", image, "Env", environment(def, ov),
-                                            "Labels", labels(t, name), "HostConfig", host);
+                                            "Labels", labels(t, def, name), "HostConfig", host);
     json_t *cmd = json_object_get(ov, "command");
     if (!json_is_array(cmd))
         cmd = json_object_get(def, "command");
@@ -253,7 +292,9 @@ json_t *agent_map_create_body(const agent_map_task_t *t, size_t i, ecs_error_t *
         long long bytes = (long long)mem * 1024 * 1024;
         json_object_set_new(host, "Memory", json_integer(bytes < MIN_MEMORY_BYTES ? MIN_MEMORY_BYTES : bytes));
     }
-    ports(def, config, host);
+    if (ports(def, strcmp(agent_map_network_mode(t->taskdef), "bridge") == 0, config, host, err) < 0 ||
+        agent_map_extras(t, def, config, host, err) < 0)
+        return NULL;
     json_t *l = links(t, def, err), *b = l ? binds(t, def, err) : NULL, *v = b ? volumes_from(t, def, err) : NULL;
     if (v == NULL) {
         json_decref(l);
@@ -266,12 +307,14 @@ json_t *agent_map_create_body(const agent_map_task_t *t, size_t i, ecs_error_t *
     return steal_pointer(&config);
 }
 
-/* Index of the container that dependency dep (a link "name[:alias]" or a
- * volumesFrom entry) names, or -1. */
+/* Index of the container that dependency dep (a link "name[:alias]", a
+ * volumesFrom or a dependsOn entry) names, or -1. */
 static int dep_target(const json_t *defs, const json_t *dep)
 {
     const char *s = json_is_string(dep) ? json_string_value(dep)
                                         : json_string_value(json_object_get(dep, "sourceContainer"));
+    if (s == NULL && !json_is_string(dep))
+        s = json_string_value(json_object_get(dep, "containerName"));
     if (s == NULL)
         return -1;
     const char *colon = json_is_string(dep) ? strchr(s, ':') : NULL;
@@ -282,8 +325,8 @@ static int dep_target(const json_t *defs, const json_t *dep)
 static bool deps_placed(const json_t *defs, size_t i, const bool *placed, ecs_error_t *err, bool *bad)
 {
     const json_t *def = json_array_get(defs, i);
-    static const char *const members[] = {"links", "volumesFrom"};
-    for (size_t m = 0; m < 2; m++) {
+    static const char *const members[] = {"links", "volumesFrom", "dependsOn"};
+    for (size_t m = 0; m < 3; m++) {
         size_t k;
         json_t *dep;
         json_array_foreach(json_object_get(def, members[m]), k, dep) {
@@ -321,7 +364,7 @@ int agent_map_start_order(const json_t *defs, size_t *order, ecs_error_t *err)
             break; /* restart from the first: definition order where possible */
         }
         if (!progress)
-            return ecs_client_err(err, "the containers' links and volumesFrom form a cycle");
+            return ecs_client_err(err, "the containers' links, volumesFrom and dependsOn form a cycle");
     }
     return 0;
 }
@@ -353,6 +396,24 @@ json_t *agent_map_bindings(const json_t *inspect)
                                                  "containerPort", cport, "hostPort", (json_int_t)hport, "protocol",
                                                  proto));
         }
+    }
+    return out;
+}
+
+json_t *agent_map_container_bindings(const json_t *taskdef, const json_t *def, const json_t *inspect)
+{
+    const char *mode = agent_map_network_mode(taskdef);
+    if (strcmp(mode, "host") != 0)
+        return strcmp(mode, "bridge") == 0 ? agent_map_bindings(inspect) : json_array();
+    json_t *out = json_array();
+    size_t i;
+    json_t *pm;
+    json_array_foreach(json_object_get(def, "portMappings"), i, pm) {
+        json_int_t cport = json_integer_value(json_object_get(pm, "containerPort"));
+        const char *proto = json_string_value(json_object_get(pm, "protocol"));
+        if (cport > 0 && cport <= 65535)
+            json_array_append_new(out, json_pack("{s:s, s:I, s:I, s:s}", "bindIP", "0.0.0.0", "containerPort",
+                                                 cport, "hostPort", cport, "protocol", proto ? proto : "tcp"));
     }
     return out;
 }

@@ -43,6 +43,12 @@ static int docker_up(agent_t *a, void *arg, ecs_error_t *err)
     return a->rt.version(a->rt.impl, arg, 64, err);
 }
 
+static int caps(agent_t *a, void *arg, ecs_error_t *err)
+{
+    (void)arg;
+    return agent_read_caps(a, err);
+}
+
 static int scan(agent_t *a, void *arg, ecs_error_t *err)
 {
     (void)arg;
@@ -84,7 +90,8 @@ void *agent_poll_main(void *arg)
 {
     agent_t *a = arg;
     char docker_version[64] = "", url[1024] = "";
-    if (!retry(a, "Docker", docker_up, docker_version) || !retry(a, "listing the containers", scan, NULL))
+    if (!retry(a, "Docker", docker_up, docker_version) || !retry(a, "asking Docker what it can do", caps, NULL) ||
+        !retry(a, "listing the containers", scan, NULL))
         return NULL;
     log_info("Docker %s answers", docker_version);
     bool first = true;

@@ -78,6 +78,19 @@ static int create_cluster(agent_t *a, ecs_error_t *err)
     return call(a, "CreateCluster", json_pack("{s:s}", "clusterName", a->opts.cluster), &out, err);
 }
 
+int agent_read_caps(agent_t *a, ecs_error_t *err)
+{
+    cleanup_json json_t *version = NULL, *info = NULL;
+    if (a->rt.system(a->rt.impl, "version", &version, err) < 0 || a->rt.system(a->rt.impl, "info", &info, err) < 0)
+        return -1;
+    agent_caps_from_docker(version, info, &a->caps);
+    agent_engine_set_caps(a->engine, &a->caps);
+    log_info("Docker API 1.%d, cgroup v%d with the %s driver%s", a->caps.api_minor, a->caps.cgroup_version,
+             a->caps.cgroupfs ? "cgroupfs" : "systemd (or another)",
+             agent_caps_task_limits(&a->caps) ? "" : ": no task-level cpu/memory limits");
+    return 0;
+}
+
 int agent_register(agent_t *a, const char *docker_version, ecs_error_t *err)
 {
     char arn[AGENT_ARN_MAX], dv[160];
@@ -88,11 +101,12 @@ int agent_register(agent_t *a, const char *docker_version, ecs_error_t *err)
                              err) < 0)
         return -1;
     cleanup_json json_t *res = resources;
+    cleanup_json json_t *attrs = agent_caps_attributes(&a->caps);
     bool created = false;
     for (;;) {
-        json_t *in = json_pack("{s:s, s:O, s:{s:s, s:s, s:s}}", "cluster", a->opts.cluster, "totalResources", res,
-                               "versionInfo", "agentVersion", a->opts.version, "agentHash", a->opts.hash,
-                               "dockerVersion", dv);
+        json_t *in = json_pack("{s:s, s:O, s:O, s:{s:s, s:s, s:s}}", "cluster", a->opts.cluster, "totalResources",
+                               res, "attributes", attrs, "versionInfo", "agentVersion", a->opts.version,
+                               "agentHash", a->opts.hash, "dockerVersion", dv);
         if (in != NULL && arn[0] != '\0')
             json_object_set_new(in, "containerInstanceArn", json_string(arn));
         cleanup_json json_t *out = NULL;

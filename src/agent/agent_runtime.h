@@ -22,6 +22,10 @@ typedef struct agent_runtime {
     int (*remove)(void *impl, const char *id, ecs_error_t *err);
     int (*inspect)(void *impl, const char *id, json_t **out, ecs_error_t *err);
     int (*list)(void *impl, const char *label, json_t **out, ecs_error_t *err);
+    int (*system)(void *impl, const char *what, json_t **out, ecs_error_t *err);
+    int (*volume_create)(void *impl, const json_t *body, ecs_error_t *err);
+    int (*volume_inspect)(void *impl, const char *name, json_t **out, ecs_error_t *err);
+    int (*volume_remove)(void *impl, const char *name, ecs_error_t *err);
     int (*events)(void *impl, const char *label, volatile bool *stop, docker_event_fn fn, void *arg,
                   ecs_error_t *err);
 } agent_runtime_t;

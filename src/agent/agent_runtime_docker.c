@@ -13,6 +13,13 @@ static int stop(void *d, const char *id, int t, ecs_error_t *e) { return docker_
 static int rm(void *d, const char *id, ecs_error_t *e) { return docker_remove(d, id, e); }
 static int inspect(void *d, const char *id, json_t **out, ecs_error_t *e) { return docker_inspect(d, id, out, e); }
 static int list(void *d, const char *label, json_t **out, ecs_error_t *e) { return docker_list(d, label, out, e); }
+static int sys(void *d, const char *what, json_t **out, ecs_error_t *e) { return docker_system(d, what, out, e); }
+static int vcreate(void *d, const json_t *body, ecs_error_t *e) { return docker_volume_create(d, body, e); }
+static int vinspect(void *d, const char *name, json_t **out, ecs_error_t *e)
+{
+    return docker_volume_inspect(d, name, out, e);
+}
+static int vremove(void *d, const char *name, ecs_error_t *e) { return docker_volume_remove(d, name, e); }
 static int events(void *d, const char *label, volatile bool *s, docker_event_fn fn, void *arg, ecs_error_t *e)
 {
     return docker_events(d, label, s, fn, arg, e);
@@ -22,5 +29,6 @@ agent_runtime_t agent_runtime_docker(docker_t *d)
 {
     return (agent_runtime_t){.impl = d, .version = version, .image_present = present, .pull = pull,
                              .create = create, .start = start, .stop = stop, .remove = rm, .inspect = inspect,
-                             .list = list, .events = events};
+                             .list = list, .system = sys, .volume_create = vcreate,
+                             .volume_inspect = vinspect, .volume_remove = vremove, .events = events};
 }

@@ -14,6 +14,20 @@ const char *agent_status_name(agent_cstatus_t s)
     return s == AGENT_STOPPED ? "STOPPED" : s == AGENT_RUNNING ? "RUNNING" : "PENDING";
 }
 
+const char *agent_health_name(agent_health_t h)
+{
+    return h == AGENT_HEALTH_HEALTHY ? "HEALTHY" : h == AGENT_HEALTH_UNHEALTHY ? "UNHEALTHY" : "UNKNOWN";
+}
+
+agent_health_t agent_health_from_docker(const char *status)
+{
+    if (status != NULL && strcmp(status, "healthy") == 0)
+        return AGENT_HEALTH_HEALTHY;
+    if (status != NULL && strcmp(status, "unhealthy") == 0)
+        return AGENT_HEALTH_UNHEALTHY;
+    return AGENT_HEALTH_UNKNOWN;
+}
+
 static agent_cstatus_t status_from_name(const char *s)
 {
     if (s != NULL && strcmp(s, "RUNNING") == 0)
@@ -48,20 +62,25 @@ static agent_task_t *task_alloc(const char *arn, size_t n)
     return t;
 }
 
-/* A task the agent cannot run: no containers, stopping with this reason. */
-static agent_task_t *unrunnable(agent_task_t *t, const char *reason)
+void agent_task_fail(agent_task_t *t, const char *reason)
 {
     for (size_t i = 0; i < t->n; i++) {
         free(t->c[i].name);
+        free(t->c[i].reason);
         json_decref(t->c[i].bindings);
     }
     t->n = 0;
     t->desired_stopped = true;
     free(t->stop_reason);
-    size_t len = strlen(reason) + 32;
-    t->stop_reason = malloc(len);
-    if (t->stop_reason != NULL)
-        snprintf(t->stop_reason, len, "UnrecognizedTaskError: %s", reason);
+    t->stop_reason = strdup(reason);
+}
+
+/* A task the agent cannot make sense of. */
+static agent_task_t *unrunnable(agent_task_t *t, const char *reason)
+{
+    char full[ECS_ERROR_MESSAGE_MAX + 32];
+    snprintf(full, sizeof full, "UnrecognizedTaskError: %s", reason);
+    agent_task_fail(t, full);
     return t;
 }
 
@@ -101,6 +120,8 @@ agent_task_t *agent_task_from_poll(const json_t *entry)
         c->def = def;
         json_t *ess = json_object_get(def, "essential");
         c->essential = ess == NULL || json_is_true(ess);
+        json_t *check = json_object_get(json_object_get(def, "healthCheck"), "command");
+        c->health = json_array_size(check) > 0 ? AGENT_HEALTH_UNKNOWN : AGENT_HEALTH_NONE;
         agent_map_docker_name(t->family, t->revision, c->name, t->arn, c->docker_name);
         size_t k;
         json_t *reported;
@@ -172,9 +193,28 @@ agent_container_t *agent_task_by_docker_id(agent_task_t *t, const char *id)
     return NULL;
 }
 
+agent_health_t agent_task_health(const agent_task_t *t)
+{
+    size_t checked = 0, healthy = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        const agent_container_t *c = &t->c[i];
+        if (!c->essential || c->health == AGENT_HEALTH_NONE)
+            continue;
+        if (c->health == AGENT_HEALTH_UNHEALTHY)
+            return AGENT_HEALTH_UNHEALTHY;
+        checked++;
+        healthy += c->health == AGENT_HEALTH_HEALTHY;
+    }
+    return checked > 0 && healthy == checked ? AGENT_HEALTH_HEALTHY : AGENT_HEALTH_UNKNOWN;
+}
+
 static void report_container(agent_task_t *t, agent_container_t *c, const agent_sink_t *s)
 {
     c->sent = c->known;
+    if (c->known == AGENT_RUNNING && c->health != AGENT_HEALTH_NONE) {
+        c->health_sent = c->health;
+        t->health_sent = agent_task_health(t);
+    }
     if (t->silent || s == NULL)
         return;
     json_t *body = json_pack("{s:s, s:s, s:s, s:s}", "cluster", s->cluster, "task", t->arn, "containerName",
@@ -183,6 +223,10 @@ static void report_container(agent_task_t *t, agent_container_t *c, const agent_
         return;
     if (c->known == AGENT_RUNNING && json_array_size(c->bindings) > 0)
         json_object_set(body, "networkBindings", c->bindings);
+    if (c->known == AGENT_RUNNING && c->health != AGENT_HEALTH_NONE) { /* ecsd's own members */
+        json_object_set_new(body, "healthStatus", json_string(agent_health_name(c->health)));
+        json_object_set_new(body, "taskHealthStatus", json_string(agent_health_name(t->health_sent)));
+    }
     if (c->known == AGENT_STOPPED) {
         if (c->has_exit_code)
             json_object_set_new(body, "exitCode", json_integer(c->exit_code));
@@ -247,6 +291,7 @@ bool agent_task_container_stopped(agent_task_t *t, size_t i, const int *exit_cod
         return false;
     c->known = AGENT_STOPPED;
     c->busy = false;
+    c->restart_due = false;
     if (exit_code != NULL) {
         c->has_exit_code = true;
         c->exit_code = *exit_code;
@@ -268,33 +313,53 @@ bool agent_task_container_stopped(agent_task_t *t, size_t i, const int *exit_cod
 
 void agent_task_desire_stop(agent_task_t *t) { t->desired_stopped = true; }
 
-agent_action_t agent_task_next(const agent_task_t *t, size_t *i)
+void agent_task_container_health(agent_task_t *t, size_t i, agent_health_t h, const agent_sink_t *s)
+{
+    agent_container_t *c = &t->c[i];
+    if (c->health == AGENT_HEALTH_NONE || h == AGENT_HEALTH_NONE || c->health == h)
+        return;
+    c->health = h;
+    if (c->known == AGENT_RUNNING && c->sent == AGENT_RUNNING && !t->desired_stopped &&
+        (c->health_sent != h || t->health_sent != agent_task_health(t)))
+        report_container(t, c, s); /* RUNNING again, with the new health */
+}
+
+agent_action_t agent_task_next(const agent_task_t *t, int64_t now_ms, size_t *i)
 {
     if (t->desired_stopped) {
         for (size_t k = 0; k < t->n; k++) {
             const agent_container_t *c = &t->c[k];
             if (c->known == AGENT_STOPPED || c->busy)
                 continue;
-            *i = k;
-            return c->known == AGENT_RUNNING ? AGENT_ACT_STOP : AGENT_ACT_ABANDON;
+            if (c->known != AGENT_RUNNING) {
+                *i = k;
+                return AGENT_ACT_ABANDON;
+            }
+            if (agent_order_may_stop(t, k)) {
+                *i = k;
+                return AGENT_ACT_STOP;
+            }
         }
         return AGENT_ACT_NONE;
     }
     for (size_t k = 0; k < t->n; k++) {
         size_t j = t->order[k];
-        switch (t->c[j].known) {
-        case AGENT_NONE:
+        const agent_container_t *c = &t->c[j];
+        if (c->restart_due && !c->busy) {
             *i = j;
-            return AGENT_ACT_PULL;
-        case AGENT_PULLED:
-            *i = j;
-            return AGENT_ACT_CREATE;
-        case AGENT_CREATED:
-            *i = j;
-            return AGENT_ACT_START;
-        default:
-            break;
+            return AGENT_ACT_RESTART;
         }
+        if (c->known >= AGENT_RUNNING)
+            continue;
+        agent_dep_t dep = agent_order_ready(t, j, now_ms, NULL, 0);
+        if (dep == AGENT_DEP_WAIT)
+            continue;
+        *i = j;
+        if (dep == AGENT_DEP_FAILED)
+            return AGENT_ACT_DEPFAIL;
+        if (!t->prepared)
+            return AGENT_ACT_PREPARE;
+        return c->known == AGENT_NONE ? AGENT_ACT_PULL : c->known == AGENT_PULLED ? AGENT_ACT_CREATE : AGENT_ACT_START;
     }
     return AGENT_ACT_NONE;
 }
@@ -307,8 +372,13 @@ json_t *agent_task_view(const agent_task_t *t)
         const agent_container_t *c = &t->c[i];
         all_stopped = all_stopped && c->known == AGENT_STOPPED;
         all_running = all_running && c->known >= AGENT_RUNNING;
-        json_array_append_new(containers, json_pack("{s:s, s:s, s:s}", "DockerId", c->docker_id, "DockerName",
-                                                    c->docker_name, "Name", c->name));
+        json_t *view = json_pack("{s:s, s:s, s:s}", "DockerId", c->docker_id, "DockerName", c->docker_name, "Name",
+                                 c->name);
+        if (view != NULL && c->health != AGENT_HEALTH_NONE)
+            json_object_set_new(view, "HealthStatus", json_string(agent_health_name(c->health)));
+        if (view != NULL && c->restarts > 0)
+            json_object_set_new(view, "RestartCount", json_integer(c->restarts));
+        json_array_append_new(containers, view);
     }
     const char *known = all_stopped ? "STOPPED" : all_running ? "RUNNING" : "PENDING";
     char version[24];

@@ -43,6 +43,7 @@ void *agent_house_main(void *arg)
     while (agent_sleep(a, 1000)) {
         int64_t now = clock_now_ms();
         agent_engine_cleanup(a->engine, now);
+        agent_engine_tick(a->engine);
         pthread_mutex_lock(&a->lock);
         bool sweep = a->sweep_now || now - last_sweep >= SWEEP_EVERY_S * 1000;
         a->sweep_now = false;

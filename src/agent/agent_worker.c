@@ -10,6 +10,7 @@
 #include "agent/agent_engine_int.h"
 #include "agent/agent_fs.h"
 #include "common/cleanup.h"
+#include "common/clock.h"
 #include "common/log.h"
 
 #define THREAD_STACK (256 * 1024)
@@ -58,7 +59,8 @@ static void step_pull(agent_engine_t *e, agent_task_t *t, size_t i)
         t->c[i].known = AGENT_PULLED;
 }
 
-/* Folders for the task's volumes that have no host.sourcePath. */
+/* Folders for the task's volumes that have no host.sourcePath (and are
+ * not named Docker volumes). */
 static int volume_folders(const char *root, const json_t *taskdef, ecs_error_t *err)
 {
     size_t k;
@@ -66,7 +68,8 @@ static int volume_folders(const char *root, const json_t *taskdef, ecs_error_t *
     json_array_foreach(json_object_get(taskdef, "volumes"), k, v) {
         const char *src = json_string_value(json_object_get(json_object_get(v, "host"), "sourcePath"));
         const char *name = json_string_value(json_object_get(v, "name"));
-        if ((src != NULL && src[0] != '\0') || name == NULL)
+        if ((src != NULL && src[0] != '\0') || name == NULL ||
+            json_is_object(json_object_get(v, "dockerVolumeConfiguration")))
             continue;
         char path[4400];
         snprintf(path, sizeof path, "%s/%s", root, name);
@@ -99,7 +102,8 @@ static void step_create(agent_engine_t *e, agent_task_t *t, size_t i)
     for (size_t k = 0; names != NULL && k < t->n; k++)
         names[k] = t->c[k].docker_name;
     agent_map_task_t mt = {.task_arn = t->arn, .cluster = e->cluster, .taskdef = t->taskdef,
-                           .overrides = t->overrides, .docker_names = names, .volumes_dir = folder};
+                           .overrides = t->overrides, .docker_names = names, .volumes_dir = folder,
+                           .cgroup_parent = t->cgroup_parent};
     ecs_error_t err = {0};
     cleanup_json json_t *body = names ? agent_map_create_body(&mt, i, &err) : NULL;
     cleanup_json json_t *taskdef = json_incref(t->taskdef);
@@ -128,10 +132,37 @@ static void step_create(agent_engine_t *e, agent_task_t *t, size_t i)
     t->c[i].known = AGENT_CREATED;
 }
 
+/* Lock held: the container is running (just started or started again). */
+static void now_running(agent_engine_t *e, agent_task_t *t, size_t i, const json_t *info)
+{
+    agent_container_t *c = &t->c[i];
+    const char *health = json_string_value(
+        json_object_get(json_object_get(json_object_get(info, "State"), "Health"), "Status"));
+    if (c->known >= AGENT_RUNNING) { /* started again by its restart policy */
+        c->restart_due = false;
+        c->restarts++;
+        c->restarted_ms = clock_now_ms();
+        log_info("task %s: container %s running again (restart %d)", t->arn, c->name, c->restarts);
+        agent_task_container_health(t, i, health ? agent_health_from_docker(health) : AGENT_HEALTH_UNKNOWN,
+                                    &e->sink);
+        return;
+    }
+    c->started_ms = clock_now_ms();
+    if (health != NULL && c->health != AGENT_HEALTH_NONE)
+        c->health = agent_health_from_docker(health);
+    log_info("task %s: container %s running (%.12s)", t->arn, c->name, c->docker_id);
+    json_t *bindings = info ? agent_map_container_bindings(t->taskdef, c->def, info) : NULL;
+    agent_task_container_running(t, i, bindings, &e->sink);
+}
+
+/* docker start (a created container, or an exited one again), then what
+ * Docker says of it. */
 static void step_start(agent_engine_t *e, agent_task_t *t, size_t i)
 {
     char id[DOCKER_ID_MAX + 1];
     snprintf(id, sizeof id, "%s", t->c[i].docker_id);
+    bool again = t->c[i].restart_due;
+    agent_cstatus_t was = t->c[i].known;
     pthread_mutex_unlock(&e->lock);
     ecs_error_t err = {0}, ierr;
     int rc = e->rt.start(e->rt.impl, id, &err);
@@ -139,7 +170,7 @@ static void step_start(agent_engine_t *e, agent_task_t *t, size_t i)
     int found = rc == 0 ? e->rt.inspect(e->rt.impl, id, &info, &ierr) : -1;
     pthread_mutex_lock(&e->lock);
     cleanup_json json_t *owned = info;
-    if (t->c[i].known != AGENT_CREATED)
+    if (t->c[i].known != was || t->c[i].restart_due != again)
         return;
     if (rc < 0) {
         failed(e, t, i, &err, "CannotStartContainerError");
@@ -148,11 +179,28 @@ static void step_start(agent_engine_t *e, agent_task_t *t, size_t i)
         bool has_exit;
         const char *reason;
         agent_engine_exit_of(info, &code, &has_exit, &reason);
+        t->c[i].restart_due = false; /* it did not stay up: no second try now */
+        if (again)
+            t->c[i].restarted_ms = clock_now_ms();
         agent_engine_stopped(e, t, i, has_exit ? &code : NULL, reason, false);
     } else {
-        log_info("task %s: container %s running (%.12s)", t->arn, t->c[i].name, id);
-        agent_task_container_running(t, i, found == 1 ? agent_map_bindings(info) : NULL, &e->sink);
+        now_running(e, t, i, found == 1 ? info : NULL);
     }
+}
+
+static void step_depfail(agent_engine_t *e, agent_task_t *t, size_t i)
+{
+    char reason[1024];
+    agent_order_ready(t, i, clock_now_ms(), reason, sizeof reason);
+    log_warn("task %s: %s", t->arn, reason);
+    agent_engine_stopped(e, t, i, NULL, reason, true);
+}
+
+/* The stop grace of a container: its stopTimeout, else the agent's. */
+static int stop_timeout_of(const agent_engine_t *e, const agent_container_t *c)
+{
+    json_int_t s = json_integer_value(json_object_get(c->def, "stopTimeout"));
+    return s > 0 ? (int)s : e->stop_timeout_s;
 }
 
 static void thread_done(agent_engine_t *e)
@@ -171,11 +219,11 @@ static void *stopper_main(void *arg)
     pthread_mutex_lock(&e->lock);
     char id[DOCKER_ID_MAX + 1];
     snprintf(id, sizeof id, "%s", t->c[i].docker_id);
-    log_info("task %s: stopping container %s (%.12s), SIGKILL after %d s", t->arn, t->c[i].name, id,
-             e->stop_timeout_s);
+    int timeout_s = stop_timeout_of(e, &t->c[i]);
+    log_info("task %s: stopping container %s (%.12s), SIGKILL after %d s", t->arn, t->c[i].name, id, timeout_s);
     pthread_mutex_unlock(&e->lock);
     ecs_error_t err = {0}, ierr;
-    int rc = e->rt.stop(e->rt.impl, id, e->stop_timeout_s, &err);
+    int rc = e->rt.stop(e->rt.impl, id, timeout_s, &err);
     cleanup_json json_t *info = NULL;
     int found = e->rt.inspect(e->rt.impl, id, &info, &ierr);
     int code = 0;
@@ -229,10 +277,16 @@ static void *worker_main(void *arg)
     pthread_mutex_lock(&e->lock);
     while (!e->closing) {
         size_t i = 0;
-        agent_action_t act = agent_task_next(t, &i);
+        agent_action_t act = agent_task_next(t, clock_now_ms(), &i);
         if (act == AGENT_ACT_NONE)
             break;
         switch (act) {
+        case AGENT_ACT_PREPARE:
+            agent_prepare_task(e, t);
+            break;
+        case AGENT_ACT_DEPFAIL:
+            step_depfail(e, t, i);
+            break;
         case AGENT_ACT_PULL:
             step_pull(e, t, i);
             break;
@@ -240,6 +294,7 @@ static void *worker_main(void *arg)
             step_create(e, t, i);
             break;
         case AGENT_ACT_START:
+        case AGENT_ACT_RESTART:
             step_start(e, t, i);
             break;
         case AGENT_ACT_STOP:
@@ -265,7 +320,7 @@ static void *worker_main(void *arg)
 void agent_engine_kick(agent_engine_t *e, agent_task_t *t)
 {
     size_t i;
-    if (e->closing || t->worker || agent_task_next(t, &i) == AGENT_ACT_NONE)
+    if (e->closing || t->worker || agent_task_next(t, clock_now_ms(), &i) == AGENT_ACT_NONE)
         return;
     t->worker = true;
     if (spawn(e, t, 0, worker_main) < 0)

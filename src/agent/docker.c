@@ -360,6 +360,22 @@ int docker_version(docker_t *d, char *version, size_t size, ecs_error_t *err)
     return 0;
 }
 
+int docker_system(docker_t *d, const char *what, json_t **out, ecs_error_t *err)
+{
+    const char *type = "CannotGetDockerClientVersionError";
+    cleanup_buf buf_t path = path_of("/", what, "", ""), reply = {0};
+    *out = NULL;
+    long status = request(d, "GET", &path, NULL, T_VERSION, type, NULL, &reply, err);
+    if (status != 200)
+        return reply_err(&reply, status, type, err);
+    *out = reply_json(&reply);
+    if (json_is_object(*out))
+        return 0;
+    json_decref(*out);
+    *out = NULL;
+    return ecs_err(err, 500, type, "Docker's /%s reply is not a JSON object", what);
+}
+
 static void pull_object(stream_t *s, json_t *obj)
 {
     const char *msg = NULL;
@@ -529,6 +545,35 @@ int docker_list(docker_t *d, const char *label, json_t **out, ecs_error_t *err)
     if (status != 200)
         return reply_err(&reply, status, type, err);
     return reply_into(&reply, true, out, type, err);
+}
+
+int docker_volume_create(docker_t *d, const json_t *body, ecs_error_t *err)
+{
+    const char *type = "CannotCreateVolumeError";
+    cleanup_buf buf_t path = path_of("/volumes/create", NULL, "", ""), reply = {0};
+    long status = request(d, "POST", &path, body, T_CREATE, type, "created", &reply, err);
+    return status == 201 || status == 200 ? 0 : reply_err(&reply, status, type, err);
+}
+
+int docker_volume_inspect(docker_t *d, const char *name, json_t **out, ecs_error_t *err)
+{
+    const char *type = "CannotInspectVolumeError";
+    cleanup_buf buf_t path = path_of("/volumes/", name, "", ""), reply = {0};
+    *out = NULL;
+    long status = request(d, "GET", &path, NULL, T_INSPECT, type, NULL, &reply, err);
+    if (status == 404)
+        return 0;
+    if (status != 200)
+        return reply_err(&reply, status, type, err);
+    return reply_into(&reply, false, out, type, err) ? -1 : 1;
+}
+
+int docker_volume_remove(docker_t *d, const char *name, ecs_error_t *err)
+{
+    const char *type = "CannotRemoveVolumeError";
+    cleanup_buf buf_t path = path_of("/volumes/", name, "", ""), reply = {0};
+    long status = request(d, "DELETE", &path, NULL, T_REMOVE, type, "removed", &reply, err);
+    return status == 204 || status == 404 ? 0 : reply_err(&reply, status, type, err);
 }
 
 static void event_object(stream_t *s, json_t *obj) { s->fn(s->arg, obj); }

@@ -40,6 +40,9 @@ void docker_free(docker_t *d);
 
 /* GET /version: fills version (e.g. "28.2.2"). */
 int docker_version(docker_t *d, char *version, size_t size, ecs_error_t *err);
+/* GET /version or GET /info (what: "version" or "info"): Docker's whole
+ * answer in *out (caller frees). Type CannotGetDockerClientVersionError. */
+int docker_system(docker_t *d, const char *what, json_t **out, ecs_error_t *err);
 
 /* POST /images/create?fromImage=..&tag=..: blocks until the pull ends;
  * the progress stream is read to its end and an error in it is an error. */
@@ -66,6 +69,17 @@ int docker_inspect(docker_t *d, const char *id, json_t **out, ecs_error_t *err);
 /* GET /containers/json?all=1&filters={"label":[label]}: *out is Docker's
  * array of container summaries. label is "key" or "key=value". */
 int docker_list(docker_t *d, const char *label, json_t **out, ecs_error_t *err);
+
+/* POST /volumes/create: body is Docker's VolumeCreate JSON (Name, Driver,
+ * DriverOpts, Labels); creating one that exists with the same driver
+ * succeeds. Type CannotCreateVolumeError. */
+int docker_volume_create(docker_t *d, const json_t *body, ecs_error_t *err);
+/* GET /volumes/{name}: 1 with *out (caller frees), 0 when there is none,
+ * -1 on error (CannotInspectVolumeError). */
+int docker_volume_inspect(docker_t *d, const char *name, json_t **out, ecs_error_t *err);
+/* DELETE /volumes/{name}: 0 when removed or not there, -1 on error (in use:
+ * status 409; CannotRemoveVolumeError). */
+int docker_volume_remove(docker_t *d, const char *name, ecs_error_t *err);
 
 /* GET /events?filters={"type":["container"],"label":[label]}: streams
  * until *stop becomes true (checked at least every second) or the

@@ -4,7 +4,10 @@
  *
  * Reports are idempotent: states only move forward, and a report about an
  * unknown cluster, task or container is acknowledged and ignored, because
- * agents retry a report until it is acknowledged. */
+ * agents retry a report until it is acknowledged. A container report may
+ * carry ecsd's members healthStatus (the container's) and taskHealthStatus
+ * (the task's, which the agent derives from its essential containers):
+ * stored on the container and the task until the task stops. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +133,37 @@ static bool all_containers(const store_record_t *task, const char *status)
     return true;
 }
 
+/* HEALTHY, UNHEALTHY or UNKNOWN, else NULL. */
+static const char *health_value(const json_t *in, const char *member)
+{
+    const char *v = param_str(in, member);
+    if (v != NULL && (strcmp(v, "HEALTHY") == 0 || strcmp(v, "UNHEALTHY") == 0 || strcmp(v, "UNKNOWN") == 0))
+        return v;
+    return NULL;
+}
+
+static bool set_health(json_t *obj, const char *v)
+{
+    const char *was = json_string_value(json_object_get(obj, "healthStatus"));
+    if (v == NULL || (was != NULL && strcmp(was, v) == 0))
+        return false;
+    json_object_set_new(obj, "healthStatus", json_string(v));
+    return true;
+}
+
+/* The health the agent saw (ecsd's members of the report: healthStatus of
+ * the container, taskHealthStatus of the task); also in a report that is
+ * otherwise a repeat, since health changes while a container runs. True
+ * when something changed. */
+static bool apply_health(store_record_t *task, json_t *container, const json_t *in)
+{
+    if (container == NULL || strcmp(task->status, "STOPPED") == 0)
+        return false;
+    bool c = set_health(container, health_value(in, "healthStatus"));
+    bool t = set_health(task->doc, health_value(in, "taskHealthStatus"));
+    return c || t;
+}
+
 int op_submit_container_state_change(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     store_record_t task = {0};
@@ -144,10 +178,16 @@ int op_submit_container_state_change(model_ctx_t *ctx, json_t *in, json_t **out,
         if (name != NULL && n != NULL && strcmp(n, name) == 0)
             container = c;
     }
+    bool health_changed = apply_health(&task, container, in);
     int to = task_status_rank(status);
     if (container == NULL || to <= task_status_rank(json_string_value(json_object_get(container, "lastStatus"))) ||
-        strcmp(task.status, "STOPPED") == 0)
-        goto answer; /* unknown, late or repeated: acknowledged, nothing changes */
+        strcmp(task.status, "STOPPED") == 0) {
+        if (health_changed) {
+            set_last_status(&task, task.status); /* bumps the version */
+            found = task_put(ctx, &task, err) < 0 ? -1 : found;
+        }
+        goto answer; /* unknown, late or repeated: acknowledged, nothing else changes */
+    }
     json_object_set_new(container, "lastStatus", json_string(status));
     json_t *bindings = json_object_get(in, "networkBindings");
     if (json_is_array(bindings) && json_array_size(bindings) > 0) {

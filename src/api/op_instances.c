@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/attributes.h"
 #include "model/instance.h"
 #include "api/ops.h"
 #include "api/paging.h"
@@ -80,7 +81,8 @@ int op_register_container_instance(model_ctx_t *ctx, json_t *in, json_t **out, e
         return -1;
     int rc = -1;
     res_t total;
-    if (res_from_resources(json_object_get(in, "totalResources"), "totalResources", &total, err) < 0)
+    if (res_from_resources(json_object_get(in, "totalResources"), "totalResources", &total, err) < 0 ||
+        attr_check_list(json_object_get(in, "attributes"), "attributes", err) < 0)
         goto done;
     const char *arn = param_str(in, "containerInstanceArn");
     if (arn != NULL) {
@@ -120,6 +122,8 @@ int op_register_container_instance(model_ctx_t *ctx, json_t *in, json_t **out, e
     }
     if (instance_take_tags(in, rec.doc, err) < 0)
         goto done;
+    json_object_set_new(rec.doc, "attributes",
+                        attr_after_register(json_object_get(rec.doc, "attributes"), json_object_get(in, "attributes")));
     rec.num = ctx->now_ms; /* registering counts as being heard from */
     instance_touch(ctx, &rec);
     ctx->fx.sched_wake = true; /* new capacity: services may place what did not fit */

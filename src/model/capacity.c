@@ -23,6 +23,7 @@ static void meta_clear(cap_meta_t *m)
     free(m->id);
     json_decref(m->arn);
     json_decref(m->avail);
+    json_decref(m->attrs);
     memset(m, 0, sizeof *m);
 }
 
@@ -92,14 +93,17 @@ static void set_entry(cap_cluster_t *cc, size_t i, const store_record_t *rec)
     cap_meta_t *m = &cc->meta[i];
     json_decref(m->arn);
     json_decref(m->avail);
+    json_decref(m->attrs);
     m->arn = json_incref(json_object_get(rec->doc, "containerInstanceArn"));
     m->avail = json_incref(avail);
+    m->attrs = json_incref(json_object_get(rec->doc, "attributes"));
     m->version = rec->version;
     m->heard_ms = rec->num;
     cc->cands[i] = (place_candidate_t){.cpu = json_integer_value(json_object_get(avail, "cpu")),
                                        .mem = json_integer_value(json_object_get(avail, "mem")),
                                        .tcp = json_object_get(avail, "tcp"),
                                        .udp = json_object_get(avail, "udp"),
+                                       .attrs = m->attrs,
                                        .connected = cc->cands[i].connected};
 }
 

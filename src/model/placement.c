@@ -1,5 +1,7 @@
 #include "model/placement.h"
 
+#include "model/attributes.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,10 +25,12 @@ static bool res_ports_clash(const res_ports_t *used, const res_ports_t *want)
     return false;
 }
 
-const char *place_fit(const place_candidate_t *c, const res_t *need)
+const char *place_fit(const place_candidate_t *c, const res_t *need, const json_t *required)
 {
     if (!c->connected)
         return "AGENT";
+    if (json_array_size(required) > 0 && attr_first_missing(c->attrs, required) != NULL)
+        return "ATTRIBUTE";
     if (need->cpu > c->cpu)
         return "RESOURCE:CPU";
     if (need->mem > c->mem)
@@ -40,8 +44,8 @@ const char *place_fit(const place_candidate_t *c, const res_t *need)
 
 #define PROBES 32
 
-int place_choose(const place_candidate_t *c, size_t n, const res_t *need, unsigned *rng, int *closest,
-                 const char **reason)
+int place_choose(const place_candidate_t *c, size_t n, const res_t *need, const json_t *required, unsigned *rng,
+                 int *closest, const char **reason)
 {
     int chosen = -1, feasible = 0, best_rank = -2;
     *closest = -1;
@@ -50,12 +54,12 @@ int place_choose(const place_candidate_t *c, size_t n, const res_t *need, unsign
      * the instances that fit, found without looking at all of them. */
     for (int p = 0; n > 0 && p < PROBES; p++) {
         size_t i = (size_t)rand_r(rng) % n;
-        if (place_fit(&c[i], need) == NULL)
+        if (place_fit(&c[i], need, required) == NULL)
             return (int)i;
     }
     /* Few fit (or none): one pass, reservoir sampling among those that do. */
     for (size_t i = 0; i < n; i++) {
-        const char *why = place_fit(&c[i], need);
+        const char *why = place_fit(&c[i], need, required);
         if (why == NULL) {
             /* reservoir sampling: each feasible instance equally likely */
             feasible++;

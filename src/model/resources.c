@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/units.h"
+
 bool res_ports_has(const res_ports_t *s, uint16_t port)
 {
     int lo = 0, hi = s->n - 1;
@@ -108,21 +110,44 @@ json_t *res_to_resources(const res_t *r)
                      resource("PORTS_UDP", "STRINGSET", 0, &r->udp));
 }
 
+/* A task-level cpu or memory: a string ("256", "1 vCPU", "0.5GB") or, in
+ * older documents, a number. 0 when absent or unreadable. */
+static int64_t task_level(const json_t *v, int (*parse)(const char *, int64_t *))
+{
+    int64_t n = 0;
+    if (json_is_integer(v))
+        return json_integer_value(v) > 0 ? json_integer_value(v) : 0;
+    return json_is_string(v) && parse(json_string_value(v), &n) == 0 ? n : 0;
+}
+
 void res_task_need(const json_t *taskdef, res_t *need)
 {
     memset(need, 0, sizeof *need);
+    const char *mode = json_string_value(json_object_get(taskdef, "networkMode"));
+    bool host_mode = mode != NULL && strcmp(mode, "host") == 0;
     size_t i, j;
     json_t *c, *pm;
     json_array_foreach(json_object_get(taskdef, "containerDefinitions"), i, c) {
         need->cpu += json_integer_value(json_object_get(c, "cpu"));
-        need->mem += json_integer_value(json_object_get(c, "memory"));
+        /* the soft limit is what is reserved when there is one */
+        json_int_t soft = json_integer_value(json_object_get(c, "memoryReservation"));
+        need->mem += soft > 0 ? soft : json_integer_value(json_object_get(c, "memory"));
         json_array_foreach(json_object_get(c, "portMappings"), j, pm) {
             json_int_t host = json_integer_value(json_object_get(pm, "hostPort"));
             const char *proto = json_string_value(json_object_get(pm, "protocol"));
+            if (host <= 0 && host_mode) /* the container's port is the host's */
+                host = json_integer_value(json_object_get(pm, "containerPort"));
             if (host > 0 && host <= 65535) /* 0 or absent: Docker chooses */
                 res_ports_add(proto && strcmp(proto, "udp") == 0 ? &need->udp : &need->tcp, (uint16_t)host);
         }
     }
+    /* task-level values, when set, are what the task reserves (ECS's rule) */
+    int64_t cpu = task_level(json_object_get(taskdef, "cpu"), units_task_cpu);
+    int64_t mem = task_level(json_object_get(taskdef, "memory"), units_task_memory);
+    if (cpu > 0)
+        need->cpu = cpu;
+    if (mem > 0)
+        need->mem = mem;
 }
 
 static bool ports_clash(const res_ports_t *used, const res_ports_t *want)
@@ -148,7 +173,7 @@ const char *res_fit(const res_t *avail, const res_t *need)
 
 int res_reason_rank(const char *reason)
 {
-    static const char *const order[] = {"AGENT", "RESOURCE:CPU", "RESOURCE:MEMORY", "RESOURCE:PORTS",
+    static const char *const order[] = {"AGENT", "ATTRIBUTE", "RESOURCE:CPU", "RESOURCE:MEMORY", "RESOURCE:PORTS",
                                         "RESOURCE:PORTS_UDP"};
     for (int i = 0; i < (int)(sizeof order / sizeof order[0]); i++)
         if (strcmp(reason, order[i]) == 0)

@@ -32,7 +32,10 @@ int res_from_resources(const json_t *list, const char *field, res_t *out, ecs_er
 /* The Resource list ECS shows for r. */
 json_t *res_to_resources(const res_t *r);
 
-/* What a task of this definition needs: Σ cpu, Σ memory, static host ports. */
+/* What a task of this definition needs: the task-level cpu and memory when
+ * set ("1 vCPU", "512", ...), else Σ container cpu and Σ container memory
+ * (memoryReservation where given, else memory); static host ports (in
+ * networkMode host a mapping's containerPort is its host port). */
 void res_task_need(const json_t *taskdef, res_t *need);
 
 /* NULL when need fits in avail, else the ECS failure reason of the first

@@ -163,6 +163,10 @@ void task_build(const model_ctx_t *ctx, const task_spec_t *spec, const store_rec
     if (started_by != NULL)
         json_object_set_new(doc, "startedBy", json_string(started_by));
     tags_put(doc, spec->tags ? json_deep_copy(spec->tags) : NULL);
+    /* health as ECS shows it before the agent has a verdict (op_agent.c) */
+    json_object_set_new(doc, "healthStatus", json_string("UNKNOWN"));
+    json_array_foreach(containers, i, c)
+        json_object_set_new(c, "healthStatus", json_string("UNKNOWN"));
     *out = (store_record_t){
         .key = strdup(id), .cluster = strdup(cluster), .status = strdup("PENDING"), .desired = strdup("RUNNING"),
         .family = strdup(family), .num = ctx->now_ms, .started_by = started_by ? strdup(started_by) : NULL,

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "model/attributes.h"
 #include "model/instance.h"
 #include "model/params.h"
 #include "common/arn.h"
@@ -15,9 +16,19 @@
 #include "model/placement.h"
 #include "model/settings.h"
 
-static void add_failure(json_t *failures, const json_t *arn, const char *reason)
+/* A Failure; an ATTRIBUTE one says in detail which attribute the instance
+ * (with attributes have) lacks. */
+static void add_failure(json_t *failures, const json_t *arn, const char *reason, const json_t *have,
+                        const json_t *required)
 {
-    json_array_append_new(failures, json_pack("{s:O, s:s}", "arn", arn, "reason", reason));
+    json_t *f = json_pack("{s:O, s:s}", "arn", arn, "reason", reason);
+    const json_t *missing = strcmp(reason, "ATTRIBUTE") == 0 ? attr_first_missing(have, required) : NULL;
+    if (f != NULL && missing != NULL) {
+        cleanup_free char *detail = attr_missing_detail(missing);
+        if (detail != NULL)
+            json_object_set_new(f, "detail", json_string(detail));
+    }
+    json_array_append_new(failures, f);
 }
 
 /* Random state of this thread for placement. */
@@ -68,7 +79,8 @@ static int loaded_get(model_ctx_t *ctx, loaded_set_t *L, const char *id, const c
         return -2;
     }
     place_candidate_t *c = &L->cand[L->n];
-    *c = (place_candidate_t){.res = malloc(sizeof(res_t)), .connected = instance_agent_connected(ctx, rec)};
+    *c = (place_candidate_t){.res = malloc(sizeof(res_t)), .attrs = json_object_get(rec->doc, "attributes"),
+                             .connected = instance_agent_connected(ctx, rec)};
     if (c->res == NULL) {
         store_record_clear(rec);
         return ecs_server_err(err, "out of memory");
@@ -112,16 +124,17 @@ static int save_loaded(model_ctx_t *ctx, loaded_set_t *L, ecs_error_t *err)
  * index was behind, corrects it and chooses again. Every instance looked
  * at is refreshed in the index after the transaction ends (the wake list),
  * whether it commits or not. */
-static int place_in_cluster(model_ctx_t *ctx, const task_spec_t *spec, cap_cluster_t *cc, loaded_set_t *L,
-                            json_t *tasks, json_t *failures, ecs_error_t *err)
+static int place_in_cluster(model_ctx_t *ctx, const task_spec_t *spec, const json_t *required, cap_cluster_t *cc,
+                            loaded_set_t *L, json_t *tasks, json_t *failures, ecs_error_t *err)
 {
     const char *reason = "RESOURCE:CPU";
-    const json_t *arn = NULL;
+    const json_t *arn = NULL, *attrs = NULL;
     for (int attempt = 0; attempt < PLACE_ATTEMPTS; attempt++) {
         int closest;
-        int idx = place_choose(cc->cands, cc->n, &spec->need, thread_rng(), &closest, &reason);
+        int idx = place_choose(cc->cands, cc->n, &spec->need, required, thread_rng(), &closest, &reason);
         if (idx < 0) {
             arn = closest >= 0 ? cc->meta[closest].arn : NULL;
+            attrs = closest >= 0 ? cc->cands[closest].attrs : NULL;
             break;
         }
         arn = cc->meta[idx].arn;
@@ -134,7 +147,8 @@ static int place_in_cluster(model_ctx_t *ctx, const task_spec_t *spec, cap_clust
             cap_cluster_apply(cc, &gone, true);
             continue;
         }
-        const char *why = strcmp(L->rec[s].status, "ACTIVE") != 0 ? "INACTIVE" : place_fit(&L->cand[s], &spec->need);
+        const char *why =
+            strcmp(L->rec[s].status, "ACTIVE") != 0 ? "INACTIVE" : place_fit(&L->cand[s], &spec->need, required);
         if (why == NULL) {
             int rc = place_one(ctx, spec, L, s, tasks, err);
             /* later choices see this reservation; the index holds the record
@@ -145,10 +159,11 @@ static int place_in_cluster(model_ctx_t *ctx, const task_spec_t *spec, cap_clust
             return rc;
         }
         reason = why;
+        attrs = L->cand[s].attrs;
         cap_cluster_apply(cc, &L->rec[s], true); /* the index was behind */
     }
     if (arn != NULL)
-        add_failure(failures, arn, reason);
+        add_failure(failures, arn, reason, attrs, required);
     return 0;
 }
 
@@ -159,6 +174,7 @@ int task_place_random(model_ctx_t *ctx, const task_spec_t *spec, int count, json
     cap_cluster_t *cc = NULL, *own = NULL;
     loaded_set_t L = {.n = 0};
     int rc = -1;
+    cleanup_json json_t *required = attr_task_requires(spec->taskdef);
     *no_instances = false;
     if (settings_load_arn_formats(ctx, err) < 0) /* the new tasks' ARN format */
         return -1;
@@ -176,7 +192,7 @@ int task_place_random(model_ctx_t *ctx, const task_spec_t *spec, int count, json
     }
     cap_mark_connected(cc, ctx->now_ms - (int64_t)ctx->svc->agent_timeout_s * 1000);
     for (int k = 0; k < count && rc == 0; k++)
-        rc = place_in_cluster(ctx, spec, cc, &L, tasks, failures, err);
+        rc = place_in_cluster(ctx, spec, required, cc, &L, tasks, failures, err);
     if (rc == 0)
         rc = save_loaded(ctx, &L, err);
 done:
@@ -196,6 +212,7 @@ int task_place_on(model_ctx_t *ctx, const task_spec_t *spec, const json_t *insta
     json_t *item;
     if (settings_load_arn_formats(ctx, err) < 0) /* the new tasks' ARN format */
         return -1;
+    cleanup_json json_t *required = attr_task_requires(spec->taskdef);
     json_array_foreach(instances, i, item) {
         char id[INSTANCE_ID_MAX + 1];
         if (instance_id_from_param(ctx, "containerInstances", json_string_value(item), spec->cluster, id, err) < 0)
@@ -210,9 +227,11 @@ int task_place_on(model_ctx_t *ctx, const task_spec_t *spec, const json_t *insta
             json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
             continue;
         }
-        const char *why = strcmp(L.rec[s].status, "ACTIVE") != 0 ? "INACTIVE" : place_fit(&L.cand[s], &spec->need);
+        const char *why =
+            strcmp(L.rec[s].status, "ACTIVE") != 0 ? "INACTIVE" : place_fit(&L.cand[s], &spec->need, required);
         if (why != NULL)
-            add_failure(failures, json_object_get(L.rec[s].doc, "containerInstanceArn"), why);
+            add_failure(failures, json_object_get(L.rec[s].doc, "containerInstanceArn"), why, L.cand[s].attrs,
+                        required);
         else if (place_one(ctx, spec, &L, s, tasks, err) < 0)
             goto done;
     }

@@ -207,6 +207,8 @@ static void place_failure_message(const rc_t *s, const json_t *failure, bool no_
         tail = "has insufficient CPU units available.";
     else if (reason != NULL && strncmp(reason, "RESOURCE:PORTS", 14) == 0)
         tail = "is already using a port required by your task.";
+    else if (reason != NULL && strcmp(reason, "ATTRIBUTE") == 0)
+        tail = "is missing an attribute required by your task.";
     else {
         snprintf(other, sizeof other, "encountered error \"%.60s\".", reason ? reason : "");
         tail = other;

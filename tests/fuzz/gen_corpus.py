@@ -199,6 +199,25 @@ def main():
         [("CreateCluster", b'{"clusterName": "a"}'), ("CreateCluster", b'{"clusterName": "b"}'),
          ("CreateCluster", b"{}"), ("ListClusters", b'{"maxResults": 1}'),
          ("DescribeClusters", bodies["DescribeClusters"]), ("DeleteCluster", b'{"cluster": "a"}')]))
+    # Attributes on an instance, placement against requiresAttributes and
+    # awsvpc, health in the agent's reports (ecsd's own members).
+    attrs = json.dumps({"cluster": "fz", "totalResources": RESOURCES, "versionInfo": VERSION, "attributes": [
+        {"name": "ecs.os-type", "value": "linux"}, {"name": "ecs.capability.container-health-check"},
+        {"name": "stack", "value": "prod a@b:c", "targetType": "container-instance"}]}).encode()
+    write("dispatch", "seq-attributes-health", dispatch_input(
+        [("CreateCluster", bodies["CreateCluster"]), ("RegisterTaskDefinition", td),
+         ("RegisterContainerInstance", attrs), ("RunTask", b'{"cluster": "fz", "taskDefinition": "fz"}'),
+         ("SubmitContainerStateChange", b'{"cluster": "fz", "task": "$task", "containerName": "web", '
+                                        b'"status": "RUNNING", "healthStatus": "HEALTHY", "taskHealthStatus": "HEALTHY"}'),
+         ("SubmitContainerStateChange", b'{"cluster": "fz", "task": "$task", "containerName": "web", '
+                                        b'"status": "RUNNING", "healthStatus": "BAD", "taskHealthStatus": 7}'),
+         ("DescribeTasks", b'{"cluster": "fz", "tasks": ["$task"]}'),
+         ("RegisterContainerInstance", b'{"cluster": "fz", "totalResources": [], "attributes": '
+                                       b'[{"name": "bad name"}, {"name": "x", "value": " y"}]}'),
+         ("RegisterTaskDefinition", b'{"family": "vpc", "networkMode": "awsvpc", "containerDefinitions": '
+                                    b'[{"name": "a", "image": "i", "memory": 8}]}'),
+         ("RunTask", b'{"cluster": "fz", "taskDefinition": "vpc"}'),
+         ("DescribeContainerInstances", bodies["DescribeContainerInstances"])]))
     # The envelope: no target, another service's, no content type, JSON 1.0, odd bodies.
     write("dispatch", "envelope", dispatch_input(
         [("-", b"{}"), ("DynamoDB_20120810.ListTables", b"{}"), ("ListClusters", b"{}", "-"),

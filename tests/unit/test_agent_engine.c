@@ -216,11 +216,14 @@ static int take_reports(rig_t *r, size_t n, char lines[][128])
         cleanup_json json_t *b = json_loads(it.body, 0, NULL);
         const char *name = json_string_value(json_object_get(b, "containerName"));
         json_t *code = json_object_get(b, "exitCode");
+        const char *health = json_string_value(json_object_get(b, "healthStatus"));
+        const char *reason = json_string_value(json_object_get(b, "reason"));
         char ex[24] = "";
         if (code != NULL)
             snprintf(ex, sizeof ex, " exit=%lld", (long long)json_integer_value(code));
-        snprintf(lines[k], 128, "%s%s%s%s", json_string_value(json_object_get(b, "status")), name ? " " : "",
-                 name ? name : "", ex);
+        snprintf(lines[k], 128, "%s%s%s%s%s%s%s%.40s", json_string_value(json_object_get(b, "status")),
+                 name ? " " : "", name ? name : "", ex, health ? " health=" : "", health ? health : "",
+                 reason ? " reason=" : "", reason ? reason : "");
         agent_queue_ack(r->q, it.seq, &err);
         agent_queue_item_clear(&it);
     }
@@ -365,6 +368,80 @@ TEST(agent_engine_restart_starts_a_created_container)
     CHECK_STR(l[1], "RUNNING app");
     CHECK_STR(l[2], "RUNNING");
     CHECK_INT(f.creates, 1); /* only app */
+    CHECK_INT(f.starts, 2);
+    rig_close(&r);
+    fake_free(&f);
+}
+
+TEST(agent_engine_health_restart_policy_and_refusal)
+{
+    fake_t f = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    rig_t r;
+    REQUIRE(rig_open(&r, &f, 3600 * 1000) == 0);
+    cleanup_json json_t *info = json_loads("{\"CgroupDriver\":\"cgroupfs\",\"CgroupVersion\":\"1\",\"Plugins\":"
+                                           "{\"Log\":[\"json-file\"]}}",
+                                           0, NULL);
+    agent_caps_t caps;
+    agent_caps_from_docker(NULL, info, &caps);
+    agent_engine_set_caps(r.e, &caps);
+    ecs_error_t err;
+    REQUIRE(agent_engine_scan(r.e, &err) == 0);
+    /* restartAttemptPeriod 0 (below ECS's minimum, to need no clock): any exit but 0 restarts */
+    char text[2048];
+    snprintf(text, sizeof text,
+             "[{\"taskArn\":\"%s\",\"desiredStatus\":\"RUNNING\",\"lastStatus\":\"PENDING\","
+             "\"taskDefinition\":{\"family\":\"web\",\"revision\":1,\"containerDefinitions\":[{\"name\":\"web\","
+             "\"image\":\"i\",\"memory\":8,\"healthCheck\":{\"command\":[\"CMD\",\"true\"]},"
+             "\"restartPolicy\":{\"enabled\":true,\"restartAttemptPeriod\":0,\"ignoredExitCodes\":[0]}}]}},"
+             " {\"taskArn\":\"%s\",\"desiredStatus\":\"RUNNING\",\"lastStatus\":\"PENDING\","
+             "\"taskDefinition\":{\"family\":\"logs\",\"revision\":1,\"containerDefinitions\":[{\"name\":\"l\","
+             "\"image\":\"i\",\"memory\":8,\"logConfiguration\":{\"logDriver\":\"awslogs\"}}]}}]",
+             ARN_T, ARN_U);
+    cleanup_json json_t *tasks = json_loads(text, 0, NULL);
+    REQUIRE(tasks != NULL);
+    agent_engine_apply(r.e, tasks);
+    char l[8][128];
+    REQUIRE(take_reports(&r, 3, l) == 0);
+    /* the awslogs task fails at once, without Docker; the other starts, health UNKNOWN */
+    int seen = 0;
+    for (int k = 0; k < 3; k++) {
+        seen |= strstr(l[k], "STOPPED reason=ResourceInitializationError: container l") == l[k] ? 1 : 0;
+        seen |= strcmp(l[k], "RUNNING web health=UNKNOWN") == 0 ? 2 : 0;
+        seen |= strcmp(l[k], "RUNNING") == 0 ? 4 : 0;
+    }
+    CHECK_INT(seen, 7);
+    CHECK_INT(f.creates, 1);
+    const char *id = id_of(&f, "web");
+    /* Docker's verdict comes as an event: reported with the container */
+    cleanup_json json_t *healthy = json_pack("{s:s, s:{s:s}}", "Action", "health_status: healthy", "Actor", "ID", id);
+    agent_engine_on_event(r.e, healthy);
+    REQUIRE(take_reports(&r, 1, l) == 0);
+    CHECK_STR(l[0], "RUNNING web health=HEALTHY");
+    /* an exit with 1: started again, nothing reported, health back to UNKNOWN */
+    pthread_mutex_lock(&f.lock);
+    find(&f, id)->state = EXITED;
+    find(&f, id)->exit_code = 1;
+    pthread_mutex_unlock(&f.lock);
+    cleanup_json json_t *die = json_pack("{s:s, s:{s:s}}", "Action", "die", "Actor", "ID", id);
+    agent_engine_on_event(r.e, die);
+    for (int i = 0; i < 200 && f.starts < 2; i++)
+        usleep(10000);
+    CHECK_INT(f.starts, 2);
+    CHECK_INT(f.creates, 1); /* the same container */
+    REQUIRE(take_reports(&r, 1, l) == 0);
+    CHECK_STR(l[0], "RUNNING web health=UNKNOWN");
+    cleanup_json json_t *view = agent_engine_tasks_json(r.e);
+    cleanup_free char *vt = json_dumps(view, JSON_COMPACT);
+    CHECK(vt != NULL && strstr(vt, "\"RestartCount\":1") != NULL);
+    /* an exit with 0 (ignored): final, the essential container stops the task */
+    pthread_mutex_lock(&f.lock);
+    find(&f, id)->state = EXITED;
+    find(&f, id)->exit_code = 0;
+    pthread_mutex_unlock(&f.lock);
+    agent_engine_on_event(r.e, die);
+    REQUIRE(take_reports(&r, 2, l) == 0);
+    CHECK_STR(l[0], "STOPPED web exit=0");
+    CHECK_STR(l[1], "STOPPED");
     CHECK_INT(f.starts, 2);
     rig_close(&r);
     fake_free(&f);

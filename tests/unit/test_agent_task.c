@@ -54,8 +54,10 @@ static void start_all(agent_task_t *t, const agent_sink_t *s)
 {
     size_t i;
     for (int guard = 0; guard < 20; guard++) {
-        agent_action_t a = agent_task_next(t, &i);
-        if (a == AGENT_ACT_PULL)
+        agent_action_t a = agent_task_next(t, 0, &i);
+        if (a == AGENT_ACT_PREPARE)
+            t->prepared = true;
+        else if (a == AGENT_ACT_PULL)
             t->c[i].known = AGENT_PULLED;
         else if (a == AGENT_ACT_CREATE)
             t->c[i].known = AGENT_CREATED;
@@ -99,7 +101,9 @@ TEST(agent_task_start_then_nonessential_then_essential_exit)
     agent_task_t *t = agent_task_from_poll(e);
     REQUIRE(t != NULL);
     size_t i;
-    CHECK_INT(agent_task_next(t, &i), AGENT_ACT_PULL);
+    CHECK_INT(agent_task_next(t, 0, &i), AGENT_ACT_PREPARE); /* the task's own resources first */
+    t->prepared = true;
+    CHECK_INT(agent_task_next(t, 0, &i), AGENT_ACT_PULL);
     CHECK_INT(i, 1); /* db first */
     start_all(t, &s);
     REQUIRE(r.n == 4);
@@ -107,7 +111,7 @@ TEST(agent_task_start_then_nonessential_then_essential_exit)
     CHECK_STR(r.lines[1], "container RUNNING app bindings");
     CHECK_STR(r.lines[2], "container RUNNING side bindings");
     CHECK_STR(r.lines[3], "task RUNNING");
-    CHECK_INT(agent_task_next(t, &i), AGENT_ACT_NONE);
+    CHECK_INT(agent_task_next(t, 0, &i), AGENT_ACT_NONE);
     /* the non-essential one exits 7: reported, nothing else happens */
     int code = 7;
     CHECK(!agent_task_container_stopped(t, 2, &code, NULL, false, &s));
@@ -120,10 +124,10 @@ TEST(agent_task_start_then_nonessential_then_essential_exit)
     code = 3;
     CHECK(agent_task_container_stopped(t, 1, &code, NULL, false, &s));
     CHECK(t->desired_stopped);
-    CHECK_INT(agent_task_next(t, &i), AGENT_ACT_STOP);
+    CHECK_INT(agent_task_next(t, 0, &i), AGENT_ACT_STOP);
     CHECK_INT(i, 0);
     t->c[0].busy = true;
-    CHECK_INT(agent_task_next(t, &i), AGENT_ACT_NONE); /* its stop is in flight */
+    CHECK_INT(agent_task_next(t, 0, &i), AGENT_ACT_NONE); /* its stop is in flight */
     code = 143;
     agent_task_container_stopped(t, 0, &code, NULL, false, &s);
     REQUIRE(r.n == 8);
@@ -145,13 +149,14 @@ TEST(agent_task_pull_failure_stops_with_reason)
     cleanup_json json_t *e = entry("RUNNING", "PENDING");
     agent_task_t *t = agent_task_from_poll(e);
     REQUIRE(t != NULL);
+    t->prepared = true;
     size_t i;
-    REQUIRE(agent_task_next(t, &i) == AGENT_ACT_PULL && i == 1);
+    REQUIRE(agent_task_next(t, 0, &i) == AGENT_ACT_PULL && i == 1);
     const char *why = "CannotPullContainerError: manifest unknown";
     CHECK(agent_task_container_stopped(t, 1, NULL, why, true, &s));
     /* the others never started: abandoned without Docker */
     int guard = 0;
-    while (agent_task_next(t, &i) == AGENT_ACT_ABANDON && guard++ < 5)
+    while (agent_task_next(t, 0, &i) == AGENT_ACT_ABANDON && guard++ < 5)
         agent_task_container_stopped(t, i, NULL, NULL, false, &s);
     REQUIRE(r.n == 4);
     CHECK_STR(r.lines[0], "container STOPPED db reason=CannotPullContainerError: manifest unknown");
@@ -174,7 +179,7 @@ TEST(agent_task_desired_stopped_and_unrunnable)
     agent_task_desire_stop(t);
     size_t i, stops = 0;
     for (size_t k = 0; k < 3; k++) {
-        if (agent_task_next(t, &i) != AGENT_ACT_STOP)
+        if (agent_task_next(t, 0, &i) != AGENT_ACT_STOP)
             break;
         t->c[i].busy = true;
         stops++;
@@ -195,7 +200,7 @@ TEST(agent_task_desired_stopped_and_unrunnable)
     REQUIRE(t != NULL);
     CHECK_INT(t->n, 0);
     CHECK(t->desired_stopped);
-    CHECK_INT(agent_task_next(t, &i), AGENT_ACT_NONE);
+    CHECK_INT(agent_task_next(t, 0, &i), AGENT_ACT_NONE);
     agent_task_check(t, &s);
     REQUIRE(r.n == 1);
     CHECK(strncmp(r.lines[0], "task STOPPED reason=UnrecognizedTaskError: ", 43) == 0);
@@ -226,10 +231,10 @@ TEST(agent_task_silent_orphan)
     t->c[0].known = AGENT_RUNNING;
     t->c[1].known = AGENT_CREATED;
     size_t i;
-    CHECK_INT(agent_task_next(t, &i), AGENT_ACT_STOP);
+    CHECK_INT(agent_task_next(t, 0, &i), AGENT_ACT_STOP);
     CHECK_INT(i, 0);
     t->c[0].busy = true;
-    CHECK_INT(agent_task_next(t, &i), AGENT_ACT_ABANDON);
+    CHECK_INT(agent_task_next(t, 0, &i), AGENT_ACT_ABANDON);
     CHECK_INT(i, 1);
     agent_task_container_stopped(t, 1, NULL, NULL, false, &s);
     agent_task_container_stopped(t, 0, NULL, NULL, false, &s);

@@ -17,16 +17,16 @@ TEST(place_fit_checks_in_order)
 {
     res_t need = {.cpu = 512, .mem = 256};
     place_candidate_t c = cand(512, 256, true);
-    CHECK(place_fit(&c, &need) == NULL); /* exact fit */
+    CHECK(place_fit(&c, &need, NULL) == NULL); /* exact fit */
 
     c = cand(0, 0, false); /* everything fails: AGENT comes first */
-    CHECK_STR(place_fit(&c, &need), "AGENT");
+    CHECK_STR(place_fit(&c, &need, NULL), "AGENT");
     c = cand(511, 0, true);
-    CHECK_STR(place_fit(&c, &need), "RESOURCE:CPU");
+    CHECK_STR(place_fit(&c, &need, NULL), "RESOURCE:CPU");
     c = cand(512, 255, true);
-    CHECK_STR(place_fit(&c, &need), "RESOURCE:MEMORY");
+    CHECK_STR(place_fit(&c, &need, NULL), "RESOURCE:MEMORY");
     c = cand(512, 256, false);
-    CHECK_STR(place_fit(&c, &need), "AGENT");
+    CHECK_STR(place_fit(&c, &need, NULL), "AGENT");
 }
 
 TEST(place_fit_ports_from_json_arrays)
@@ -40,22 +40,22 @@ TEST(place_fit_ports_from_json_arrays)
     c.udp = udp;
 
     res_t need = {.cpu = 10, .mem = 10};
-    CHECK(place_fit(&c, &need) == NULL);
+    CHECK(place_fit(&c, &need, NULL) == NULL);
     res_ports_add(&need.tcp, 80);
     res_ports_add(&need.udp, 22); /* 22 is used for TCP only */
-    CHECK(place_fit(&c, &need) == NULL);
+    CHECK(place_fit(&c, &need, NULL) == NULL);
     res_ports_add(&need.tcp, 8080);
-    CHECK_STR(place_fit(&c, &need), "RESOURCE:PORTS");
+    CHECK_STR(place_fit(&c, &need, NULL), "RESOURCE:PORTS");
     res_ports_remove(&need.tcp, 8080);
     res_ports_add(&need.udp, 53);
-    CHECK_STR(place_fit(&c, &need), "RESOURCE:PORTS_UDP");
+    CHECK_STR(place_fit(&c, &need, NULL), "RESOURCE:PORTS_UDP");
     need.mem = 2000; /* memory is checked before ports */
-    CHECK_STR(place_fit(&c, &need), "RESOURCE:MEMORY");
+    CHECK_STR(place_fit(&c, &need, NULL), "RESOURCE:MEMORY");
 
     /* no arrays at all: nothing is used */
     place_candidate_t bare = cand(1024, 1024, true);
     need.mem = 10;
-    CHECK(place_fit(&bare, &need) == NULL);
+    CHECK(place_fit(&bare, &need, NULL) == NULL);
     json_decref(tcp);
     json_decref(udp);
 }
@@ -73,12 +73,12 @@ TEST(place_fit_ports_from_res)
 
     res_t need = {0};
     res_ports_add(&need.tcp, 9999);
-    CHECK(place_fit(&c, &need) == NULL);
+    CHECK(place_fit(&c, &need, NULL) == NULL);
     res_ports_add(&need.tcp, 80);
-    CHECK_STR(place_fit(&c, &need), "RESOURCE:PORTS");
+    CHECK_STR(place_fit(&c, &need, NULL), "RESOURCE:PORTS");
     res_ports_remove(&need.tcp, 80);
     res_ports_add(&need.udp, 161);
-    CHECK_STR(place_fit(&c, &need), "RESOURCE:PORTS_UDP");
+    CHECK_STR(place_fit(&c, &need, NULL), "RESOURCE:PORTS_UDP");
     json_decref(stale);
 }
 
@@ -94,7 +94,7 @@ TEST(place_choose_only_feasible_and_uniform)
     for (int i = 0; i < 3000; i++) {
         int closest = 99;
         const char *reason = "x";
-        int k = place_choose(c, 6, &need, &rng, &closest, &reason);
+        int k = place_choose(c, 6, &need, NULL, &rng, &closest, &reason);
         REQUIRE(k >= 0 && k < 6);
         counts[k]++;
     }
@@ -114,7 +114,7 @@ TEST(place_choose_only_feasible_and_uniform)
     int closest;
     const char *reason;
     for (int i = 0; i < 50; i++)
-        CHECK_INT(place_choose(c + 1, 2, &need, &rng2, &closest, &reason), 1);
+        CHECK_INT(place_choose(c + 1, 2, &need, NULL, &rng2, &closest, &reason), 1);
 }
 
 TEST(place_choose_closest_failure)
@@ -125,11 +125,11 @@ TEST(place_choose_closest_failure)
     const char *reason = "x";
 
     place_candidate_t a[2] = {cand(1023, 4096, true), cand(4096, 1023, true)};
-    CHECK_INT(place_choose(a, 2, &need, &rng, &closest, &reason), -1);
+    CHECK_INT(place_choose(a, 2, &need, NULL, &rng, &closest, &reason), -1);
     CHECK_INT(closest, 1);
     CHECK_STR(reason, "RESOURCE:MEMORY");
     place_candidate_t b[2] = {cand(4096, 1023, true), cand(1023, 4096, true)}; /* order does not matter */
-    CHECK_INT(place_choose(b, 2, &need, &rng, &closest, &reason), -1);
+    CHECK_INT(place_choose(b, 2, &need, NULL, &rng, &closest, &reason), -1);
     CHECK_INT(closest, 0);
     CHECK_STR(reason, "RESOURCE:MEMORY");
 
@@ -138,23 +138,23 @@ TEST(place_choose_closest_failure)
     res_ports_add(&need.tcp, 80);
     place_candidate_t p[3] = {cand(0, 0, false), cand(4096, 4096, true), cand(1, 4096, true)};
     p[1].tcp = tcp;
-    CHECK_INT(place_choose(p, 3, &need, &rng, &closest, &reason), -1);
+    CHECK_INT(place_choose(p, 3, &need, NULL, &rng, &closest, &reason), -1);
     CHECK_INT(closest, 1);
     CHECK_STR(reason, "RESOURCE:PORTS");
 
     place_candidate_t d[2] = {cand(9999, 9999, false), cand(9999, 9999, false)};
-    CHECK_INT(place_choose(d, 2, &need, &rng, &closest, &reason), -1);
+    CHECK_INT(place_choose(d, 2, &need, NULL, &rng, &closest, &reason), -1);
     CHECK_INT(closest, 0); /* ties: the first */
     CHECK_STR(reason, "AGENT");
 
     closest = 99;
     reason = "x";
-    CHECK_INT(place_choose(NULL, 0, &need, &rng, &closest, &reason), -1);
+    CHECK_INT(place_choose(NULL, 0, &need, NULL, &rng, &closest, &reason), -1);
     CHECK_INT(closest, -1);
 
     /* a feasible one exists: closest is not about it */
     place_candidate_t f[2] = {cand(1, 1, true), cand(4096, 4096, true)};
-    CHECK_INT(place_choose(f, 2, &need, &rng, &closest, &reason), 1);
+    CHECK_INT(place_choose(f, 2, &need, NULL, &rng, &closest, &reason), 1);
     json_decref(tcp);
 }
 
@@ -171,7 +171,7 @@ TEST(place_reserve_updates_candidate)
     CHECK_INT(state.cpu, 1536);
     CHECK_INT(state.mem, 3096);
     CHECK(res_ports_has(&state.tcp, 80));
-    CHECK_STR(place_fit(&c, &need), "RESOURCE:PORTS");
+    CHECK_STR(place_fit(&c, &need, NULL), "RESOURCE:PORTS");
 }
 
 TEST(place_loop_never_overcommits)
@@ -200,7 +200,7 @@ TEST(place_loop_never_overcommits)
         const res_t *need = &shapes[t % 3];
         int closest;
         const char *reason;
-        int k = place_choose(c, N, need, &rng, &closest, &reason);
+        int k = place_choose(c, N, need, NULL, &rng, &closest, &reason);
         if (k < 0) {
             CHECK(closest >= 0 && reason != NULL);
             misses++;
@@ -225,7 +225,7 @@ TEST(place_loop_never_overcommits)
         CHECK(state[i].cpu >= 0 && state[i].mem >= 0);
         /* nothing fits anywhere any more */
         for (int s = 0; s < 3; s++)
-            CHECK(place_fit(&c[i], &shapes[s]) != NULL);
+            CHECK(place_fit(&c[i], &shapes[s], NULL) != NULL);
     }
     CHECK_INT(used_cpu[3] + used_mem[3], 0);
 }
