@@ -332,3 +332,47 @@ int api_validate_input(const char *op, const json_t *in, ecs_error_t *err)
         return -1;
     return w.rank == FAULT_NONE ? 0 : -1;
 }
+
+/* ---- members unknown to the model ---- */
+
+static void strip_value(const api_shape_t *s, json_t *v, int depth);
+
+static void strip_struct(const api_shape_t *s, json_t *obj, int depth)
+{
+    void *it = json_object_iter(obj);
+    while (it != NULL) {
+        const char *key = json_object_iter_key(it);
+        const api_member_t *m = find_member(s, key, json_object_iter_key_len(it));
+        json_t *v = json_object_iter_value(it);
+        it = json_object_iter_next(obj, it);
+        if (m == NULL)
+            json_object_del(obj, key); /* the iterator is already past it */
+        else
+            strip_value(&api_shapes[m->shape], v, depth + 1);
+    }
+}
+
+static void strip_value(const api_shape_t *s, json_t *v, int depth)
+{
+    if (depth > WALK_DEPTH_MAX)
+        return;
+    if (s->kind == API_SHAPE_STRUCTURE && json_is_object(v)) {
+        strip_struct(s, v, depth);
+    } else if (s->kind == API_SHAPE_LIST && json_is_array(v)) {
+        for (size_t i = 0; i < json_array_size(v); i++)
+            strip_value(&api_shapes[s->item], json_array_get(v, i), depth + 1);
+    } else if (s->kind == API_SHAPE_MAP && json_is_object(v)) {
+        const char *k;
+        json_t *x;
+        json_object_foreach(v, k, x)
+            strip_value(&api_shapes[s->item], x, depth + 1);
+    }
+}
+
+void api_strip_unknown(const char *op, json_t *in)
+{
+    const api_op_input_t *oi = bsearch(op, api_op_inputs, api_op_inputs_count,
+                                       sizeof api_op_inputs[0], op_cmp);
+    if (oi != NULL && json_is_object(in))
+        strip_struct(&api_shapes[oi->shape], in, 0);
+}

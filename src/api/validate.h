@@ -26,4 +26,9 @@
  * Returns 0, or -1 with err filled (HTTP 400). */
 int api_validate_input(const char *op, const json_t *in, ecs_error_t *err);
 
+/* Removes from a checked request every member the model does not know, at
+ * every depth, so handlers that keep what the client sent (task
+ * definitions) keep only members of the model. */
+void api_strip_unknown(const char *op, json_t *in);
+
 #endif

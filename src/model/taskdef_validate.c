@@ -30,6 +30,7 @@ typedef struct td {
     const char *names[TASKDEF_MAX_CONTAINERS]; /* their names (point into the request) */
     const json_t *volumes;                     /* the request's volumes, or NULL */
     unsigned char host_ports[2][65536 / 8];    /* non-zero host ports in use: [tcp|udp] */
+    bool task_memory;                          /* the task has a memory size of its own */
 } td_t;
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -247,18 +248,21 @@ static int check_image(const json_t *c, const char *cname, const char **image, e
     return 0;
 }
 
-static int check_resources(const json_t *c, const char *cname, json_int_t *cpu, json_int_t *mem,
-                           ecs_error_t *err)
+static int check_resources(const json_t *c, const char *cname, bool task_memory, json_int_t *cpu,
+                           json_int_t *mem, ecs_error_t *err)
 {
     int r = opt_int(c, "memory", mem);
-    if (r == 0)
+    if (r == 0 && (task_memory || member(c, "memoryReservation") != NULL)) {
+        *mem = -1; /* none of its own: the task's size or the reservation bounds it */
+        r = 1;
+    } else if (r == 0)
         return ecs_client_err(err,
                               "Invalid setting for container '%s'. At least one of 'memory' or "
                               "'memoryReservation' must be specified.",
                               cname);
     if (r < 0)
         return bad(err, "memory", cname, "It must be an integer number of MiB.");
-    if (*mem < TASKDEF_MIN_MEMORY)
+    if (*mem != -1 && *mem < TASKDEF_MIN_MEMORY)
         return bad(err, "memory", cname,
                    "It must be at least %d MiB, Docker's minimum (got %" JSON_INTEGER_FORMAT ").",
                    TASKDEF_MIN_MEMORY, *mem);
@@ -470,7 +474,7 @@ static int check_container(td_t *td, size_t i, json_t *out, int *essential_count
     cleanup_json json_t *mounts = NULL;
     cleanup_json json_t *vfrom = NULL;
 
-    if (check_image(c, cname, &image, err) != 0 || check_resources(c, cname, &cpu, &mem, err) != 0)
+    if (check_image(c, cname, &image, err) != 0 || check_resources(c, cname, td->task_memory, &cpu, &mem, err) != 0)
         return -1;
     if (opt_bool(c, "essential", &essential) < 0)
         return bad(err, "essential", cname, "It must be true or false.");
@@ -485,8 +489,9 @@ static int check_container(td_t *td, size_t i, json_t *out, int *essential_count
     *essential_count += essential;
 
     return append(out,
-                  json_pack("{s:s, s:s, s:I, s:I, s:b, s:o, s:o, s:o, s:o, s:o*, s:o*, s:o*}",
-                            "name", cname, "image", image, "cpu", cpu, "memory", mem,
+                  json_pack("{s:s, s:s, s:I, s:o*, s:b, s:o, s:o, s:o, s:o, s:o*, s:o*, s:o*}",
+                            "name", cname, "image", image, "cpu", cpu, "memory",
+                            mem >= 0 ? json_integer(mem) : NULL,
                             "essential", essential, "portMappings", steal_pointer(&ports),
                             "environment", steal_pointer(&env), "mountPoints",
                             steal_pointer(&mounts), "volumesFrom", steal_pointer(&vfrom),
@@ -592,7 +597,11 @@ int taskdef_normalize(const json_t *in, json_t **out, ecs_error_t *err)
         return oom(err);
     td->containers = defs;
 
-    if (check_volumes(td, in, volumes, err) != 0 || check_names(td, err) != 0)
+    cleanup_json json_t *task = json_object();
+    if (task == NULL)
+        return oom(err);
+    if (taskdef_task_level(in, task, &td->task_memory, err) != 0 ||
+        check_volumes(td, in, volumes, err) != 0 || check_names(td, err) != 0)
         return -1;
     int essential_count = 0;
     for (size_t i = 0; i < td->n; i++)
@@ -606,8 +615,11 @@ int taskdef_normalize(const json_t *in, json_t **out, ecs_error_t *err)
     json_t *body = json_pack("{s:s, s:o, s:o}", "family", json_string_value(family),
                              "containerDefinitions", steal_pointer(&containers), "volumes",
                              steal_pointer(&volumes));
-    if (body == NULL)
+    if (body == NULL || json_object_update(body, task) < 0) {
+        json_decref(body);
         return oom(err);
+    }
+    taskdef_keep_members(in, body);
     *out = body;
     return 0;
 }

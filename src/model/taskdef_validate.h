@@ -6,6 +6,7 @@
 #define ECSD_MODEL_TASKDEF_VALIDATE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "common/error.h"
 
@@ -30,5 +31,13 @@
  * untouched): ClientException (400) for any invalid request,
  * ServerException (500) only if memory runs out. */
 int taskdef_normalize(const json_t *in, json_t **out, ecs_error_t *err);
+
+/* taskdef_modern.c: task-level cpu/memory (shown as numbers), networkMode
+ * (bridge by default), Fargate's requirements when requiresCompatibilities
+ * has FARGATE, and compatibilities, set on body; *task_memory tells that
+ * the task has a memory size (containers then need none of their own). */
+int taskdef_task_level(const json_t *in, json_t *body, bool *task_memory, ecs_error_t *err);
+/* Every member of the request that body lacks (but tags), as sent. */
+void taskdef_keep_members(const json_t *in, json_t *body);
 
 #endif

@@ -29,9 +29,10 @@ static const char *check_pair(const char *key, const char *value, ecs_error_t *e
 
 static char *repeat(char *buf, const char *unit, int n)
 {
-    buf[0] = '\0';
+    size_t len = strlen(unit);
     for (int i = 0; i < n; i++)
-        strcat(buf, unit);
+        memcpy(buf + (size_t)i * len, unit, len);
+    buf[(size_t)n * len] = '\0';
     return buf;
 }
 
