@@ -125,7 +125,8 @@ void api_dispatch(const model_service_t *svc, const api_request_t *req, api_resp
     in = parse_body(req, &err);
     if (in == NULL || api_validate_input(op->name, in, &err) < 0)
         goto fail;
-    api_strip_unknown(op->name, in);
+    if (!(op->flags & API_OP_AGENT)) /* agents' reports carry ecsd's own members (docs/agent-protocol.md) */
+        api_strip_unknown(op->name, in);
     if (run_op(svc, req->account ? req->account : svc->account, req->region ? req->region : svc->region, op, in,
                resp, &err) == 0)
         return;
