@@ -141,7 +141,7 @@ static const json_t *find_key(const json_t *tags, const char *key, size_t *at)
     json_t *t;
     json_array_foreach(tags, i, t) {
         const char *k = json_string_value(json_object_get(t, "key"));
-        if (k != NULL && strcmp(k, key) == 0) {
+        if (k != NULL && key != NULL && strcmp(k, key) == 0) {
             if (at != NULL)
                 *at = i;
             return t;
@@ -210,15 +210,22 @@ static size_t count_unreserved(const json_t *tags)
 
 int tags_merge(const json_t *existing, const json_t *add, json_t **out, ecs_error_t *err)
 {
-    json_t *merged = json_is_array(existing) ? json_deep_copy(existing) : json_array();
-    size_t i;
-    json_t *t;
-    json_array_foreach(add, i, t) {
-        size_t at;
-        if (find_key(merged, json_string_value(json_object_get(t, "key")), &at) != NULL)
-            json_array_set_new(merged, at, tag_new(t));
-        else
-            json_array_append_new(merged, tag_new(t));
+    /* existing is merged element by element too, so a list that holds a key
+     * twice (not one ecsd stored: a caller's) still yields each key once */
+    json_t *merged = json_array();
+    const json_t *lists[2] = {json_is_array(existing) ? existing : NULL, add};
+    for (int l = 0; l < 2; l++) {
+        size_t i;
+        json_t *t;
+        json_array_foreach(lists[l], i, t) {
+            size_t at;
+            if (!json_is_string(json_object_get(t, "key")))
+                continue; /* not a tag (only an unchecked list can hold one) */
+            if (find_key(merged, json_string_value(json_object_get(t, "key")), &at) != NULL)
+                json_array_set_new(merged, at, tag_new(t));
+            else
+                json_array_append_new(merged, tag_new(t));
+        }
     }
     size_t n = count_unreserved(merged);
     if (n > TAGS_MAX) {
