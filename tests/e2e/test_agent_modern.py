@@ -264,7 +264,9 @@ def test_container_settings_inside(server):
         cid = env.docker_ids(arn)["probe"]
         assert sh(cid, "id -u; id -g").split() == ["65534", "65534"]
         assert sh(cid, "pwd").strip() == "/tmp"
-        assert sh(cid, "ulimit -n").strip() == "1024"
+        # the container's own process (PID 1), not an exec: docker exec may start
+        # with the daemon's limits rather than the container's
+        assert sh(cid, "grep 'Max open files' /proc/1/limits").split()[3:5] == ["1024", "2048"]
         assert sh(cid, "hostname").strip() == "probe-host"
         assert "10.9.8.7\tdb.example" in sh(cid, "cat /etc/hosts")
         resolv = sh(cid, "cat /etc/resolv.conf")
