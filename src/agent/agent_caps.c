@@ -41,6 +41,23 @@ void agent_caps_from_docker(const json_t *version, const json_t *info, agent_cap
         if (bit >= 0)
             out->log_drivers |= 1u << bit;
     }
+    json_array_foreach(json_object_get(info, "SecurityOptions"), i, d)
+    {
+        /* "name=apparmor", "name=seccomp,profile=builtin", "name=selinux" */
+        const char *opt = json_is_string(d) ? json_string_value(d) : "";
+        size_t len = strcspn(opt, ",");
+        if (len == 13 && strncmp(opt, "name=apparmor", len) == 0)
+            out->apparmor = true;
+        else if (len == 12 && strncmp(opt, "name=selinux", len) == 0)
+            out->selinux = true;
+    }
+    json_array_foreach(json_object_get(json_object_get(info, "Plugins"), "Volume"), i, d)
+    {
+        const char *name = json_is_string(d) ? json_string_value(d) : "local";
+        if (strcmp(name, "local") != 0 && strlen(name) < sizeof out->volume_drivers[0] &&
+            out->n_volume_drivers < AGENT_CAPS_VOLUME_DRIVERS)
+            snprintf(out->volume_drivers[out->n_volume_drivers++], sizeof out->volume_drivers[0], "%s", name);
+    }
     const char *arch = json_string_value(json_object_get(info, "Architecture"));
     if (arch == NULL)
         arch = json_string_value(json_object_get(version, "Arch"));
@@ -102,6 +119,15 @@ json_t *agent_caps_attributes(const agent_caps_t *c)
     add(list, ATTR, "network.container-port-range", NULL);
     add(list, ATTR, "docker-plugin.local", NULL);
     add(list, ATTR, "pid-ipc-namespace-sharing", NULL);
+    for (int i = 0; i < c->n_volume_drivers; i++) {
+        char name[96];
+        snprintf(name, sizeof name, "docker-plugin.%s", c->volume_drivers[i]);
+        add(list, ATTR, name, NULL);
+    }
+    if (c->selinux)
+        add(list, CAP, "selinux", NULL);
+    if (c->apparmor)
+        add(list, CAP, "apparmor", NULL);
     if (agent_caps_task_limits(c)) {
         add(list, ATTR, "task-cpu-mem-limit", NULL);
         add(list, ATTR, "increased-task-cpu-limit", NULL);

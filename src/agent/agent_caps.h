@@ -11,7 +11,11 @@
  *   ecs.capability.container-restart-policy, ecs.capability.network.container-port-range,
  *   ecs.capability.docker-plugin.local, ecs.capability.pid-ipc-namespace-sharing,
  *   ecs.capability.task-cpu-mem-limit and ecs.capability.increased-task-cpu-limit
- *   (only with the cgroupfs driver: the agent makes each task's cgroup itself).
+ *   (only with the cgroupfs driver: the agent makes each task's cgroup itself),
+ *   com.amazonaws.ecs.capability.selinux / .apparmor when the engine's
+ *   SecurityOptions have them (dockerSecurityOptions label:... / apparmor:...),
+ *   ecs.capability.docker-plugin.<name> for each volume plugin of the engine
+ *   (a dockerVolumeConfiguration driver other than local).
  *
  * Not advertised because the agent cannot do them yet: task IAM roles,
  * secrets, environment files, ECR authentication, awsvpc (task-eni), EFS,
@@ -25,12 +29,17 @@
 /* The log drivers the agent maps, by bit index. */
 extern const char *const agent_log_drivers[];
 
+#define AGENT_CAPS_VOLUME_DRIVERS 8
+
 typedef struct agent_caps {
     int api_minor;        /* the engine's newest API version is 1.<api_minor> */
     int cgroup_version;   /* 1 or 2 (0: unknown) */
     bool cgroupfs;        /* cgroup driver cgroupfs: task cgroups are possible */
     unsigned log_drivers; /* bit i: agent_log_drivers[i] is there */
     char arch[16];        /* ecs.cpu-architecture */
+    bool apparmor, selinux; /* the engine's SecurityOptions have them */
+    int n_volume_drivers;   /* the engine's volume plugins other than local */
+    char volume_drivers[AGENT_CAPS_VOLUME_DRIVERS][64];
 } agent_caps_t;
 
 /* From Docker's GET /version and GET /info answers (either may be NULL:

@@ -1,6 +1,6 @@
 /* op_task_definitions.c - RegisterTaskDefinition, DeregisterTaskDefinition,
- * DescribeTaskDefinition, ListTaskDefinitions, ListTaskDefinitionFamilies
- * (ecs-behavior.md §4.5-4.9, §5.7).
+ * DescribeTaskDefinition, ListTaskDefinitions, ListTaskDefinitionFamilies,
+ * DeleteTaskDefinitions (ecs-behavior.md §4.5-4.9, §5.7).
  *
  * Each family has a record (STORE_FAMILY) holding the last revision ever
  * registered and how many revisions are ACTIVE: revisions are never reused,
@@ -14,6 +14,7 @@
 #include "api/ops.h"
 #include "api/paging.h"
 #include "model/params.h"
+#include "model/settings.h"
 #include "model/tags.h"
 #include "model/taskdef.h"
 #include "model/taskdef_validate.h"
@@ -100,6 +101,10 @@ int op_register_task_definition(model_ctx_t *ctx, json_t *in, json_t **out, ecs_
     json_object_set_new(td, "revision", json_integer(rev));
     json_object_set_new(td, "status", json_string("ACTIVE"));
     json_object_set_new(td, "registeredAt", json_timestamp(ctx->now_ms));
+    /* the caller's principal: a key of the credentials file acts as its account's root */
+    char principal[SETTINGS_PRINCIPAL_MAX + 1];
+    settings_root(ctx, principal);
+    json_object_set_new(td, "registeredBy", json_string(principal));
     if (put_revision(ctx, family, rev, "ACTIVE", td, err) < 0 ||
         put_family(ctx, family, rev, active + 1, err) < 0)
         return -1;
@@ -169,6 +174,35 @@ int op_list_task_definition_families(model_ctx_t *ctx, json_t *in, json_t **out,
     const char *status = param_str(in, "status");
     store_query_t q = {.kind = STORE_FAMILY, .account = ctx->scope, .key_prefix = param_str(in, "familyPrefix"),
                        .status = status == NULL || strcmp(status, "ALL") == 0 ? NULL : status,
+                       /* a family whose revisions were all deleted is no longer listed */
+                       .status_not = status == NULL || strcmp(status, "ALL") == 0 ? TASKDEF_FAMILY_DELETED : NULL,
                        .order = STORE_ORDER_KEY};
     return api_page_list(ctx, in, &q, "families", NULL, out, err);
+}
+
+int op_delete_task_definitions(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+{
+    const json_t *refs = json_object_get(in, "taskDefinitions");
+    size_t n = json_array_size(refs);
+    if (n == 0)
+        return ecs_invalid_param(err, "taskDefinitions can not be empty.");
+    if (n > TASKDEF_DELETE_MAX)
+        return ecs_invalid_param(err, "taskDefinitions: at most %d task definitions can be deleted in one call (got %zu).",
+                                 TASKDEF_DELETE_MAX, n);
+    cleanup_json json_t *deleted = json_array();
+    cleanup_json json_t *failures = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const char *value = json_string_value(json_array_get(refs, i));
+        if (value == NULL || value[0] == '\0')
+            return ecs_invalid_param(err, "taskDefinitions[%zu] should not be null or empty.", i);
+        if (taskdef_delete_one(ctx, value, deleted, failures, err) < 0)
+            return -1;
+    }
+    json_t *views = json_array();
+    size_t i;
+    json_t *d;
+    json_array_foreach(deleted, i, d)
+        json_array_append_new(views, tags_taskdef_view(d));
+    *out = json_pack("{s:o, s:O}", "taskDefinitions", views, "failures", failures);
+    return 0;
 }

@@ -16,6 +16,7 @@ int op_deregister_task_definition(model_ctx_t *ctx, json_t *in, json_t **out, ec
 int op_describe_task_definition(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 int op_list_task_definitions(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 int op_list_task_definition_families(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_delete_task_definitions(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 
 /* op_instances.c */
 int op_register_container_instance(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);

@@ -16,6 +16,7 @@ static const api_op_t ops[] = {
     {"DescribeTaskDefinition",      op_describe_task_definition,     0},
     {"ListTaskDefinitions",         op_list_task_definitions,        0},
     {"ListTaskDefinitionFamilies",  op_list_task_definition_families, 0},
+    {"DeleteTaskDefinitions",       op_delete_task_definitions,      API_OP_WRITE},
     {"RegisterContainerInstance",   op_register_container_instance,  API_OP_WRITE | API_OP_AGENT},
     {"DeregisterContainerInstance", op_deregister_container_instance, API_OP_WRITE},
     {"DescribeContainerInstances",  op_describe_container_instances, 0},

@@ -295,11 +295,13 @@ static int check_port_mapping(td_t *td, size_t self, const json_t *list, size_t 
 
     json_int_t cport = 0, hport = 0;
     int r = opt_int(pm, "containerPort", &cport);
-    if (r == 0)
+    /* a containerPortRange stands for containerPort (taskdef_check.c checks it) */
+    bool ranged = member(pm, "containerPortRange") != NULL;
+    if (r == 0 && !ranged)
         return bad(err, "portMappings", cname, "containerPort is required.");
     if (r < 0)
         return bad(err, "portMappings", cname, "containerPort must be an integer.");
-    if (cport < 1 || cport > 65535)
+    if (r > 0 && (cport < 1 || cport > 65535))
         return bad(err, "portMappings", cname,
                    "containerPort must be from 1 to 65535 (got %" JSON_INTEGER_FORMAT ").", cport);
 
@@ -330,11 +332,13 @@ static int check_port_mapping(td_t *td, size_t self, const json_t *list, size_t 
         used[hport / 8] |= bit;
     }
 
-    json_t *jhport = NULL;
-    if (has_hport && (jhport = json_integer(hport)) == NULL)
+    json_t *jhport = NULL, *jcport = NULL;
+    if ((has_hport && (jhport = json_integer(hport)) == NULL) || (r > 0 && (jcport = json_integer(cport)) == NULL)) {
+        json_decref(jhport);
         return oom(err);
+    }
     return append(out,
-                  json_pack("{s:I, s:o*, s:s}", "containerPort", cport, "hostPort", jhport,
+                  json_pack("{s:o*, s:o*, s:s}", "containerPort", jcport, "hostPort", jhport,
                             "protocol", proto),
                   err);
 }
@@ -609,7 +613,7 @@ int taskdef_normalize(const json_t *in, json_t **out, ecs_error_t *err)
             return -1;
     if (essential_count == 0)
         return ecs_client_err(err, "Task definition must have at least one essential container.");
-    if (check_start_order(td, err) != 0)
+    if (check_start_order(td, err) != 0 || taskdef_check_modern(in, err) != 0)
         return -1;
 
     json_t *body = json_pack("{s:s, s:o, s:o}", "family", json_string_value(family),
@@ -620,6 +624,11 @@ int taskdef_normalize(const json_t *in, json_t **out, ecs_error_t *err)
         return oom(err);
     }
     taskdef_keep_members(in, body);
+    json_t *requires = taskdef_requires_attributes(body);
+    if (requires == NULL || json_object_set_new(body, "requiresAttributes", requires) < 0) {
+        json_decref(body);
+        return oom(err);
+    }
     *out = body;
     return 0;
 }

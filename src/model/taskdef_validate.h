@@ -40,4 +40,17 @@ int taskdef_task_level(const json_t *in, json_t *body, bool *task_memory, ecs_er
 /* Every member of the request that body lacks (but tags), as sent. */
 void taskdef_keep_members(const json_t *in, json_t *body);
 
+/* taskdef_check.c: today's members (healthCheck, dependsOn, start/stop
+ * timeouts, port mapping names, ranges and network-mode rules, volume
+ * configurations, ulimits, linuxParameters, memoryReservation,
+ * ephemeralStorage) checked as ECS checks them: 0, or -1 with a
+ * ClientException naming the member. Called by taskdef_normalize after
+ * the 2015 checks. */
+int taskdef_check_modern(const json_t *in, ecs_error_t *err);
+
+/* taskdef_requires.c: the requiresAttributes ECS computes for the
+ * normalised task definition td (capabilities its members need of an
+ * instance, each {"name": ...} once). New list, NULL without memory. */
+json_t *taskdef_requires_attributes(const json_t *td);
+
 #endif

@@ -7,6 +7,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "model/taskdef.h"
 
 #define SWEEP_BATCH 500
 
@@ -55,6 +56,9 @@ int janitor_sweep(store_t *store, int retention_s)
     int64_t cutoff = clock_now_ms() - (int64_t)retention_s * 1000;
     int tokens = sweep_kind(store, STORE_TOKEN, "USED", cutoff);
     int tasks = sweep_kind(store, STORE_TASK, "STOPPED", cutoff);
+    ecs_error_t err;
+    if (taskdef_reap(store, &err) < 0) /* DeleteTaskDefinitions' revisions nothing uses any more */
+        log_warn("janitor: %s", err.message);
     return tokens < 0 || tasks < 0 ? -1 : tasks;
 }
 

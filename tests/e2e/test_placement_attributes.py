@@ -92,7 +92,8 @@ def test_awsvpc_fails_placement_naming_it(server):
 
 
 def test_task_level_cpu_memory_and_reservation_count(server):
-    ecs, cluster, agent = setup(server)
+    # memoryReservation requires docker-remote-api.1.21 (requiresAttributes), as an agent has it
+    ecs, cluster, agent = setup(server, ATTRS + [{"name": "com.amazonaws.ecs.capability.docker-remote-api.1.21"}])
     family = unique("lim")
     ecs.register_task_definition(family=family, cpu="1 vCPU", memory="0.5GB", containerDefinitions=[
         {"name": "a", "image": "busybox", "cpu": 10, "memory": 100}])

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the seed corpus of the libFuzzer targets (tests/fuzz/corpus/<target>/).
 
-  validate/  one request body per operation of the 2015 API (26), serialised
+  validate/  one request body per served operation, serialised
              by botocore's own JSON serializer from parameters botocore's
              validator accepts, plus a few that only pass the type check.
   dispatch/  the same bodies as single requests (target, content type, body)
@@ -45,6 +45,27 @@ SIDECAR = {"name": "side", "image": "busybox", "memory": 64, "essential": False,
 NEWER = dict(CDEF, name="newer", dockerLabels={"team": "web"}, workingDirectory="/", user="nobody",
              ulimits=[{"name": "nofile", "softLimit": 1024, "hardLimit": 4096}],
              logConfiguration={"logDriver": "json-file", "options": {"max-size": "10m"}})
+# Today's members of a task definition, every kind the checks look at.
+MODERN_APP = dict(CDEF, name="app", memoryReservation=128, image=f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/app:1",
+                  portMappings=[{"containerPort": 80, "name": "http", "appProtocol": "http"},
+                                {"containerPortRange": "9000-9010", "protocol": "udp"}],
+                  healthCheck={"command": ["CMD-SHELL", "true"], "interval": 10, "timeout": 3, "retries": 2,
+                               "startPeriod": 5},
+                  dependsOn=[{"containerName": "side", "condition": "START"}], startTimeout=30, stopTimeout=10,
+                  linuxParameters={"initProcessEnabled": True, "maxSwap": 64, "swappiness": 10,
+                                   "tmpfs": [{"containerPath": "/run", "size": 8}]},
+                  restartPolicy={"enabled": True, "restartAttemptPeriod": 60},
+                  secrets=[{"name": "P", "valueFrom": "/p"}], dockerSecurityOptions=["label:type:x"],
+                  logConfiguration={"logDriver": "json-file", "options": {"mode": "non-blocking"}})
+MODERN_SIDE = dict(SIDECAR, links=[], volumesFrom=[], healthCheck={"command": ["NONE"]})
+MODERN_TD = {"family": "modern", "taskRoleArn": f"arn:aws:iam::{ACCOUNT}:role/r", "pidMode": "host",
+             "ipcMode": "none", "cpu": "1 vCPU", "memory": "1GB", "ephemeralStorage": {"sizeInGiB": 30},
+             "containerDefinitions": [MODERN_APP, MODERN_SIDE],
+             "volumes": [{"name": "data", "dockerVolumeConfiguration": {"scope": "shared", "autoprovision": True,
+                                                                        "driver": "rexray"}},
+                         {"name": "efs", "efsVolumeConfiguration": {"fileSystemId": "fs-1",
+                                                                    "transitEncryption": "ENABLED",
+                                                                    "authorizationConfig": {"iam": "ENABLED"}}}]}
 RESOURCES = [{"name": "CPU", "type": "INTEGER", "integerValue": 2048},
              {"name": "MEMORY", "type": "INTEGER", "integerValue": 4096},
              {"name": "PORTS", "type": "STRINGSET", "stringSetValue": ["22", "2375", "2376", "51678"]},
@@ -63,6 +84,8 @@ REQUESTS = [
     ("DescribeTaskDefinition", {"taskDefinition": "fz"}),
     ("ListTaskDefinitions", {"familyPrefix": "fz", "status": "ACTIVE", "sort": "DESC", "maxResults": 2}),
     ("ListTaskDefinitionFamilies", {"familyPrefix": "f", "maxResults": 10}),
+    ("DeleteTaskDefinitions", {"taskDefinitions": ["fz:1", f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/fz:2",
+                                                   "fz", "nope:7"]}),
     ("RegisterContainerInstance", {"cluster": "fz", "totalResources": RESOURCES, "versionInfo": VERSION,
                                    "instanceIdentityDocument": json.dumps({"instanceId": "i-0123456789abcdef0",
                                                                            "region": REGION})}),
@@ -110,6 +133,17 @@ ODD = [
     ("PutAccountSetting", {"name": "fargateTaskRetirementWaitPeriod", "value": "3",
                            "principalArn": "arn:aws:iam::999999999999:role/x"}),
     ("ListContainerInstances", {"cluster": "fz", "status": "DRAINING", "filter": "attribute:ecs.os-type == linux"}),
+    # today's members, each broken one way (taskdef_check.c)
+    ("RegisterTaskDefinition", dict(MODERN_TD, containerDefinitions=[
+        dict(MODERN_APP, healthCheck={"command": ["curl"], "interval": 1, "timeout": 999, "retries": 0}),
+        dict(MODERN_SIDE, dependsOn=[{"containerName": "app", "condition": "HEALTHY"}])])),
+    ("RegisterTaskDefinition", dict(MODERN_TD, networkMode="awsvpc", containerDefinitions=[
+        dict(MODERN_APP, portMappings=[{"containerPortRange": "10-5"}, {"containerPort": 80, "hostPort": 81,
+                                                                         "name": "-x"}],
+             ulimits=[{"name": "nofile", "softLimit": 9, "hardLimit": 1}], links=["side"]), MODERN_SIDE])),
+    ("RegisterTaskDefinition", dict(MODERN_TD, ephemeralStorage={"sizeInGiB": 500}, volumes=[
+        {"name": "v", "host": {}, "dockerVolumeConfiguration": {"autoprovision": True}}])),
+    ("DeleteTaskDefinitions", {"taskDefinitions": ["a:%d" % i for i in range(11)]}),
 ]
 
 
@@ -189,6 +223,19 @@ def main():
          ("DeregisterTaskDefinition", bodies["DeregisterTaskDefinition"]),
          ("DescribeTaskDefinition", bodies["DescribeTaskDefinition"]),
          ("ListTaskDefinitions", b'{"status": "INACTIVE"}')]))
+    modern = botocore_body(model, "RegisterTaskDefinition", MODERN_TD)
+    write("validate", "modern-RegisterTaskDefinition.json", modern)
+    write("dispatch", "seq-taskdef-modern-delete", dispatch_input(
+        [("RegisterTaskDefinition", modern), ("RegisterTaskDefinition", modern),
+         ("DescribeTaskDefinition", b'{"taskDefinition": "modern:1", "include": ["TAGS"]}'),
+         ("DeleteTaskDefinitions", b'{"taskDefinitions": ["modern:1"]}'),
+         ("DeregisterTaskDefinition", b'{"taskDefinition": "modern:1"}'),
+         ("DeleteTaskDefinitions", b'{"taskDefinitions": ["modern:1", "modern:1", "modern", "modern:3"]}'),
+         ("DescribeTaskDefinition", b'{"taskDefinition": "modern:1"}'),
+         ("ListTaskDefinitions", b'{"familyPrefix": "modern", "status": "DELETE_IN_PROGRESS"}'),
+         ("ListTaskDefinitionFamilies", b'{"status": "ALL"}'),
+         ("RunTask", b'{"cluster": "fz", "taskDefinition": "modern:1"}'),
+         ("DeleteTaskDefinitions", b'{"taskDefinitions": []}')]))
     write("dispatch", "seq-services", dispatch_input(
         [("CreateCluster", bodies["CreateCluster"]), ("RegisterTaskDefinition", td),
          ("CreateService", bodies["CreateService"]), ("DescribeServices", bodies["DescribeServices"]),

@@ -117,6 +117,8 @@ static const char *one(const char *extra)
             if (json_object_get(x_, "compatibilities") == NULL)                   \
                 json_object_set_new(x_, "compatibilities",                        \
                                     json_pack("[s,s]", "EC2", "EXTERNAL"));       \
+            if (json_object_get(x_, "requiresAttributes") == NULL)                \
+                json_object_set_new(x_, "requiresAttributes", json_array());      \
             CHECK(json_equal(o_, x_));                                            \
             if (!json_equal(o_, x_)) {                                            \
                 char *d_ = json_dumps(o_, JSON_COMPACT);                          \
@@ -184,7 +186,8 @@ TEST(taskdef_echo_multi_container)
         "   'portMappings':[],'environment':[],'mountPoints':[],"
         "   'volumesFrom':[{'sourceContainer':'web','readOnly':false},"
         "                  {'sourceContainer':'db','readOnly':true}]}"
-        " ]}";
+        " ],"
+        " 'requiresAttributes':[{'name':'com.amazonaws.ecs.capability.docker-remote-api.1.21'}]}";
     CHECK_ECHO(req, expected);
 }
 
