@@ -48,6 +48,15 @@ json_t *task_view(const store_record_t *rec)
     json_t *v = json_copy(rec->doc);
     json_object_del(v, "_ecsd");
     tags_hide(v, TAGS_HIDDEN_EMPTY); /* shown where asked for: tags_show */
+    /* ECS's defaults on tasks stored by an older ecsd */
+    if (json_object_get(v, "enableExecuteCommand") == NULL)
+        json_object_set_new(v, "enableExecuteCommand", json_false());
+    json_t *ov = json_object_get(v, "overrides");
+    if (json_is_object(ov) && json_object_get(ov, "inferenceAcceleratorOverrides") == NULL) {
+        ov = json_copy(ov); /* the copy above shares it with the record */
+        json_object_set_new(ov, "inferenceAcceleratorOverrides", json_array());
+        json_object_set_new(v, "overrides", ov);
+    }
     return v;
 }
 

@@ -9,6 +9,7 @@
 #include "agent/agent_map.h"
 #include "common/cleanup.h"
 #include "model/resources.h"
+#include "model/task.h"
 #include "model/task_overrides.h"
 #include "test.h"
 
@@ -234,4 +235,21 @@ TEST(agent_refuses_overrides_it_cannot_honour)
             CHECK(0);
         }
     }
+}
+
+TEST(task_view_fills_ecs_defaults_of_older_records)
+{
+    /* a task stored before enableExecuteCommand and inferenceAcceleratorOverrides were kept */
+    cleanup_json json_t *doc = load("{\"taskArn\":\"t\",\"overrides\":{\"containerOverrides\":[{\"name\":\"a\"}]},"
+                                    "\"_ecsd\":{\"need\":{}}}");
+    REQUIRE(doc != NULL);
+    store_record_t rec = {.doc = doc};
+    cleanup_json json_t *v = task_view(&rec);
+    CHECK(json_is_false(json_object_get(v, "enableExecuteCommand")));
+    CHECK(json_object_get(v, "_ecsd") == NULL);
+    cleanup_json json_t *want = load("{\"containerOverrides\":[{\"name\":\"a\"}],\"inferenceAcceleratorOverrides\":[]}");
+    CHECK(json_equal(json_object_get(v, "overrides"), want));
+    /* the record itself is left as it was */
+    CHECK(json_object_get(json_object_get(doc, "overrides"), "inferenceAcceleratorOverrides") == NULL);
+    CHECK(json_object_get(doc, "enableExecuteCommand") == NULL);
 }
