@@ -16,6 +16,7 @@
 #include "model/task_launch.h"
 #include "model/task_overrides.h"
 #include "model/taskdef.h"
+#include "common/arn.h"
 #include "common/cleanup.h"
 #include "model/task_placement.h"
 
@@ -73,13 +74,25 @@ static int run_request_read(model_ctx_t *ctx, json_t *in, bool run_task, run_req
 }
 
 /* Tasks that cannot be placed whatever the instances (task_launch.h):
- * one failure each, naming the member that asks for what ecsd lacks. */
-static void launch_failures(model_ctx_t *ctx, const run_request_t *r, size_t n, json_t *failures)
+ * one failure each, naming the member that asks for what ecsd lacks; a
+ * RunTask's name the cluster, a StartTask's each instance it named. */
+static int launch_failures(model_ctx_t *ctx, const run_request_t *r, size_t n, const json_t *instances,
+                           json_t *failures, ecs_error_t *err)
 {
-    cleanup_free char *arn = api_arn(ctx, "cluster", r->cluster.key);
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(failures, json_pack("{s:s, s:s, s:s}", "arn", arn, "reason", r->launch.fail_reason,
-                                                  "detail", r->launch.fail_detail));
+    for (size_t i = 0; i < n; i++) {
+        cleanup_free char *arn = NULL;
+        const char *given = json_string_value(json_array_get(instances, i));
+        char id[INSTANCE_ID_MAX + 1];
+        if (given == NULL)
+            arn = api_arn(ctx, "cluster", r->cluster.key);
+        else if (instance_id_from_param(ctx, "containerInstances", given, r->cluster.key, id, err) < 0)
+            return -1;
+        else
+            arn = arn_is_arn(given) ? strdup(given) : api_id_arn(ctx, "container-instance", r->cluster.key, id);
+        json_array_append_new(failures, json_pack("{s:s, s:s, s:s}", "arn", arn ? arn : "", "reason",
+                                                  r->launch.fail_reason, "detail", r->launch.fail_detail));
+    }
+    return 0;
 }
 
 /* RunTask and StartTask answer the tasks they started with their tags (a
@@ -191,7 +204,7 @@ int op_run_task(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
     bool no_instances = false;
     int rc = 0;
     if (r.launch.fail_reason != NULL)
-        launch_failures(ctx, &r, (size_t)count, failures);
+        rc = launch_failures(ctx, &r, (size_t)count, NULL, failures, err);
     else
         rc = task_place_random(ctx, &r.spec, (int)count, tasks, failures, &no_instances, err);
     if (rc == 0 && no_instances)
@@ -221,7 +234,7 @@ int op_start_task(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
     cleanup_json json_t *failures = json_array();
     int rc = 0;
     if (r.launch.fail_reason != NULL)
-        launch_failures(ctx, &r, n, failures);
+        rc = launch_failures(ctx, &r, n, items, failures, err);
     else
         rc = task_place_on(ctx, &r.spec, items, tasks, failures, err);
     if (rc == 0)

@@ -321,8 +321,12 @@ def test_ebs_volume_configuration_fails_placement(server):
     [f] = r["failures"]
     assert r["tasks"] == [] and f["reason"] == "VOLUME_CONFIGURATION", f
     assert "volumeConfigurations" in f["detail"] and "data" in f["detail"] and "EBS" in f["detail"], f
-    r = ecs.start_task(cluster=cluster, taskDefinition=fam, containerInstances=[a.arn], volumeConfigurations=vc)
-    assert r["tasks"] == [] and r["failures"][0]["reason"] == "VOLUME_CONFIGURATION", r
+    # StartTask: a failure for each instance named, by its ARN
+    short_id = a.arn.rsplit("/", 1)[1]
+    r = ecs.start_task(cluster=cluster, taskDefinition=fam, containerInstances=[a.arn, short_id],
+                       volumeConfigurations=vc)
+    assert r["tasks"] == [] and [(f["arn"], f["reason"]) for f in r["failures"]] == [
+        (a.arn, "VOLUME_CONFIGURATION")] * 2, r
     assert ecs.list_tasks(cluster=cluster)["taskArns"] == []
 
 
