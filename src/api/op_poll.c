@@ -9,6 +9,7 @@
 #include "model/params.h"
 #include "api/poll.h"
 #include "model/task.h"
+#include "model/task_overrides.h"
 #include "model/taskdef.h"
 #include "common/cleanup.h"
 #include "common/clock.h"
@@ -74,7 +75,11 @@ static int heartbeat(const model_service_t *svc, const char *scope, const char *
     return 0;
 }
 
-/* The tasks of the instance that are not STOPPED, each with its task definition. */
+/* The tasks of the instance that are not STOPPED, each with its effective
+ * task definition: the revision with the task's overrides of sizes, roles,
+ * resource requirements and environment files applied, so the agent limits
+ * each container by what placement reserved for it (command and
+ * environment overrides stay in "overrides": the agent applies them). */
 static json_t *desired_tasks(const model_ctx_t *ctx, const char *id, ecs_error_t *err)
 {
     store_query_t q = {.kind = STORE_TASK, .account = ctx->scope, .instance = id, .status_not = "STOPPED",
@@ -89,7 +94,8 @@ static json_t *desired_tasks(const model_ctx_t *ctx, const char *id, ecs_error_t
         store_record_t td = {0};
         const char *td_arn = json_string_value(json_object_get(rows[i].doc, "taskDefinitionArn"));
         if (taskdef_load(ctx, td_arn ? td_arn : "", &td, err) == 1)
-            json_object_set(view, "taskDefinition", td.doc);
+            json_object_set_new(view, "taskDefinition",
+                                task_overrides_apply(td.doc, json_object_get(rows[i].doc, "overrides")));
         store_record_clear(&td);
         json_array_append_new(tasks, view);
     }

@@ -13,7 +13,10 @@
 #include "model/params.h"
 #include "model/tags.h"
 #include "model/task.h"
+#include "model/task_launch.h"
+#include "model/task_overrides.h"
 #include "model/taskdef.h"
+#include "common/arn.h"
 #include "common/cleanup.h"
 #include "model/task_placement.h"
 
@@ -25,7 +28,9 @@
 typedef struct run_request {
     store_record_t cluster;
     store_record_t taskdef;
-    json_t *tags; /* the tasks' tags: own, propagated, managed */
+    json_t *tags;      /* the tasks' tags: own, propagated, managed */
+    json_t *effective; /* the task definition with the overrides applied */
+    task_launch_t launch;
     task_spec_t spec;
 } run_request_t;
 
@@ -34,6 +39,8 @@ static void run_request_clear(run_request_t *r)
     store_record_clear(&r->cluster);
     store_record_clear(&r->taskdef);
     json_decref(r->tags);
+    json_decref(r->effective);
+    task_launch_clear(&r->launch);
 }
 
 static int run_request_read(model_ctx_t *ctx, json_t *in, bool run_task, run_request_t *r, ecs_error_t *err)
@@ -49,12 +56,42 @@ static int run_request_read(model_ctx_t *ctx, json_t *in, bool run_task, run_req
     const json_t *overrides = json_object_get(in, "overrides");
     if (api_load_active_cluster(ctx, in, &r->cluster, err) < 0 ||
         taskdef_load_for_run(ctx, param_str(in, "taskDefinition"), &r->taskdef, err) < 0 ||
-        task_check_overrides(overrides, r->taskdef.doc, err) < 0 ||
+        task_launch_read(in, run_task, r->cluster.doc, r->taskdef.doc, &r->launch, err) < 0 ||
+        task_overrides_check(overrides, r->taskdef.doc, err) < 0 ||
         tags_for_run(in, run_task, r->taskdef.doc, r->cluster.key, &r->tags, err) < 0)
         return -1;
+    r->effective = task_overrides_apply(r->taskdef.doc, overrides);
+    if (r->effective == NULL)
+        return ecs_server_err(err, "out of memory");
+    const task_launch_t *l = &r->launch;
     r->spec = (task_spec_t){.cluster = r->cluster.key, .taskdef = r->taskdef.doc, .overrides = overrides,
-                            .started_by = started_by, .tags = r->tags};
-    res_task_need(r->taskdef.doc, &r->spec.need);
+                            .started_by = started_by, .tags = r->tags, .effective = r->effective,
+                            .group = l->group, .launch_type = l->launch_type, .reference_id = l->reference_id,
+                            .network = l->network, .strategy = l->strategy, .execute_command = l->execute_command};
+    /* what the task reserves: its own sizes, the overrides' where given */
+    res_task_need(r->effective, &r->spec.need);
+    return 0;
+}
+
+/* Tasks that cannot be placed whatever the instances (task_launch.h):
+ * one failure each, naming the member that asks for what ecsd lacks; a
+ * RunTask's name the cluster, a StartTask's each instance it named. */
+static int launch_failures(model_ctx_t *ctx, const run_request_t *r, size_t n, const json_t *instances,
+                           json_t *failures, ecs_error_t *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        cleanup_free char *arn = NULL;
+        const char *given = json_string_value(json_array_get(instances, i));
+        char id[INSTANCE_ID_MAX + 1];
+        if (given == NULL)
+            arn = api_arn(ctx, "cluster", r->cluster.key);
+        else if (instance_id_from_param(ctx, "containerInstances", given, r->cluster.key, id, err) < 0)
+            return -1;
+        else
+            arn = arn_is_arn(given) ? strdup(given) : api_id_arn(ctx, "container-instance", r->cluster.key, id);
+        json_array_append_new(failures, json_pack("{s:s, s:s, s:s}", "arn", arn ? arn : "", "reason",
+                                                  r->launch.fail_reason, "detail", r->launch.fail_detail));
+    }
     return 0;
 }
 
@@ -165,7 +202,11 @@ int op_run_task(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
     cleanup_json json_t *tasks = json_array();
     cleanup_json json_t *failures = json_array();
     bool no_instances = false;
-    int rc = task_place_random(ctx, &r.spec, (int)count, tasks, failures, &no_instances, err);
+    int rc = 0;
+    if (r.launch.fail_reason != NULL)
+        rc = launch_failures(ctx, &r, (size_t)count, NULL, failures, err);
+    else
+        rc = task_place_random(ctx, &r.spec, (int)count, tasks, failures, &no_instances, err);
     if (rc == 0 && no_instances)
         rc = ecs_invalid_param(err, "No Container Instances were found in your cluster.");
     if (rc == 0 && token != NULL)
@@ -191,7 +232,11 @@ int op_start_task(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
     }
     cleanup_json json_t *tasks = json_array();
     cleanup_json json_t *failures = json_array();
-    int rc = task_place_on(ctx, &r.spec, items, tasks, failures, err);
+    int rc = 0;
+    if (r.launch.fail_reason != NULL)
+        rc = launch_failures(ctx, &r, n, items, failures, err);
+    else
+        rc = task_place_on(ctx, &r.spec, items, tasks, failures, err);
     if (rc == 0)
         *out = json_pack("{s:o, s:O}", "tasks", tasks_with_tags(tasks, r.tags), "failures", failures);
     run_request_clear(&r);

@@ -265,12 +265,11 @@ static int read_providers(const json_t *list, json_t **out, ecs_error_t *err)
     return 0;
 }
 
-/* defaultCapacityProviderStrategy over the cluster's providers: each item
- * names one of them once, weight 0..1000, base 0..100000 on one item at most. */
-static int read_strategy(const json_t *list, const json_t *providers, json_t **out, ecs_error_t *err)
+int cluster_strategy_read(const json_t *list, const json_t *providers, const char *field, json_t **out,
+                          ecs_error_t *err)
 {
     if (json_array_size(list) > STRATEGY_MAX)
-        return ecs_invalid_param(err, "defaultCapacityProviderStrategy can have at most %d items.", STRATEGY_MAX);
+        return ecs_invalid_param(err, "%s can have at most %d items.", field, STRATEGY_MAX);
     cleanup_json json_t *names = json_array();
     json_t *strategy = json_array();
     size_t i, bases = 0;
@@ -296,7 +295,7 @@ static int read_strategy(const json_t *list, const json_t *providers, json_t **o
             fault = "only one capacity provider in a capacity provider strategy can have a base.";
         if (fault != NULL) {
             json_decref(strategy);
-            return ecs_invalid_param(err, "defaultCapacityProviderStrategy[%zu]: %s", i, fault);
+            return ecs_invalid_param(err, "%s[%zu]: %s", field, i, fault);
         }
         json_array_append_new(names, json_string(cp));
         json_array_append_new(strategy, json_pack("{s:s, s:I, s:I}", "capacityProvider", cp, "weight", weight,
@@ -375,7 +374,7 @@ int cluster_spec_read(const model_ctx_t *ctx, const json_t *in, const json_t *do
         rc = read_providers(cps, &spec->providers, err);
     if (rc == 0 && json_is_array(strategy)) {
         const json_t *providers = spec->providers ? spec->providers : json_object_get(doc, "capacityProviders");
-        rc = read_strategy(strategy, providers, &spec->strategy, err);
+        rc = cluster_strategy_read(strategy, providers, "defaultCapacityProviderStrategy", &spec->strategy, err);
     }
     if (rc == 0 && json_is_object(sc))
         rc = read_connect(ctx, sc, spec, err);

@@ -67,6 +67,13 @@ void cluster_spec_apply(const cluster_spec_t *spec, json_t *doc);
  * providers. NULL on a store error. */
 json_t *cluster_doc_new(const model_ctx_t *ctx, const char *name, ecs_error_t *err);
 
+/* A capacity provider strategy (the request member named field) over the
+ * cluster's providers: each item names one of them once, weight 0..1000,
+ * base 0..100000 on one item at most, at most 20 items. *out gets the
+ * items with weight and base filled. InvalidParameterException as ECS. */
+int cluster_strategy_read(const json_t *list, const json_t *providers, const char *field, json_t **out,
+                          ecs_error_t *err);
+
 /* True when a CreateCluster of an ACTIVE cluster asks for capacity
  * providers or a default strategy other than it has (ECS: "Arguments on
  * this idempotent request are inconsistent..."). */

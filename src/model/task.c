@@ -7,13 +7,12 @@
 #include "model/instance.h"
 #include "model/params.h"
 #include "model/tags.h"
+#include "model/task_overrides.h"
 #include "model/settings.h"
 #include "common/arn.h"
 #include "common/cleanup.h"
 #include "common/clock.h"
 #include "common/ids.h"
-
-#define OVERRIDES_MAX 8192
 
 int task_id_from_param(const model_ctx_t *ctx, const char *field, const char *value, const char *cluster,
                        char id[TASK_ID_MAX + 1], ecs_error_t *err)
@@ -49,6 +48,15 @@ json_t *task_view(const store_record_t *rec)
     json_t *v = json_copy(rec->doc);
     json_object_del(v, "_ecsd");
     tags_hide(v, TAGS_HIDDEN_EMPTY); /* shown where asked for: tags_show */
+    /* ECS's defaults on tasks stored by an older ecsd */
+    if (json_object_get(v, "enableExecuteCommand") == NULL)
+        json_object_set_new(v, "enableExecuteCommand", json_false());
+    json_t *ov = json_object_get(v, "overrides");
+    if (json_is_object(ov) && json_object_get(ov, "inferenceAcceleratorOverrides") == NULL) {
+        ov = json_copy(ov); /* the copy above shares it with the record */
+        json_object_set_new(ov, "inferenceAcceleratorOverrides", json_array());
+        json_object_set_new(v, "overrides", ov);
+    }
     return v;
 }
 
@@ -65,65 +73,53 @@ int task_status_rank(const char *status)
     return -1;
 }
 
-static const json_t *find_container(const json_t *taskdef, const char *name)
+/* A container's cpu, memory and memoryReservation as ECS shows them in a
+ * task: strings, cpu "0" when the definition gives none. */
+static void show_container_sizes(json_t *container, const json_t *def)
 {
-    size_t i;
-    json_t *c;
-    json_array_foreach(json_object_get(taskdef, "containerDefinitions"), i, c) {
-        const char *n = json_string_value(json_object_get(c, "name"));
-        if (n != NULL && strcmp(n, name) == 0)
-            return c;
-    }
-    return NULL;
-}
-
-int task_check_overrides(const json_t *overrides, const json_t *taskdef, ecs_error_t *err)
-{
-    if (overrides == NULL)
-        return 0;
-    cleanup_free char *text = json_dumps(overrides, JSON_COMPACT);
-    if (text != NULL && strlen(text) > OVERRIDES_MAX)
-        return ecs_invalid_param(err, "Container Overrides length must be at most 8192");
-    size_t i;
-    json_t *o;
-    json_array_foreach(json_object_get(overrides, "containerOverrides"), i, o) {
-        const char *name = json_string_value(json_object_get(o, "name"));
-        if (name == NULL || find_container(taskdef, name) == NULL)
-            return ecs_invalid_param(err, "Override for container named %.255s is not a container in the "
-                                          "TaskDefinition.", name ? name : "");
-    }
-    return 0;
-}
-
-/* One override entry per container, with the caller's command/environment. */
-static json_t *normalise_overrides(const json_t *overrides, const json_t *taskdef)
-{
-    json_t *list = json_array();
-    size_t i, j;
-    json_t *c, *o;
-    json_array_foreach(json_object_get(taskdef, "containerDefinitions"), i, c) {
-        const char *name = json_string_value(json_object_get(c, "name"));
-        json_t *entry = json_pack("{s:s}", "name", name);
-        json_array_foreach(json_object_get(overrides, "containerOverrides"), j, o) {
-            const char *on = json_string_value(json_object_get(o, "name"));
-            if (on == NULL || strcmp(on, name) != 0)
-                continue;
-            json_t *cmd = json_object_get(o, "command"), *env = json_object_get(o, "environment");
-            if (json_is_array(cmd))
-                json_object_set(entry, "command", cmd);
-            if (json_is_array(env))
-                json_object_set(entry, "environment", env);
+    char buf[32];
+    snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(json_object_get(def, "cpu")));
+    json_object_set_new(container, "cpu", json_string(buf));
+    static const char *const sizes[] = {"memory", "memoryReservation"};
+    for (size_t k = 0; k < 2; k++) {
+        json_int_t v = json_integer_value(json_object_get(def, sizes[k]));
+        if (v > 0) {
+            snprintf(buf, sizeof buf, "%lld", (long long)v);
+            json_object_set_new(container, sizes[k], json_string(buf));
         }
-        json_array_append_new(list, entry);
     }
-    return json_pack("{s:o}", "containerOverrides", list);
+}
+
+/* The task-level cpu or memory of the effective definition, as a string. */
+static void show_task_size(json_t *doc, const json_t *effective, const char *key)
+{
+    const json_t *v = json_object_get(effective, key);
+    char buf[32];
+    if (json_is_integer(v) && json_integer_value(v) > 0) { /* documents of an older ecsd */
+        snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
+        json_object_set_new(doc, key, json_string(buf));
+    } else if (json_is_string(v) && json_string_length(v) > 0) {
+        json_object_set_new(doc, key, json_string(json_string_value(v)));
+    }
+}
+
+/* What the request gave that the Task shape does not show. */
+static json_t *hidden_members(const task_spec_t *spec)
+{
+    json_t *h = json_pack("{s:o}", "need", res_to_json(&spec->need));
+    if (spec->network != NULL)
+        json_object_set_new(h, "networkConfiguration", json_deep_copy(spec->network));
+    if (spec->reference_id != NULL)
+        json_object_set_new(h, "referenceId", json_string(spec->reference_id));
+    if (spec->strategy != NULL)
+        json_object_set_new(h, "capacityProviderStrategy", json_deep_copy(spec->strategy));
+    return h;
 }
 
 void task_build(const model_ctx_t *ctx, const task_spec_t *spec, const store_record_t *instance, store_record_t *out)
 {
     const char *cluster = spec->cluster, *started_by = spec->started_by;
     const json_t *taskdef = spec->taskdef, *overrides = spec->overrides;
-    const res_t *need = &spec->need;
     /* The long format (the default): a 32-hex-digit id, the cluster in the
      * task's and its containers' ARNs; the short one: UUIDs, no cluster. */
     bool long_arn = settings_long_arn(ctx, SETTINGS_ARN_TASK);
@@ -135,12 +131,17 @@ void task_build(const model_ctx_t *ctx, const task_spec_t *spec, const store_rec
     cleanup_free char *task_arn = api_id_arn(ctx, "task", cluster, id);
     cleanup_free char *cluster_arn = api_arn(ctx, "cluster", cluster);
     const char *family = json_string_value(json_object_get(taskdef, "family"));
+    const json_t *effective = spec->effective ? spec->effective : taskdef;
     char group[API_NAME_MAX + 9];
-    snprintf(group, sizeof group, "%s:%s", spec->service ? "service" : "family", spec->service ? spec->service : family);
+    if (spec->group != NULL)
+        snprintf(group, sizeof group, "%s", spec->group);
+    else
+        snprintf(group, sizeof group, "%s:%s", spec->service ? "service" : "family",
+                 spec->service ? spec->service : family);
     json_t *containers = json_array();
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(taskdef, "containerDefinitions"), i, c) {
+    json_array_foreach(json_object_get(effective, "containerDefinitions"), i, c) {
         char cid[IDS_UUID_LEN + 1], path[API_NAME_MAX + IDS_HEX32_LEN + IDS_UUID_LEN + 3];
         ids_uuid4(cid); /* a container's own id stays a UUID in both formats */
         if (long_arn)
@@ -148,18 +149,22 @@ void task_build(const model_ctx_t *ctx, const task_spec_t *spec, const store_rec
         else
             snprintf(path, sizeof path, "%s", cid);
         cleanup_free char *container_arn = api_arn(ctx, "container", path);
-        json_array_append_new(containers,
-                              json_pack("{s:s, s:s, s:O, s:s, s:O}", "containerArn", container_arn, "taskArn",
-                                        task_arn, "name", json_object_get(c, "name"), "lastStatus", "PENDING",
-                                        "image", json_object_get(c, "image")));
+        json_t *container = json_pack("{s:s, s:s, s:O, s:s, s:O}", "containerArn", container_arn, "taskArn",
+                                      task_arn, "name", json_object_get(c, "name"), "lastStatus", "PENDING",
+                                      "image", json_object_get(c, "image"));
+        show_container_sizes(container, c);
+        json_array_append_new(containers, container);
     }
     json_t *doc = json_pack(
-        "{s:s, s:s, s:O, s:O, s:o, s:s, s:s, s:o, s:o, s:s, s:s, s:i, s:{s:o}}", "taskArn", task_arn,
+        "{s:s, s:s, s:O, s:O, s:o, s:s, s:s, s:o, s:o, s:s, s:s, s:b, s:i, s:o}", "taskArn", task_arn,
         "clusterArn", cluster_arn, "taskDefinitionArn", json_object_get(taskdef, "taskDefinitionArn"),
         "containerInstanceArn", json_object_get(instance->doc, "containerInstanceArn"), "overrides",
-        normalise_overrides(overrides, taskdef), "lastStatus", "PENDING", "desiredStatus", "RUNNING",
-        "containers", containers, "createdAt", json_timestamp(ctx->now_ms), "group", group, "launchType", "EC2",
-        "version", 1, "_ecsd", "need", res_to_json(need));
+        task_overrides_view(overrides, taskdef), "lastStatus", "PENDING", "desiredStatus", "RUNNING",
+        "containers", containers, "createdAt", json_timestamp(ctx->now_ms), "group", group, "launchType",
+        spec->launch_type ? spec->launch_type : "EC2", "enableExecuteCommand", spec->execute_command, "version", 1,
+        "_ecsd", hidden_members(spec));
+    show_task_size(doc, effective, "cpu");
+    show_task_size(doc, effective, "memory");
     if (started_by != NULL)
         json_object_set_new(doc, "startedBy", json_string(started_by));
     tags_put(doc, spec->tags ? json_deep_copy(spec->tags) : NULL);

@@ -5,8 +5,10 @@
  * desiredStatus, family, num = createdAt (epoch ms) until the task stops,
  * then stoppedAt (so the janitor finds old stopped tasks in order),
  * started_by, service, instance = container instance id.
- * Document: the Task shape plus "_ecsd": {"need": res} (what the task holds
- * on its instance until it stops). */
+ * Document: the Task shape plus "_ecsd": {"need": res (what the task holds
+ * on its instance until it stops), and the request members the Task shape
+ * has no place for: "networkConfiguration", "referenceId",
+ * "capacityProviderStrategy"}. */
 #ifndef ECSD_MODEL_TASK_H
 #define ECSD_MODEL_TASK_H
 
@@ -25,9 +27,6 @@ int task_id_from_param(const model_ctx_t *ctx, const char *field, const char *va
 /* The Task shape: the document less "_ecsd". */
 json_t *task_view(const store_record_t *rec);
 
-/* Checks RunTask/StartTask overrides against the task definition. */
-int task_check_overrides(const json_t *overrides, const json_t *taskdef, ecs_error_t *err);
-
 /* What to start: the same for RunTask, StartTask and the service scheduler. */
 typedef struct task_spec {
     const char *cluster;     /* cluster name */
@@ -36,7 +35,15 @@ typedef struct task_spec {
     const char *started_by;  /* or NULL */
     const char *service;     /* service name of a service's task, or NULL */
     const json_t *tags;      /* the task's tags (model/tags.h), or NULL */
-    res_t need;              /* res_task_need(taskdef) */
+    res_t need;              /* res_task_need(effective, or taskdef when effective is NULL) */
+    /* RunTask/StartTask's members (model/task_launch.h); zero: ECS's defaults */
+    const json_t *effective; /* taskdef with overrides applied (task_overrides_apply), or NULL */
+    const char *group;       /* or NULL: family:FAMILY, or service:NAME for a service's task */
+    const char *launch_type; /* or NULL: EC2 */
+    const char *reference_id;
+    const json_t *network;   /* networkConfiguration, or NULL */
+    const json_t *strategy;  /* the capacity provider strategy the task came by, or NULL */
+    bool execute_command;    /* enableExecuteCommand */
 } task_spec_t;
 
 /* A new PENDING task of spec on instance. out is filled (caller clears

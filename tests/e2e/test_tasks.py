@@ -35,7 +35,8 @@ def test_run_task_result(server):
         assert t["containerInstanceArn"] == a.arn
         assert (t["lastStatus"], t["desiredStatus"], t["startedBy"]) == ("PENDING", "RUNNING", "job/42_x-y")
         assert t["overrides"] == {"containerOverrides": [
-            {"name": "web"}, {"name": "log", "command": ["echo", "hi"], "environment": [{"name": "K", "value": "v"}]}]}
+            {"name": "web"}, {"name": "log", "command": ["echo", "hi"], "environment": [{"name": "K", "value": "v"}]}],
+            "inferenceAcceleratorOverrides": []}
         assert [c["name"] for c in t["containers"]] == ["web", "log"]
         for c in t["containers"]:
             assert c["lastStatus"] == "PENDING" and c["taskArn"] == t["taskArn"]
@@ -46,7 +47,8 @@ def test_run_task_result(server):
     assert r["tasks"][0]["taskArn"] != r["tasks"][1]["taskArn"]
     # without startedBy or overrides: no startedBy, one override entry per container
     t = ecs.run_task(cluster=cluster, taskDefinition=td["taskDefinitionArn"])["tasks"][0]
-    assert "startedBy" not in t and t["overrides"] == {"containerOverrides": [{"name": "web"}, {"name": "log"}]}
+    assert "startedBy" not in t and t["overrides"] == {"containerOverrides": [{"name": "web"}, {"name": "log"}],
+                                                       "inferenceAcceleratorOverrides": []}
     got = ecs.describe_tasks(cluster=cluster, tasks=[x["taskArn"] for x in r["tasks"]])["tasks"]
     assert sorted(x["taskArn"] for x in got) == sorted(x["taskArn"] for x in r["tasks"])
     assert got[0]["overrides"] == r["tasks"][0]["overrides"]
