@@ -11,6 +11,7 @@
 #include "common/cleanup.h"
 #include "common/clock.h"
 #include "common/ids.h"
+#include "model/service_config.h"
 #include "model/tags.h"
 
 #define SAY_AGAIN_MS (6LL * 3600 * 1000) /* ECS repeats an unchanged condition after 6 h */
@@ -185,12 +186,15 @@ void service_deployment_id(const json_t *doc, int64_t now_ms, char out[SERVICE_D
     }
 }
 
-json_t *service_deployment_new(const char *id, const char *status, const json_t *taskdef_arn, int desired,
-                               int64_t now_ms)
+json_t *service_deployment_new(const json_t *doc, const char *id, const char *status, const json_t *taskdef_arn,
+                               int desired, int64_t now_ms)
 {
-    return json_pack("{s:s, s:s, s:O, s:i, s:i, s:i, s:o, s:o, s:s}", "id", id, "status", status,
-                     "taskDefinition", taskdef_arn, "desiredCount", desired, "pendingCount", 0, "runningCount", 0,
-                     "createdAt", json_timestamp(now_ms), "updatedAt", json_timestamp(now_ms), "launchType", "EC2");
+    json_t *d = json_pack("{s:s, s:s, s:O, s:i, s:i, s:i, s:i, s:o, s:o, s:s, s:s++}", "id", id, "status", status,
+                          "taskDefinition", taskdef_arn, "desiredCount", desired, "pendingCount", 0, "runningCount", 0,
+                          "failedTasks", 0, "createdAt", json_timestamp(now_ms), "updatedAt", json_timestamp(now_ms),
+                          "rolloutState", "IN_PROGRESS", "rolloutStateReason", "ECS deployment ", id, " in progress.");
+    service_config_to_deployment(doc, d); /* launchType, networkConfiguration, ... as the service has them now */
+    return d;
 }
 
 int service_drop_token(model_ctx_t *ctx, json_t *doc, ecs_error_t *err)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "model/service.h"
+#include "model/service_config.h"
 #include "model/tags.h"
 #include "model/task_placement.h"
 #include "model/taskdef.h"
@@ -223,6 +224,14 @@ static void place_failure_message(const rc_t *s, const json_t *failure, bool no_
  * placement call, until one does not fit. */
 static int start_tasks(rc_t *s, int n, ecs_error_t *err)
 {
+    char msg[MSG_MAX] = "";
+    const char *cannot = service_config_unplaceable(s->rec.doc);
+    if (cannot != NULL) { /* e.g. a Fargate launch type: no instance here can take its tasks */
+        snprintf(msg, sizeof msg, "(service %s) was unable to place a task. Reason: %s.", s->name, cannot);
+        s->place_failed = true;
+        service_say(s->ctx, s->rec.doc, "place", msg);
+        return 0;
+    }
     store_record_t td = {0};
     const char *td_arn = json_string_value(json_object_get(json_array_get(s->deps, 0), "taskDefinition"));
     int found = taskdef_load(s->ctx, td_arn ? td_arn : "", &td, err);
@@ -236,10 +245,17 @@ static int start_tasks(rc_t *s, int n, ecs_error_t *err)
     cleanup_json json_t *tags = tags_for_service_task(s->rec.doc, td.doc, s->rec.cluster, s->name);
     task_spec_t spec = {.cluster = s->rec.cluster, .taskdef = td.doc, .started_by = dep_id(s, 0),
                         .service = s->name, .tags = tags};
+    /* Placement hook: the service's placementConstraints and
+     * placementStrategy (model/service_config.h), for task_place_random to
+     * honour once task_spec_t carries them (the cluster query language's
+     * placement); until then its tasks are placed at random among the
+     * instances that fit. */
+    const json_t *constraints, *strategy;
+    service_config_placement(s->rec.doc, &constraints, &strategy);
+    (void)constraints, (void)strategy;
     res_task_need(td.doc, &spec.need);
     cleanup_json json_t *ids = json_array();
     int rc = 0;
-    char msg[MSG_MAX] = "";
     while (n > 0 && rc == 0) {
         int k = n < TASK_PLACE_MAX ? n : TASK_PLACE_MAX;
         cleanup_json json_t *tasks = json_array();

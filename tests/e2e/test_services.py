@@ -69,7 +69,9 @@ def test_create_run_replace(server):
         assert s["serviceArn"] == f"{SVC_ARN}{cluster}/{name}" and s["serviceName"] == name
         assert (s["status"], s["desiredCount"], s["runningCount"], s["pendingCount"]) == ("ACTIVE", 3, 0, 0)
         assert s["clusterArn"].endswith(":cluster/" + cluster) and s["events"] == [] and s["loadBalancers"] == []
-        assert s["deploymentConfiguration"] == {"maximumPercent": 200, "minimumHealthyPercent": 100}
+        assert s["deploymentConfiguration"] == {"maximumPercent": 200, "minimumHealthyPercent": 100,
+                                                "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+                                                "strategy": "ROLLING", "bakeTimeInMinutes": 0}
         [d] = s["deployments"]
         assert re.fullmatch(r"ecs-svc/\d{19}", d["id"]) and d["status"] == "PRIMARY"
         assert d["taskDefinition"] == s["taskDefinition"] and s["taskDefinition"].endswith(f"/{family}:1")
@@ -253,7 +255,8 @@ def test_errors_by_name(server):
     s = ecs.create_service(**dict(ok, loadBalancers=[lb], role="svc-role",
                                   deploymentConfiguration={"minimumHealthyPercent": 50}))["service"]
     assert s["loadBalancers"] == [lb] and s["roleArn"] == f"arn:aws:iam::{ACCOUNT}:role/svc-role"
-    assert s["deploymentConfiguration"] == {"maximumPercent": 200, "minimumHealthyPercent": 50}
+    assert {k: s["deploymentConfiguration"][k] for k in ("maximumPercent", "minimumHealthyPercent")} == {
+        "maximumPercent": 200, "minimumHealthyPercent": 50}
     nope = unique("nope")
     for call in (lambda: ecs.update_service(cluster=cluster, service=nope, desiredCount=1),
                  lambda: ecs.delete_service(cluster=cluster, service=nope),
