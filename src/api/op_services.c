@@ -15,6 +15,7 @@
 #include "model/params.h"
 #include "model/service.h"
 #include "model/service_config.h"
+#include "model/service_deployment.h"
 #include "model/tags.h"
 #include "model/settings.h"
 #include "model/taskdef.h"
@@ -171,8 +172,9 @@ static json_t *new_service_doc(model_ctx_t *ctx, const json_t *in, const store_r
     }
     char dep_id[SERVICE_DEPLOY_ID_MAX];
     service_deployment_id(NULL, ctx->now_ms, dep_id);
-    json_array_append_new(json_object_get(doc, "deployments"),
-                          service_deployment_new(doc, dep_id, "PRIMARY", taskdef_arn, desired, ctx->now_ms));
+    json_t *dep = service_deployment_new(doc, dep_id, "PRIMARY", taskdef_arn, desired, ctx->now_ms);
+    json_array_append_new(json_object_get(doc, "deployments"), dep);
+    service_deployment_started(ctx, doc, dep);
     const char *role = param_str(in, "role");
     if (role != NULL && role[0] != '\0')
         json_object_set_new(doc, "roleArn", role_arn(ctx, role));
@@ -277,7 +279,9 @@ static void new_deployment(model_ctx_t *ctx, json_t *doc, const json_t *taskdef_
         json_object_set_new(d, "status", json_string("ACTIVE"));
     char id[SERVICE_DEPLOY_ID_MAX];
     service_deployment_id(doc, ctx->now_ms, id);
-    json_array_insert_new(deps, 0, service_deployment_new(doc, id, "PRIMARY", taskdef_arn, 0, ctx->now_ms));
+    json_t *dep = service_deployment_new(doc, id, "PRIMARY", taskdef_arn, 0, ctx->now_ms);
+    json_array_insert_new(deps, 0, dep);
+    service_deployment_started(ctx, doc, dep);
     json_object_set(doc, "taskDefinition", (json_t *)taskdef_arn);
     /* A new revision gets a fresh start: no launch throttle, no old news. */
     json_t *priv = service_private(doc);

@@ -94,6 +94,27 @@ json_t *service_view(const model_ctx_t *ctx, const store_record_t *rec, ecs_erro
     }
     json_object_set_new(v, "runningCount", json_integer(running));
     json_object_set_new(v, "pendingCount", json_integer(pending));
+    /* today's members: the current service deployment and the revisions that run */
+    const json_t *hist = json_object_get(json_object_get(rec->doc, "_ecsd"), "history");
+    const json_t *current = json_object_get(json_array_get(hist, 0), "serviceDeploymentArn");
+    if (current != NULL)
+        json_object_set(v, "currentServiceDeployment", (json_t *)current);
+    const char *svc_arn = json_string_value(json_object_get(v, "serviceArn"));
+    const char *colon = svc_arn ? strstr(svc_arn, ":service/") : NULL;
+    if (colon != NULL) {
+        json_t *revs = json_array();
+        json_array_foreach(json_object_get(v, "deployments"), i, d) {
+            const char *id = json_string_value(json_object_get(d, "id"));
+            json_array_append_new(revs, json_pack("{s:o, s:O, s:O, s:O}", "arn",
+                                                  json_sprintf("%.*s:service-revision/%s/%s/%s", (int)(colon - svc_arn),
+                                                               svc_arn, rec->cluster, name ? name : "",
+                                                               id && strlen(id) > 8 ? id + 8 : ""),
+                                                  "requestedTaskCount", json_object_get(d, "desiredCount"),
+                                                  "runningTaskCount", json_object_get(d, "runningCount"),
+                                                  "pendingTaskCount", json_object_get(d, "pendingCount")));
+        }
+        json_object_set_new(v, "currentServiceRevisions", revs);
+    }
     return v;
 }
 

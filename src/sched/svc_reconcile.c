@@ -14,6 +14,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "sched/sched_plan.h"
+#include "sched/svc_rollout.h"
 
 #define EVENT_TASKS_MAX 10    /* task ids per "has started/stopped" event, as ECS batches them */
 #define SEEN_BATCH 1000       /* stopped tasks looked at per reconciliation */
@@ -111,7 +112,10 @@ static int count_launch_failures(rc_t *s, ecs_error_t *err)
         return -1;
     json_int_t fails = json_integer_value(json_object_get(priv, "fails"));
     for (size_t i = 0; i < n; i++) {
-        if (json_object_get(rows[i].doc, "startedAt") == NULL && json_object_get(rows[i].doc, "stoppingAt") == NULL) {
+        if (json_object_get(rows[i].doc, "stoppingAt") != NULL)
+            continue; /* asked to stop: no failure */
+        rollout_count_failure(s->ctx, s->rec.doc, rows[i].started_by); /* the circuit breaker counts it */
+        if (json_object_get(rows[i].doc, "startedAt") == NULL) {
             fails++;
             s->new_failures = true;
         }
@@ -377,9 +381,17 @@ static int reconcile_in(rc_t *s, const char *key, svc_outcome_t *out, bool *act,
         return 0;
     }
     cleanup_json json_t *orig = json_deep_copy(s->rec.doc);
-    if (count_tasks(s, err) < 0 || count_launch_failures(s, err) < 0)
+    if (count_launch_failures(s, err) < 0)
+        return -1;
+    if (!strcmp(s->rec.status, "ACTIVE") && rollout_check_breaker(ctx, s->rec.doc, s->name)) {
+        s->deps = json_object_get(s->rec.doc, "deployments"); /* a rollback deployment came first */
+        s->n_dep = (int)json_array_size(s->deps);
+    }
+    if (count_tasks(s, err) < 0)
         return -1;
     read_params(s);
+    if (rollout_primary_failed(s->rec.doc))
+        s->params.can_start = false; /* a FAILED deployment launches no new tasks */
     sched_plan(&s->params, s->pd, s->n_plan, &s->plan);
     int stops = 0;
     for (int d = 0; d < s->n_plan; d++)
@@ -391,6 +403,8 @@ static int reconcile_in(rc_t *s, const char *key, svc_outcome_t *out, bool *act,
         return -1;
     }
     update_deployments(s);
+    if (!s->params.draining)
+        rollout_check_complete(ctx, s->rec.doc, s->name, s->plan.steady);
     condition_events(s);
     if (s->params.draining && s->plan.inactive) {
         service_set_status(&s->rec, "INACTIVE");
