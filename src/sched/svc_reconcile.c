@@ -14,6 +14,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "sched/sched_plan.h"
+#include "sched/svc_daemon.h"
 #include "sched/svc_rollout.h"
 
 #define EVENT_TASKS_MAX 10    /* task ids per "has started/stopped" event, as ECS batches them */
@@ -36,12 +37,14 @@ typedef struct rc {
     int started, stopped;
     bool place_failed;
     bool token_dropped;
+    json_t *hosts;             /* a DAEMON's ACTIVE instances (ids), else NULL */
 } rc_t;
 
 static void rc_clear(rc_t *s)
 {
     store_record_clear(&s->rec);
     free(s->pd);
+    json_decref(s->hosts);
 }
 
 static const char *dep_id(const rc_t *s, int i)
@@ -265,7 +268,19 @@ static int start_tasks(rc_t *s, int n, ecs_error_t *err)
         cleanup_json json_t *tasks = json_array();
         cleanup_json json_t *failures = json_array();
         bool none = false;
-        rc = task_place_random(s->ctx, &spec, k, tasks, failures, &none, err);
+        if (s->hosts != NULL) { /* DAEMON: on instances without a task of the PRIMARY yet */
+            cleanup_json json_t *free_hosts = NULL;
+            rc = daemon_free_instances(s->ctx, s->rec.cluster, s->name, dep_id(s, 0), s->hosts, &free_hosts, err);
+            if (rc < 0)
+                break;
+            while (json_array_size(free_hosts) > (size_t)k)
+                json_array_remove(free_hosts, json_array_size(free_hosts) - 1);
+            none = json_array_size(free_hosts) == 0;
+            if (!none)
+                rc = task_place_on(s->ctx, &spec, free_hosts, tasks, failures, err);
+        } else {
+            rc = task_place_random(s->ctx, &spec, k, tasks, failures, &none, err);
+        }
         size_t i;
         json_t *t;
         json_array_foreach(tasks, i, t) {
@@ -390,6 +405,14 @@ static int reconcile_in(rc_t *s, const char *key, svc_outcome_t *out, bool *act,
     if (count_tasks(s, err) < 0)
         return -1;
     read_params(s);
+    if (service_is_daemon(s->rec.doc) && !s->params.draining) {
+        /* one task per ACTIVE instance: that many is its desiredCount */
+        if (daemon_instances(ctx, s->rec.cluster, &s->hosts, err) < 0)
+            return -1;
+        s->params.desired = (int)json_array_size(s->hosts);
+        if (json_integer_value(json_object_get(s->rec.doc, "desiredCount")) != s->params.desired)
+            json_object_set_new(s->rec.doc, "desiredCount", json_integer(s->params.desired));
+    }
     if (rollout_primary_failed(s->rec.doc))
         s->params.can_start = false; /* a FAILED deployment launches no new tasks */
     sched_plan(&s->params, s->pd, s->n_plan, &s->plan);
@@ -432,6 +455,12 @@ static int reconcile_in(rc_t *s, const char *key, svc_outcome_t *out, bool *act,
         out->due_ms = next;
     else if ((s->place_failed || s->plan.deadlock) && in_flight == 0)
         out->due_ms = ctx->now_ms + SVC_PLACE_RETRY_MS;
+    if (s->hosts != NULL && out->steady) {
+        /* a DAEMON follows the instances that come and go: looked at again
+         * (a read-only pass) within SVC_PLACE_RETRY_MS even when steady */
+        out->steady = false;
+        out->due_ms = ctx->now_ms + SVC_PLACE_RETRY_MS;
+    }
     return 0;
 }
 

@@ -178,3 +178,32 @@ def test_deployments_api_errors(server):
     assert r["serviceDeployments"] == [] and r["failures"] == [{"arn": "not-an-arn", "reason": "MISSING"}]
     expect_error(lambda: ecs.list_service_deployments(cluster=cluster, service="x", maxResults=0),
                  "InvalidParameterException")
+
+
+def test_daemon_one_task_per_instance(server):
+    """DAEMON over 3 instances: one task on each, desiredCount 3 as ECS
+    reports it; a fourth instance joining gets one too."""
+    ecs, cluster, family = setup(server)
+    with AutoAgent(server, cluster) as a, AutoAgent(server, cluster) as b, AutoAgent(server, cluster) as c:
+        name = unique("dmn")
+        s = ecs.create_service(cluster=cluster, serviceName=name, taskDefinition=f"{family}:1",
+                               schedulingStrategy="DAEMON")["service"]
+        assert s["schedulingStrategy"] == "DAEMON"
+        assert s["deploymentConfiguration"]["maximumPercent"] == 100
+        assert s["deploymentConfiguration"]["minimumHealthyPercent"] == 0
+        s = wait_for(lambda: completed(ecs, cluster, name, 3), what="3 daemon tasks")
+        assert s["desiredCount"] == 3
+        arns = ecs.list_tasks(cluster=cluster, serviceName=name)["taskArns"]
+        tasks = ecs.describe_tasks(cluster=cluster, tasks=arns)["tasks"]
+        assert sorted(t["containerInstanceArn"] for t in tasks) == sorted(h.arn for h in (a, b, c))
+        expect_error(lambda: ecs.update_service(cluster=cluster, service=name, desiredCount=5),
+                     "InvalidParameterException",
+                     "The daemon scheduling strategy does not support a desired count for services.")
+        with AutoAgent(server, cluster) as d:
+            s = wait_for(lambda: (lambda x: x if x["runningCount"] == 4 and x["desiredCount"] == 4 else None)(
+                describe(ecs, cluster, name)), timeout=40, what="the new instance's daemon task")
+            arns = ecs.list_tasks(cluster=cluster, serviceName=name)["taskArns"]
+            hosts = [t["containerInstanceArn"] for t in ecs.describe_tasks(cluster=cluster, tasks=arns)["tasks"]]
+            assert sorted(hosts) == sorted(h.arn for h in (a, b, c, d)), (hosts, [h.arn for h in (a, b, c, d)])
+            ecs.delete_service(cluster=cluster, service=name, force=True)
+            wait_for(lambda: describe(ecs, cluster, name)["status"] == "INACTIVE", what="INACTIVE")
