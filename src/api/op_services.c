@@ -14,6 +14,8 @@
 #include "api/paging.h"
 #include "model/params.h"
 #include "model/service.h"
+#include "model/service_config.h"
+#include "model/service_deployment.h"
 #include "model/tags.h"
 #include "model/settings.h"
 #include "model/taskdef.h"
@@ -23,7 +25,8 @@
 
 #define DESCRIBE_MAX 10
 #define TOKEN_MAX 36 /* ASCII 33..126 (the current model's rule) */
-#define LOAD_BALANCERS_MAX 1
+#define LOAD_BALANCERS_MAX 1 /* Classic Load Balancers */
+#define TARGET_GROUPS_MAX 5
 
 /* The request without its clientToken, hashed: "the same parameters". */
 static void request_digest(const json_t *in, char hex[65])
@@ -49,20 +52,6 @@ static int check_token(const char *token, ecs_error_t *err)
     return ok ? 0 : ecs_invalid_param(err, "clientToken: up to 36 ASCII characters from 33 to 126 are allowed.");
 }
 
-/* deploymentConfiguration, over the values in *min and *max. */
-static int read_deploy_config(const json_t *in, int *min, int *max, ecs_error_t *err)
-{
-    const json_t *dc = json_object_get(in, "deploymentConfiguration");
-    long long lo = param_int(dc, "minimumHealthyPercent", *min), hi = param_int(dc, "maximumPercent", *max);
-    if (lo < 0 || lo > 100)
-        return ecs_invalid_param(err, "minimumHealthyPercent must be between 0 and 100.");
-    if (hi < 100 || hi > 100000)
-        return ecs_invalid_param(err, "maximumPercent must be at least 100.");
-    *min = (int)lo;
-    *max = (int)hi;
-    return 0;
-}
-
 static bool container_has_port(const json_t *taskdef, const char *name, json_int_t port, bool *found)
 {
     size_t i, j;
@@ -83,21 +72,27 @@ static bool container_has_port(const json_t *taskdef, const char *name, json_int
  * container port of the task definition; kept and shown, not attached. */
 static int check_load_balancers(const json_t *lbs, const char *role, const json_t *taskdef, ecs_error_t *err)
 {
-    if (json_array_size(lbs) > LOAD_BALANCERS_MAX)
-        return ecs_invalid_param(err, "load balancers can have at most 1 items.");
-    size_t i;
+    size_t i, classic = 0;
     json_t *lb;
+    json_array_foreach(lbs, i, lb)
+        classic += json_object_get(lb, "targetGroupArn") == NULL;
+    /* a Classic Load Balancer alone; target groups (ALB/NLB) up to 5 */
+    if (json_array_size(lbs) > (classic > 0 ? LOAD_BALANCERS_MAX : TARGET_GROUPS_MAX))
+        return ecs_invalid_param(err, "load balancers can have at most %d items.",
+                                 classic > 0 ? LOAD_BALANCERS_MAX : TARGET_GROUPS_MAX);
     json_array_foreach(lbs, i, lb) {
         const char *lbname = json_string_value(json_object_get(lb, "loadBalancerName"));
         const char *cname = json_string_value(json_object_get(lb, "containerName"));
         json_t *port = json_object_get(lb, "containerPort");
-        if (lbname == NULL || lbname[0] == '\0')
+        bool target_group = json_object_get(lb, "targetGroupArn") != NULL;
+        if (!target_group && (lbname == NULL || lbname[0] == '\0'))
             return ecs_invalid_param(err, "Load Balancer Name can not be blank.");
         if (cname == NULL || cname[0] == '\0')
             return ecs_invalid_param(err, "Container Name can not be blank.");
         if (!json_is_integer(port))
             return ecs_invalid_param(err, "Container Port can not be blank.");
-        if (role == NULL || role[0] == '\0')
+        /* a target group is used through ECS's service-linked role when no role is given */
+        if (!target_group && (role == NULL || role[0] == '\0'))
             return ecs_invalid_param(err, "A role must be specified when the service uses a load balancer.");
         bool found = false;
         if (!container_has_port(taskdef, cname, json_integer_value(port), &found))
@@ -155,23 +150,31 @@ static int create_replay(model_ctx_t *ctx, const char *token, const char *digest
     return answer(ctx, existing, out, err) < 0 ? -1 : 1;
 }
 
-/* The service's document as CreateService makes it. */
-static json_t *new_service_doc(model_ctx_t *ctx, const json_t *in, const char *cluster, const char *name,
-                               const json_t *taskdef_arn, int desired, int min, int max, const char *digest)
+/* The service's document as CreateService makes it: its configuration
+ * (model/service_config.h) checked and kept, then its first deployment,
+ * which carries part of it. NULL with err on a refused member. */
+static json_t *new_service_doc(model_ctx_t *ctx, const json_t *in, const store_record_t *cluster, const char *name,
+                               const json_t *taskdef, int desired, const char *digest, ecs_error_t *err)
 {
-    cleanup_free char *arn = service_arn(ctx, cluster, name);
-    cleanup_free char *cluster_arn = api_arn(ctx, "cluster", cluster);
+    cleanup_free char *arn = service_arn(ctx, cluster->key, name);
+    cleanup_free char *cluster_arn = api_arn(ctx, "cluster", cluster->key);
+    const json_t *taskdef_arn = json_object_get(taskdef, "taskDefinitionArn");
+    const json_t *lbs = json_object_get(in, "loadBalancers");
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:o, s:s, s:i, s:O, s:[], s:[], s:o}", "serviceArn", arn, "serviceName",
+                            name, "clusterArn", cluster_arn, "loadBalancers",
+                            json_is_array(lbs) ? json_deep_copy(lbs) : json_array(), "status", "ACTIVE",
+                            "desiredCount", desired, "taskDefinition", taskdef_arn, "deployments", "events",
+                            "createdAt", json_timestamp(ctx->now_ms));
+    if (service_config_apply(ctx, in, doc, taskdef, cluster->doc, true, NULL, err) < 0 ||
+        tags_service_take(in, doc, true, err) < 0) { /* tags, propagateTags, enableECSManagedTags */
+        json_decref(doc);
+        return NULL;
+    }
     char dep_id[SERVICE_DEPLOY_ID_MAX];
     service_deployment_id(NULL, ctx->now_ms, dep_id);
-    const json_t *lbs = json_object_get(in, "loadBalancers");
-    json_t *doc = json_pack(
-        "{s:s, s:s, s:s, s:o, s:s, s:i, s:O, s:{s:i, s:i}, s:[o], s:[], s:o, s:s, s:s, s:[], s:[]}",
-        "serviceArn", arn, "serviceName", name, "clusterArn", cluster_arn, "loadBalancers",
-        json_is_array(lbs) ? json_deep_copy(lbs) : json_array(), "status", "ACTIVE", "desiredCount", desired,
-        "taskDefinition", taskdef_arn, "deploymentConfiguration", "maximumPercent", max, "minimumHealthyPercent",
-        min, "deployments", service_deployment_new(dep_id, "PRIMARY", taskdef_arn, desired, ctx->now_ms),
-        "events", "createdAt", json_timestamp(ctx->now_ms), "launchType", "EC2", "schedulingStrategy", "REPLICA",
-        "placementConstraints", "placementStrategy");
+    json_t *dep = service_deployment_new(doc, dep_id, "PRIMARY", taskdef_arn, desired, ctx->now_ms);
+    json_array_append_new(json_object_get(doc, "deployments"), dep);
+    service_deployment_started(ctx, doc, dep);
     const char *role = param_str(in, "role");
     if (role != NULL && role[0] != '\0')
         json_object_set_new(doc, "roleArn", role_arn(ctx, role));
@@ -185,17 +188,19 @@ static json_t *new_service_doc(model_ctx_t *ctx, const json_t *in, const char *c
 int op_create_service(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     const char *name = param_str(in, "serviceName"), *token = param_str(in, "clientToken");
-    const char *td = param_str(in, "taskDefinition");
+    const char *td = param_str(in, "taskDefinition"), *strategy = param_str(in, "schedulingStrategy");
     json_t *jdesired = json_object_get(in, "desiredCount");
-    int min = 100, max = 200;
+    bool daemon = strategy != NULL && strcmp(strategy, "DAEMON") == 0;
     if (name == NULL || !api_name_valid(name))
         return ecs_invalid_param(err, "Invalid service name. Up to 255 letters (uppercase and lowercase), "
                                       "numbers, underscores, and hyphens are allowed.");
-    if (check_token(token, err) < 0 || read_deploy_config(in, &min, &max, err) < 0)
+    if (check_token(token, err) < 0)
         return -1;
     if (td == NULL || td[0] == '\0')
         return ecs_invalid_param(err, "A task definition must be specified.");
-    if (!json_is_integer(jdesired))
+    if (daemon && jdesired != NULL)
+        return ecs_invalid_param(err, "The daemon scheduling strategy does not support a desired count for services.");
+    if (!daemon && !json_is_integer(jdesired))
         return ecs_invalid_param(err, "desiredCount must be specified.");
     if (json_integer_value(jdesired) < 0 || json_integer_value(jdesired) > INT32_MAX)
         return ecs_invalid_param(err, "desiredCount must be greater than or equal to 0.");
@@ -215,14 +220,15 @@ int op_create_service(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *e
         rc = replay < 0 ? -1 : 0;
         goto done;
     }
-    json_t *doc = new_service_doc(ctx, in, cluster.key, name, json_object_get(taskdef.doc, "taskDefinitionArn"),
-                                  (int)json_integer_value(jdesired), min, max, digest);
+    /* A DAEMON service's desiredCount is the count of instances it runs on: the scheduler sets it. */
+    json_t *doc = new_service_doc(ctx, in, &cluster, name, taskdef.doc, daemon ? 0 : (int)json_integer_value(jdesired),
+                                  digest, err);
+    if (doc == NULL)
+        goto done;
     if (token != NULL)
         json_object_set_new(service_private(doc), "token", json_string(token));
     store_record_t rec = {.key = key, .cluster = cluster.key, .status = "ACTIVE", .doc = doc};
-    rc = tags_service_take(in, doc, true, err); /* tags, propagateTags, enableECSManagedTags */
-    if (rc == 0)
-        rc = service_put(ctx, &rec, err);
+    rc = service_put(ctx, &rec, err);
     if (rc == 0 && token != NULL) {
         char tkey[sizeof SERVICE_TOKEN_PREFIX + TOKEN_MAX];
         snprintf(tkey, sizeof tkey, SERVICE_TOKEN_PREFIX "%s", token);
@@ -260,10 +266,11 @@ static int load_service(model_ctx_t *ctx, const json_t *in, store_record_t *clus
     return found ? 0 : ecs_err(err, 400, "ServiceNotFoundException", "Service not found.");
 }
 
-/* UpdateService with a task definition other than the PRIMARY's: a new
+/* UpdateService with a task definition other than the PRIMARY's, with
+ * forceNewDeployment, or changing a member a deployment carries: a new
  * PRIMARY that starts at desiredCount 0 (the scheduler raises it); the
  * previous one turns ACTIVE and is drained. */
-static void new_deployment(model_ctx_t *ctx, json_t *doc, json_t *taskdef_arn)
+static void new_deployment(model_ctx_t *ctx, json_t *doc, const json_t *taskdef_arn)
 {
     json_t *deps = json_object_get(doc, "deployments");
     size_t i;
@@ -272,8 +279,10 @@ static void new_deployment(model_ctx_t *ctx, json_t *doc, json_t *taskdef_arn)
         json_object_set_new(d, "status", json_string("ACTIVE"));
     char id[SERVICE_DEPLOY_ID_MAX];
     service_deployment_id(doc, ctx->now_ms, id);
-    json_array_insert_new(deps, 0, service_deployment_new(id, "PRIMARY", taskdef_arn, 0, ctx->now_ms));
-    json_object_set(doc, "taskDefinition", taskdef_arn);
+    json_t *dep = service_deployment_new(doc, id, "PRIMARY", taskdef_arn, 0, ctx->now_ms);
+    json_array_insert_new(deps, 0, dep);
+    service_deployment_started(ctx, doc, dep);
+    json_object_set(doc, "taskDefinition", (json_t *)taskdef_arn);
     /* A new revision gets a fresh start: no launch throttle, no old news. */
     json_t *priv = service_private(doc);
     json_object_set_new(priv, "fails", json_integer(0));
@@ -297,15 +306,29 @@ int op_update_service(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *e
         ecs_err(err, 400, "ServiceNotActiveException", "Service was not ACTIVE.");
         goto done;
     }
-    json_t *doc = rec.doc, *dc = json_object_get(doc, "deploymentConfiguration");
-    int min = (int)param_int(dc, "minimumHealthyPercent", 100), max = (int)param_int(dc, "maximumPercent", 200);
-    if (read_deploy_config(in, &min, &max, err) < 0 || (td != NULL && taskdef_load_for_run(ctx, td, &taskdef, err) < 0) ||
+    json_t *doc = rec.doc;
+    const json_t *lbs = json_object_get(in, "loadBalancers");
+    /* the task definition to run: the one named, else the current one (its
+     * networkMode and volumes decide which members are allowed) */
+    const char *current = json_string_value(json_object_get(doc, "taskDefinition"));
+    if (td != NULL ? taskdef_load_for_run(ctx, td, &taskdef, err) < 0
+                   : taskdef_load(ctx, current ? current : "", &taskdef, err) < 0)
+        goto done;
+    bool redeploy = false;
+    if (service_config_apply(ctx, in, doc, taskdef.doc, cluster.doc, false, &redeploy, err) < 0 ||
+        (lbs != NULL && check_load_balancers(lbs, json_string_value(json_object_get(doc, "roleArn")), taskdef.doc,
+                                             err) < 0) ||
         tags_service_take(in, doc, false, err) < 0) /* propagateTags, enableECSManagedTags: for tasks started next */
         goto done;
-    json_object_set_new(doc, "deploymentConfiguration",
-                        json_pack("{s:i, s:i}", "maximumPercent", max, "minimumHealthyPercent", min));
+    if (lbs != NULL && !json_equal((json_t *)lbs, json_object_get(doc, "loadBalancers"))) {
+        json_object_set_new(doc, "loadBalancers", json_deep_copy(lbs));
+        redeploy = true;
+    }
     json_t *td_arn = json_object_get(taskdef.doc, "taskDefinitionArn");
-    if (td_arn != NULL && !json_equal(td_arn, json_object_get(doc, "taskDefinition")))
+    if (td_arn == NULL)
+        td_arn = json_object_get(doc, "taskDefinition");
+    if (!json_equal(td_arn, json_object_get(doc, "taskDefinition")) || redeploy ||
+        json_is_true(json_object_get(in, "forceNewDeployment")))
         new_deployment(ctx, doc, td_arn);
     if (json_is_integer(jdesired)) {
         json_object_set(doc, "desiredCount", jdesired);

@@ -61,4 +61,8 @@ int op_update_cluster(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *e
 int op_update_cluster_settings(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 int op_put_cluster_capacity_providers(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 
+/* op_service_deployments.c */
+int op_list_service_deployments(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_describe_service_deployments(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+
 #endif

@@ -44,6 +44,8 @@ static const api_op_t ops[] = {
     {"UpdateCluster",               op_update_cluster,               API_OP_WRITE},
     {"UpdateClusterSettings",       op_update_cluster_settings,      API_OP_WRITE},
     {"PutClusterCapacityProviders", op_put_cluster_capacity_providers, API_OP_WRITE},
+    {"ListServiceDeployments",      op_list_service_deployments,     0},
+    {"DescribeServiceDeployments",  op_describe_service_deployments, 0},
 };
 
 const api_op_t *api_op_find(const char *name, size_t len)

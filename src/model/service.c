@@ -11,6 +11,7 @@
 #include "common/cleanup.h"
 #include "common/clock.h"
 #include "common/ids.h"
+#include "model/service_config.h"
 #include "model/tags.h"
 
 #define SAY_AGAIN_MS (6LL * 3600 * 1000) /* ECS repeats an unchanged condition after 6 h */
@@ -93,6 +94,27 @@ json_t *service_view(const model_ctx_t *ctx, const store_record_t *rec, ecs_erro
     }
     json_object_set_new(v, "runningCount", json_integer(running));
     json_object_set_new(v, "pendingCount", json_integer(pending));
+    /* today's members: the current service deployment and the revisions that run */
+    const json_t *hist = json_object_get(json_object_get(rec->doc, "_ecsd"), "history");
+    const json_t *current = json_object_get(json_array_get(hist, 0), "serviceDeploymentArn");
+    if (current != NULL)
+        json_object_set(v, "currentServiceDeployment", (json_t *)current);
+    const char *svc_arn = json_string_value(json_object_get(v, "serviceArn"));
+    const char *colon = svc_arn ? strstr(svc_arn, ":service/") : NULL;
+    if (colon != NULL) {
+        json_t *revs = json_array();
+        json_array_foreach(json_object_get(v, "deployments"), i, d) {
+            const char *id = json_string_value(json_object_get(d, "id"));
+            json_array_append_new(revs, json_pack("{s:o, s:O, s:O, s:O}", "arn",
+                                                  json_sprintf("%.*s:service-revision/%s/%s/%s", (int)(colon - svc_arn),
+                                                               svc_arn, rec->cluster, name ? name : "",
+                                                               id && strlen(id) > 8 ? id + 8 : ""),
+                                                  "requestedTaskCount", json_object_get(d, "desiredCount"),
+                                                  "runningTaskCount", json_object_get(d, "runningCount"),
+                                                  "pendingTaskCount", json_object_get(d, "pendingCount")));
+        }
+        json_object_set_new(v, "currentServiceRevisions", revs);
+    }
     return v;
 }
 
@@ -185,12 +207,15 @@ void service_deployment_id(const json_t *doc, int64_t now_ms, char out[SERVICE_D
     }
 }
 
-json_t *service_deployment_new(const char *id, const char *status, const json_t *taskdef_arn, int desired,
-                               int64_t now_ms)
+json_t *service_deployment_new(const json_t *doc, const char *id, const char *status, const json_t *taskdef_arn,
+                               int desired, int64_t now_ms)
 {
-    return json_pack("{s:s, s:s, s:O, s:i, s:i, s:i, s:o, s:o, s:s}", "id", id, "status", status,
-                     "taskDefinition", taskdef_arn, "desiredCount", desired, "pendingCount", 0, "runningCount", 0,
-                     "createdAt", json_timestamp(now_ms), "updatedAt", json_timestamp(now_ms), "launchType", "EC2");
+    json_t *d = json_pack("{s:s, s:s, s:O, s:i, s:i, s:i, s:i, s:o, s:o, s:s, s:s++}", "id", id, "status", status,
+                          "taskDefinition", taskdef_arn, "desiredCount", desired, "pendingCount", 0, "runningCount", 0,
+                          "failedTasks", 0, "createdAt", json_timestamp(now_ms), "updatedAt", json_timestamp(now_ms),
+                          "rolloutState", "IN_PROGRESS", "rolloutStateReason", "ECS deployment ", id, " in progress.");
+    service_config_to_deployment(doc, d); /* launchType, networkConfiguration, ... as the service has them now */
+    return d;
 }
 
 int service_drop_token(model_ctx_t *ctx, json_t *doc, ecs_error_t *err)

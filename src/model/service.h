@@ -67,8 +67,10 @@ void service_unsay(json_t *doc, const char *topic);
  * now in ms (ECS's 2015 scheme, newer sorts first), one less on collision
  * with a deployment of doc. */
 void service_deployment_id(const json_t *doc, int64_t now_ms, char out[SERVICE_DEPLOY_ID_MAX]);
-json_t *service_deployment_new(const char *id, const char *status, const json_t *taskdef_arn, int desired,
-                               int64_t now_ms);
+/* A Deployment: counts 0, rolloutState IN_PROGRESS, and the members it
+ * carries from the service document doc (model/service_config.h). */
+json_t *service_deployment_new(const json_t *doc, const char *id, const char *status, const json_t *taskdef_arn,
+                               int desired, int64_t now_ms);
 
 /* Tasks of the service (cluster, name) started by deployment `started_by`
  * (NULL: any) whose lastStatus is `status` (NULL: any). */

@@ -4,6 +4,8 @@
  * so planning again on the result asks for nothing more. */
 #include "sched/sched_plan.h"
 
+#include "model/service_deployment.h"
+
 #define LAUNCH_DELAY_FIRST_MS 5000
 #define LAUNCH_DELAY_MAX_MS (15 * 60 * 1000)
 
@@ -110,4 +112,18 @@ void sched_plan(const plan_params_t *p, plan_deploy_t *d, int n, plan_result_t *
      * percentages allow neither a start nor a stop (e.g. 100/100). */
     r->deadlock = olds_running > 0 && stops == 0 && r->start == 0 && p->can_start && d[0].pending == 0 &&
                   room <= 0 && healthy - 1 < min_healthy;
+}
+
+int plan_breaker_threshold(int desired)
+{
+    return service_breaker_threshold(desired); /* one rule, shown by DescribeServiceDeployments too */
+}
+
+plan_rollout_t plan_rollout(const plan_rollout_in_t *in)
+{
+    if (!in->in_progress)
+        return ROLLOUT_STAY;
+    if (in->breaker && in->failed >= plan_breaker_threshold(in->desired))
+        return in->rollback && in->can_roll_back ? ROLLOUT_ROLLBACK : ROLLOUT_FAIL;
+    return in->steady ? ROLLOUT_COMPLETE : ROLLOUT_STAY;
 }

@@ -55,4 +55,29 @@ int64_t plan_min_healthy(int desired, int min_pct);
  * a row: nothing for the first few, then doubling from 5 s up to 15 min. */
 int64_t plan_launch_delay_ms(int fails);
 
+/* The deployment circuit breaker (ecs-behavior.md §7.8): the number of
+ * failed tasks at which a deployment FAILS, 0.5 x desiredCount, at least 3
+ * and at most 200 (ECS's ServiceDeploymentCircuitBreaker.threshold). */
+int plan_breaker_threshold(int desired);
+
+/* What the PRIMARY deployment's rollout does now. */
+typedef enum plan_rollout {
+    ROLLOUT_STAY = 0,   /* IN_PROGRESS still, or already finished */
+    ROLLOUT_COMPLETE,   /* steady: COMPLETED */
+    ROLLOUT_FAIL,       /* the circuit breaker tripped: FAILED, no new tasks */
+    ROLLOUT_ROLLBACK,   /* FAILED, and a new deployment of the last COMPLETED one */
+} plan_rollout_t;
+
+typedef struct plan_rollout_in {
+    bool in_progress;   /* the PRIMARY's rolloutState is IN_PROGRESS */
+    bool steady;        /* plan_result_t.steady */
+    int failed;         /* the PRIMARY's failedTasks */
+    int desired;        /* the service's desiredCount */
+    bool breaker;       /* deploymentCircuitBreaker.enable */
+    bool rollback;      /* deploymentCircuitBreaker.rollback */
+    bool can_roll_back; /* a deployment of the service COMPLETED before */
+} plan_rollout_in_t;
+
+plan_rollout_t plan_rollout(const plan_rollout_in_t *in);
+
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "model/service.h"
+#include "model/service_config.h"
 #include "model/tags.h"
 #include "model/task_placement.h"
 #include "model/taskdef.h"
@@ -13,6 +14,8 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "sched/sched_plan.h"
+#include "sched/svc_daemon.h"
+#include "sched/svc_rollout.h"
 
 #define EVENT_TASKS_MAX 10    /* task ids per "has started/stopped" event, as ECS batches them */
 #define SEEN_BATCH 1000       /* stopped tasks looked at per reconciliation */
@@ -34,12 +37,14 @@ typedef struct rc {
     int started, stopped;
     bool place_failed;
     bool token_dropped;
+    json_t *hosts;             /* a DAEMON's ACTIVE instances (ids), else NULL */
 } rc_t;
 
 static void rc_clear(rc_t *s)
 {
     store_record_clear(&s->rec);
     free(s->pd);
+    json_decref(s->hosts);
 }
 
 static const char *dep_id(const rc_t *s, int i)
@@ -110,7 +115,10 @@ static int count_launch_failures(rc_t *s, ecs_error_t *err)
         return -1;
     json_int_t fails = json_integer_value(json_object_get(priv, "fails"));
     for (size_t i = 0; i < n; i++) {
-        if (json_object_get(rows[i].doc, "startedAt") == NULL && json_object_get(rows[i].doc, "stoppingAt") == NULL) {
+        if (json_object_get(rows[i].doc, "stoppingAt") != NULL)
+            continue; /* asked to stop: no failure */
+        rollout_count_failure(s->ctx, s->rec.doc, rows[i].started_by); /* the circuit breaker counts it */
+        if (json_object_get(rows[i].doc, "startedAt") == NULL) {
             fails++;
             s->new_failures = true;
         }
@@ -223,6 +231,14 @@ static void place_failure_message(const rc_t *s, const json_t *failure, bool no_
  * placement call, until one does not fit. */
 static int start_tasks(rc_t *s, int n, ecs_error_t *err)
 {
+    char msg[MSG_MAX] = "";
+    const char *cannot = service_config_unplaceable(s->rec.doc);
+    if (cannot != NULL) { /* e.g. a Fargate launch type: no instance here can take its tasks */
+        snprintf(msg, sizeof msg, "(service %s) was unable to place a task. Reason: %s.", s->name, cannot);
+        s->place_failed = true;
+        service_say(s->ctx, s->rec.doc, "place", msg);
+        return 0;
+    }
     store_record_t td = {0};
     const char *td_arn = json_string_value(json_object_get(json_array_get(s->deps, 0), "taskDefinition"));
     int found = taskdef_load(s->ctx, td_arn ? td_arn : "", &td, err);
@@ -236,16 +252,35 @@ static int start_tasks(rc_t *s, int n, ecs_error_t *err)
     cleanup_json json_t *tags = tags_for_service_task(s->rec.doc, td.doc, s->rec.cluster, s->name);
     task_spec_t spec = {.cluster = s->rec.cluster, .taskdef = td.doc, .started_by = dep_id(s, 0),
                         .service = s->name, .tags = tags};
+    /* Placement hook: the service's placementConstraints and
+     * placementStrategy (model/service_config.h), for task_place_random to
+     * honour once task_spec_t carries them (the cluster query language's
+     * placement); until then its tasks are placed at random among the
+     * instances that fit. */
+    const json_t *constraints, *strategy;
+    service_config_placement(s->rec.doc, &constraints, &strategy);
+    (void)constraints, (void)strategy;
     res_task_need(td.doc, &spec.need);
     cleanup_json json_t *ids = json_array();
     int rc = 0;
-    char msg[MSG_MAX] = "";
     while (n > 0 && rc == 0) {
         int k = n < TASK_PLACE_MAX ? n : TASK_PLACE_MAX;
         cleanup_json json_t *tasks = json_array();
         cleanup_json json_t *failures = json_array();
         bool none = false;
-        rc = task_place_random(s->ctx, &spec, k, tasks, failures, &none, err);
+        if (s->hosts != NULL) { /* DAEMON: on instances without a task of the PRIMARY yet */
+            cleanup_json json_t *free_hosts = NULL;
+            rc = daemon_free_instances(s->ctx, s->rec.cluster, s->name, dep_id(s, 0), s->hosts, &free_hosts, err);
+            if (rc < 0)
+                break;
+            while (json_array_size(free_hosts) > (size_t)k)
+                json_array_remove(free_hosts, json_array_size(free_hosts) - 1);
+            none = json_array_size(free_hosts) == 0;
+            if (!none)
+                rc = task_place_on(s->ctx, &spec, free_hosts, tasks, failures, err);
+        } else {
+            rc = task_place_random(s->ctx, &spec, k, tasks, failures, &none, err);
+        }
         size_t i;
         json_t *t;
         json_array_foreach(tasks, i, t) {
@@ -361,9 +396,25 @@ static int reconcile_in(rc_t *s, const char *key, svc_outcome_t *out, bool *act,
         return 0;
     }
     cleanup_json json_t *orig = json_deep_copy(s->rec.doc);
-    if (count_tasks(s, err) < 0 || count_launch_failures(s, err) < 0)
+    if (count_launch_failures(s, err) < 0)
+        return -1;
+    if (!strcmp(s->rec.status, "ACTIVE") && rollout_check_breaker(ctx, s->rec.doc, s->name)) {
+        s->deps = json_object_get(s->rec.doc, "deployments"); /* a rollback deployment came first */
+        s->n_dep = (int)json_array_size(s->deps);
+    }
+    if (count_tasks(s, err) < 0)
         return -1;
     read_params(s);
+    if (service_is_daemon(s->rec.doc) && !s->params.draining) {
+        /* one task per ACTIVE instance: that many is its desiredCount */
+        if (daemon_instances(ctx, s->rec.cluster, &s->hosts, err) < 0)
+            return -1;
+        s->params.desired = (int)json_array_size(s->hosts);
+        if (json_integer_value(json_object_get(s->rec.doc, "desiredCount")) != s->params.desired)
+            json_object_set_new(s->rec.doc, "desiredCount", json_integer(s->params.desired));
+    }
+    if (rollout_primary_failed(s->rec.doc))
+        s->params.can_start = false; /* a FAILED deployment launches no new tasks */
     sched_plan(&s->params, s->pd, s->n_plan, &s->plan);
     int stops = 0;
     for (int d = 0; d < s->n_plan; d++)
@@ -375,6 +426,8 @@ static int reconcile_in(rc_t *s, const char *key, svc_outcome_t *out, bool *act,
         return -1;
     }
     update_deployments(s);
+    if (!s->params.draining)
+        rollout_check_complete(ctx, s->rec.doc, s->name, s->plan.steady);
     condition_events(s);
     if (s->params.draining && s->plan.inactive) {
         service_set_status(&s->rec, "INACTIVE");
@@ -402,6 +455,12 @@ static int reconcile_in(rc_t *s, const char *key, svc_outcome_t *out, bool *act,
         out->due_ms = next;
     else if ((s->place_failed || s->plan.deadlock) && in_flight == 0)
         out->due_ms = ctx->now_ms + SVC_PLACE_RETRY_MS;
+    if (s->hosts != NULL && out->steady) {
+        /* a DAEMON follows the instances that come and go: looked at again
+         * (a read-only pass) within SVC_PLACE_RETRY_MS even when steady */
+        out->steady = false;
+        out->due_ms = ctx->now_ms + SVC_PLACE_RETRY_MS;
+    }
     return 0;
 }
 

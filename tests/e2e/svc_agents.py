@@ -6,6 +6,8 @@ is told to stop STOPPED. Knobs make them slow, or make every start fail.
     with AutoAgent(server, cluster, memory=1024) as host:
         ...                       # tasks placed on it start by themselves
         host.crash(task_arn)      # the container died: reported STOPPED, exit 137
+    AutoAgent(..., broken=lambda task: task["taskDefinitionArn"].endswith(":2"))
+                              # revision 2's containers exit at once (exit 1)
 """
 import threading
 import time
@@ -15,11 +17,13 @@ from fake_agent import FakeAgent
 
 class AutoAgent:
     def __init__(self, server, cluster, cpu=2048, memory=4096, start_delay=0.0, stop_delay=0.0,
-                 fail_starts=False):
+                 fail_starts=False, broken=None):
         self.agent = FakeAgent(server, cluster, cpu=cpu, memory=memory).register()
         self.arn = self.agent.arn
         self.id = self.arn.rsplit("/", 1)[1]
         self.start_delay, self.stop_delay, self.fail_starts = start_delay, stop_delay, fail_starts
+        # broken(task) true: its image is broken: the container exits at once (exit 1), never RUNNING
+        self.broken = broken
         self.started, self.stopped = set(), set()
         self.errors = 0
         self._quit = threading.Event()
@@ -59,7 +63,10 @@ class AutoAgent:
                 self.stopped.add(arn)
         elif arn not in self.started and arn not in self.stopped:
             time.sleep(self.start_delay)
-            if self.fail_starts:  # e.g. the image cannot be pulled: never RUNNING
+            if self.broken is not None and self.broken(task):
+                self._stop(arn, names, exit_code=1, reason="Essential container in task exited")
+                self.stopped.add(arn)
+            elif self.fail_starts:  # e.g. the image cannot be pulled: never RUNNING
                 self._stop(arn, [], reason="CannotPullContainerError: no such image")
                 self.stopped.add(arn)
             else:
