@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "model/attributes.h"
+#include "model/cql.h"
 #include "model/instance.h"
 #include "api/ops.h"
 #include "api/paging.h"
@@ -241,24 +242,82 @@ int op_describe_container_instances(model_ctx_t *ctx, json_t *in, json_t **out, 
     return rc;
 }
 
+/* ListContainerInstances' filter, evaluated on each row. */
+typedef struct filter_arg {
+    model_ctx_t *ctx;
+    const cql_t *q;
+    ecs_error_t *err;
+    bool failed; /* a store error while evaluating: the listing fails */
+} filter_arg_t;
+
+static bool filter_keep(const store_record_t *row, const void *arg)
+{
+    filter_arg_t *f = (filter_arg_t *)arg;
+    cql_instance_t ci = {
+        .attrs = json_object_get(row->doc, "attributes"),
+        .agent_connected = instance_agent_connected(f->ctx, row),
+        .agent_version = json_string_value(json_object_get(json_object_get(row->doc, "versionInfo"), "agentVersion")),
+        .ec2_instance_id = json_string_value(json_object_get(row->doc, "ec2InstanceId")),
+        .registered_at_ms = (int64_t)(json_number_value(json_object_get(row->doc, "registeredAt")) * 1000.0 + 0.5)};
+    store_record_t *tasks = NULL;
+    size_t n = 0;
+    const char **groups = NULL;
+    if (f->failed)
+        return false;
+    if (cql_needs(f->q) & CQL_NEEDS_TASKS) {
+        store_query_t q = {.kind = STORE_TASK, .account = f->ctx->scope, .instance = row->key, .status_not = "STOPPED"};
+        if (store_query(f->ctx->txn, &q, &tasks, &n, f->err) < 0 ||
+            (n > 0 && (groups = calloc(n, sizeof *groups)) == NULL)) {
+            f->failed = true;
+            store_records_free(tasks, n);
+            return false;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const char *g = json_string_value(json_object_get(tasks[i].doc, "group"));
+            if (g != NULL)
+                groups[ci.n_groups++] = g;
+            ci.running_tasks += strcmp(tasks[i].status, "RUNNING") == 0;
+        }
+        ci.groups = groups;
+    }
+    bool keep = cql_eval(f->q, &ci);
+    free(groups);
+    store_records_free(tasks, n);
+    return keep;
+}
+
 int op_list_container_instances(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     store_record_t cluster = {0};
-    if (api_load_active_cluster(ctx, in, &cluster, err) < 0)
+    /* the filter is checked before the cluster, as the model is */
+    const char *filter = param_str(in, "filter");
+    cql_t *query = NULL;
+    if (filter != NULL && filter[0] != '\0' && cql_parse(filter, "filter", &query, err) < 0)
         return -1;
+    if (api_load_active_cluster(ctx, in, &cluster, err) < 0) {
+        cql_free(query);
+        return -1;
+    }
     /* status (ACTIVE, DRAINING, REGISTERING, DEREGISTERING, REGISTRATION_FAILED,
      * checked by the model's enum): only those; without it every status
      * but INACTIVE, as ECS lists */
     const char *status = param_str(in, "status");
-    const char *filter = param_str(in, "filter");
-    if (filter != NULL && filter[0] != '\0') {
-        store_record_clear(&cluster);
-        return ecs_invalid_param(err, "filter: the cluster query language is not supported by ecsd yet; "
-                                      "list without a filter, or by status.");
-    }
     store_query_t q = {.kind = STORE_INSTANCE, .account = ctx->scope, .cluster = cluster.key,
                        .status = status, .status_not = status ? NULL : "INACTIVE", .order = STORE_ORDER_KEY};
-    int rc = api_page_list(ctx, in, &q, "containerInstanceArns", "container-instance", out, err);
+    int rc;
+    if (query == NULL) {
+        rc = api_page_list(ctx, in, &q, "containerInstanceArns", "container-instance", out, err);
+    } else {
+        filter_arg_t f = {.ctx = ctx, .q = query, .err = err};
+        rc = api_page_list_where(ctx, in, &q, "containerInstanceArns", "container-instance", filter_keep, &f, out,
+                                 err);
+        if (rc == 0 && f.failed) {
+            json_decref(*out);
+            *out = NULL;
+            rc = -1;
+        }
+    }
+    cql_free(query);
     store_record_clear(&cluster);
     return rc;
 }

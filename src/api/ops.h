@@ -60,4 +60,9 @@ int op_update_cluster(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *e
 int op_update_cluster_settings(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 int op_put_cluster_capacity_providers(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 
+/* op_attributes.c */
+int op_put_attributes(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_delete_attributes(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_list_attributes(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+
 #endif

@@ -43,6 +43,9 @@ static const api_op_t ops[] = {
     {"UpdateCluster",               op_update_cluster,               API_OP_WRITE},
     {"UpdateClusterSettings",       op_update_cluster_settings,      API_OP_WRITE},
     {"PutClusterCapacityProviders", op_put_cluster_capacity_providers, API_OP_WRITE},
+    {"PutAttributes",               op_put_attributes,               API_OP_WRITE},
+    {"DeleteAttributes",            op_delete_attributes,            API_OP_WRITE},
+    {"ListAttributes",              op_list_attributes,              0},
 };
 
 const api_op_t *api_op_find(const char *name, size_t len)

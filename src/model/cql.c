@@ -391,6 +391,44 @@ static int take_arg(parser_t *p, int ni)
     return add_arg(p, ni, p->text);
 }
 
+/* A bound on how much glibc's regcomp multiplies the pattern: '+'
+ * copies what it repeats and {n,m} copies it m times, so stacked or
+ * nested repetitions grow exponentially (x+++++..., (a{99}){99}). */
+#define CQL_REGEX_COST_MAX 1024
+
+static bool regex_cheap(const char *pat)
+{
+    long long cost = 1;
+    for (const char *c = pat; *c != '\0' && cost <= CQL_REGEX_COST_MAX; c++) {
+        if (*c == '\\' && c[1] != '\0') {
+            c++;
+        } else if (*c == '[') { /* a bracket expression: no repetition inside */
+            const char *end = c + 1;
+            if (*end == '^')
+                end++;
+            if (*end == ']')
+                end++;
+            end = strchr(end, ']');
+            if (end == NULL)
+                return true; /* regcomp refuses it */
+            c = end;
+        } else if (*c == '+') {
+            cost *= 2;
+        } else if (*c == '{') {
+            long long m = 0; /* the larger bound: {n}, {n,m}, {n,} (n copies and a star) */
+            for (c++; *c != '\0' && *c != '}'; c++)
+                if (*c >= '0' && *c <= '9')
+                    m = m > CQL_REGEX_COST_MAX ? m : m * 10 + (*c - '0');
+                else if (*c == ',' && c[1] != '}')
+                    m = 0;
+            cost *= m < 2 ? 2 : m + 1;
+            if (*c == '\0')
+                break;
+        }
+    }
+    return cost <= CQL_REGEX_COST_MAX;
+}
+
 static int parse_cond(parser_t *p)
 {
     int ni = new_node(p, N_COND);
@@ -437,6 +475,8 @@ static int parse_cond(parser_t *p)
         return -1;
     if (op == O_MATCH || op == O_NMATCH) {
         n = &p->q->nodes[ni];
+        if (!regex_cheap(n->args[0]))
+            return fail(p, arg_pos, "expected a regular expression with fewer repetitions");
         char pat[CQL_ARG_MAX + 8];
         snprintf(pat, sizeof pat, "^(%s)$", n->args[0]);
         n->re = malloc(sizeof *n->re);

@@ -37,6 +37,9 @@ typedef struct task_spec {
     const char *service;     /* service name of a service's task, or NULL */
     const json_t *tags;      /* the task's tags (model/tags.h), or NULL */
     res_t need;              /* res_task_need(taskdef) */
+    /* the call's placementConstraints / placementStrategy (or a service's),
+     * NULL for none; the task definition's constraints apply as well */
+    const json_t *constraints, *strategies;
 } task_spec_t;
 
 /* A new PENDING task of spec on instance. out is filled (caller clears

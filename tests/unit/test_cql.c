@@ -50,6 +50,7 @@ TEST(cql_subjects_and_operators)
     CHECK_INT(run("attribute:ecs.instance-type =~ t2", &a), 0); /* the whole value */
     CHECK_INT(run("attribute:ecs.instance-type !~ m5.*", &a), 1);
     CHECK_INT(run("attribute:ecs.instance-type matches 't2\\.(small|micro)'", &a), 1);
+    CHECK_INT(run("attribute:ecs.instance-type =~ 't[0-9]{1,}\\.s[a-z]+'", &a), 1);
     CHECK_INT(run("attribute:flag exists", &a), 1);
     CHECK_INT(run("attribute:nope exists", &a), 0);
     CHECK_INT(run("attribute:nope !exists", &a), 1);
@@ -127,6 +128,9 @@ TEST(cql_errors_name_the_position)
     check_error(test_failed_, "attribute:a == 'x", "closing quote");
     check_error(test_failed_, "attribute:a = x", "position 13");
     check_error(test_failed_, "attribute:a =~ '('", "regular expression");
+    check_error(test_failed_, "attribute:a =~ 'x++++++++++++++++++++++++++++++++'", "fewer repetitions");
+    check_error(test_failed_, "attribute:a =~ '((a{99}){99})'", "fewer repetitions");
+    check_error(test_failed_, "attribute:a =~ 'a{3000,}'", "fewer repetitions");
     check_error(test_failed_, "runningTasksCount == many", "whole number");
     check_error(test_failed_, "runningTasksCount =~ 1", "not valid for this subject");
     check_error(test_failed_, "registeredAt > yesterday", "date");
