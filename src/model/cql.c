@@ -399,7 +399,15 @@ static int take_arg(parser_t *p, int ni)
 static bool regex_cheap(const char *pat)
 {
     long long cost = 1;
+    bool after_repeat = false;
     for (const char *c = pat; *c != '\0' && cost <= CQL_REGEX_COST_MAX; c++) {
+        bool repeat = *c == '*' || *c == '+' || *c == '?' || *c == '{';
+        /* a repetition of a repetition (x**, x+?, x*+: Java's lazy and
+         * possessive forms) means something else in POSIX, and regcomp
+         * makes nested loops of it */
+        if (repeat && after_repeat)
+            return false;
+        after_repeat = repeat;
         if (*c == '\\' && c[1] != '\0') {
             c++;
         } else if (*c == '[') { /* a bracket expression: no repetition inside */

@@ -131,6 +131,8 @@ TEST(cql_errors_name_the_position)
     check_error(test_failed_, "attribute:a =~ 'x++++++++++++++++++++++++++++++++'", "fewer repetitions");
     check_error(test_failed_, "attribute:a =~ '((a{99}){99})'", "fewer repetitions");
     check_error(test_failed_, "attribute:a =~ 'a{3000,}'", "fewer repetitions");
+    check_error(test_failed_, "attribute:a =~ 'x******+'", "fewer repetitions");
+    check_error(test_failed_, "attribute:a =~ 'x{2}*'", "fewer repetitions");
     check_error(test_failed_, "runningTasksCount == many", "whole number");
     check_error(test_failed_, "runningTasksCount =~ 1", "not valid for this subject");
     check_error(test_failed_, "registeredAt > yesterday", "date");
