@@ -1,5 +1,5 @@
 /* op_attributes.c - PutAttributes, DeleteAttributes, ListAttributes
- * (ecs-behavior.md §4.25): custom attributes on the container instances
+ * (ecs-behavior.md §4.27): custom attributes on the container instances
  * of a cluster. The rules of an attribute are model/attributes.h's; the
  * instance's attributes are the "attributes" of its document, which
  * placement and the cluster query language read. */
