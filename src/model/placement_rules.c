@@ -119,6 +119,15 @@ int place_rules_parse(const json_t *taskdef, const json_t *constraints, const js
     return 0;
 }
 
+int place_rules_check(const json_t *taskdef, const json_t *constraints, const json_t *strategies, ecs_error_t *err)
+{
+    place_rules_t r;
+    if (place_rules_parse(taskdef, constraints, strategies, &r, err) < 0)
+        return -1;
+    place_rules_clear(&r);
+    return 0;
+}
+
 bool place_rules_need_tasks(const place_rules_t *r)
 {
     if (r->distinct)
