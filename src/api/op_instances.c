@@ -8,6 +8,7 @@
 #include "model/attributes.h"
 #include "model/cql.h"
 #include "model/instance.h"
+#include "model/instance_state.h"
 #include "api/ops.h"
 #include "api/paging.h"
 #include "model/params.h"
@@ -20,6 +21,7 @@
 #include "common/ids.h"
 
 #define DESCRIBE_MAX 100
+#define STATE_INSTANCES_MAX 10 /* UpdateContainerInstancesState */
 
 /* ec2InstanceId: the identity document's instanceId, else a made-up one. */
 static json_t *ec2_instance_id(const json_t *in, const char *instance_id)
@@ -319,5 +321,62 @@ int op_list_container_instances(model_ctx_t *ctx, json_t *in, json_t **out, ecs_
     }
     cql_free(query);
     store_record_clear(&cluster);
+    return rc;
+}
+
+/* UpdateContainerInstancesState (ecs-behavior.md §5.5): ACTIVE or
+ * DRAINING, at most 10 instances; unknown ones are failures (MISSING), as
+ * are deregistered ones (INACTIVE). */
+int op_update_container_instances_state(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+{
+    json_t *items = json_object_get(in, "containerInstances");
+    size_t n = json_array_size(items);
+    const char *status = param_str(in, "status");
+    if (status == NULL || (strcmp(status, "ACTIVE") != 0 && strcmp(status, "DRAINING") != 0))
+        return ecs_invalid_param(err, "status: '%.40s' cannot be set; a container instance can be set to ACTIVE or "
+                                      "DRAINING.",
+                                 status ? status : "");
+    if (n == 0)
+        return ecs_client_err(err, "Container Instances cannot be empty.");
+    if (n > STATE_INSTANCES_MAX)
+        return ecs_invalid_param(err, "containerInstances can have at most %d items.", STATE_INSTANCES_MAX);
+    store_record_t cluster = {0};
+    if (api_load_active_cluster(ctx, in, &cluster, err) < 0)
+        return -1;
+    cleanup_json json_t *list = json_array();
+    cleanup_json json_t *failures = json_array();
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const char *item = json_string_value(json_array_get(items, i));
+        char id[INSTANCE_ID_MAX + 1];
+        store_record_t rec = {0};
+        if (instance_id_from_param(ctx, "containerInstances", item, cluster.key, id, err) < 0) {
+            rc = -1;
+            break;
+        }
+        int found = store_get(ctx->txn, STORE_INSTANCE, ctx->scope, id, &rec, err);
+        const char *fail = found == 0 || (found > 0 && strcmp(rec.cluster, cluster.key) != 0) ? "MISSING"
+                           : found > 0 && strcmp(rec.status, "INACTIVE") == 0               ? "INACTIVE"
+                                                                                            : NULL;
+        if (found < 0) {
+            rc = -1;
+        } else if (fail != NULL) {
+            cleanup_free char *arn = arn_is_arn(item) ? strdup(item)
+                                                      : api_id_arn(ctx, "container-instance", cluster.key, id);
+            json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", fail));
+        } else {
+            store_record_clear(&rec);
+            rc = instance_set_state(ctx, id, status, &rec, err);
+            json_t *view = rc == 0 ? instance_view(ctx, &rec, err) : NULL;
+            if (view == NULL)
+                rc = -1;
+            else
+                json_array_append_new(list, view);
+        }
+        store_record_clear(&rec);
+    }
+    store_record_clear(&cluster);
+    if (rc == 0)
+        *out = json_pack("{s:O, s:O}", "containerInstances", list, "failures", failures);
     return rc;
 }

@@ -22,6 +22,7 @@ int op_register_container_instance(model_ctx_t *ctx, json_t *in, json_t **out, e
 int op_deregister_container_instance(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 int op_describe_container_instances(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 int op_list_container_instances(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_update_container_instances_state(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 
 /* op_tasks.c */
 int op_run_task(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);

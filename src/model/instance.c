@@ -38,7 +38,7 @@ int instance_id_from_param(const model_ctx_t *ctx, const char *field, const char
 
 bool instance_agent_connected(const model_ctx_t *ctx, const store_record_t *rec)
 {
-    return strcmp(rec->status, "ACTIVE") == 0 &&
+    return strcmp(rec->status, "INACTIVE") != 0 && /* DRAINING: connected, it takes no new tasks */
            ctx->now_ms - rec->num < (int64_t)ctx->svc->agent_timeout_s * 1000;
 }
 

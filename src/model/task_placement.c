@@ -255,7 +255,7 @@ int task_place_on(model_ctx_t *ctx, const task_spec_t *spec, const json_t *insta
             continue;
         }
         const char *why =
-            strcmp(L.rec[s].status, "ACTIVE") != 0 ? "INACTIVE" : place_fit(&L.cand[s], &spec->need, required);
+            strcmp(L.rec[s].status, "ACTIVE") != 0 ? L.rec[s].status : place_fit(&L.cand[s], &spec->need, required);
         if (why != NULL)
             add_failure(failures, json_object_get(L.rec[s].doc, "containerInstanceArn"), why, L.cand[s].attrs,
                         required);
