@@ -67,8 +67,10 @@ void place_rules_clear(place_rules_t *rules);
 /* place_rules_parse for its checks only (CreateService / UpdateService
  * can refuse bad members before storing them). */
 int place_rules_check(const json_t *taskdef, const json_t *constraints, const json_t *strategies, ecs_error_t *err);
-/* Whether evaluating the rules reads the instances' tasks (tasks_of). */
-bool place_rules_need_tasks(const place_rules_t *rules);
+/* Whether evaluating the rules reads the instances' tasks (tasks_of):
+ * 0 no, 1 those of the task's own group (distinctInstance, spread), 2 all
+ * (memberOf on task:group or runningTasksCount). */
+int place_rules_need_tasks(const place_rules_t *rules);
 /* Whether the rules order the candidates (a strategy other than random). */
 bool place_rules_order(const place_rules_t *rules);
 

@@ -128,17 +128,17 @@ int place_rules_check(const json_t *taskdef, const json_t *constraints, const js
     return 0;
 }
 
-bool place_rules_need_tasks(const place_rules_t *r)
+int place_rules_need_tasks(const place_rules_t *r)
 {
-    if (r->distinct)
-        return true;
     for (size_t i = 0; i < r->n_member_of; i++)
         if (cql_needs(r->member_of[i]) & CQL_NEEDS_TASKS)
-            return true;
+            return 2;
+    if (r->distinct)
+        return 1;
     for (size_t i = 0; i < r->n_strategies; i++)
         if (r->strategies[i].kind == PLACE_SPREAD_INSTANCE || r->strategies[i].kind == PLACE_SPREAD_ATTRIBUTE)
-            return true;
-    return false;
+            return 1;
+    return 0;
 }
 
 bool place_rules_order(const place_rules_t *r)

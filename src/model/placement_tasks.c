@@ -4,6 +4,7 @@
 #include "model/placement_tasks.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@ typedef struct slot {
 struct place_task_map {
     store_record_t *rows;
     size_t n_rows;
+    char **groups;  /* per row, its group (owned) */
     slot_t *slots;
     size_t n_slots, used;
 };
@@ -80,26 +82,43 @@ int place_tasks_add(place_task_map_t *m, const char *instance_id, const char *gr
     return t != NULL && add_group(t, group) == 0 ? 0 : -1;
 }
 
-int place_tasks_load(store_txn_t *txn, const char *scope, const char *cluster, place_task_map_t **out,
-                     ecs_error_t *err)
+int place_tasks_load(store_txn_t *txn, const char *scope, const char *cluster, const char *service,
+                     const char *family, place_task_map_t **out, ecs_error_t *err)
 {
     place_task_map_t *m = calloc(1, sizeof *m);
     if (m == NULL || grow(m) < 0) {
         free(m);
         return ecs_server_err(err, "out of memory");
     }
-    store_query_t q = {.kind = STORE_TASK, .account = scope, .cluster = cluster, .status_not = "STOPPED"};
+    store_query_t q = {.kind = STORE_TASK, .account = scope, .cluster = cluster, .status_not = "STOPPED",
+                       .service = service, .family = service ? NULL : family};
     if (store_query(txn, &q, &m->rows, &m->n_rows, err) < 0) {
         place_tasks_free(m);
         return -1;
     }
+    if (m->n_rows > 0 && (m->groups = calloc(m->n_rows, sizeof *m->groups)) == NULL) {
+        place_tasks_free(m);
+        return ecs_server_err(err, "out of memory");
+    }
     for (size_t i = 0; i < m->n_rows; i++) {
         const store_record_t *r = &m->rows[i];
+        if (r->instance == NULL || r->instance[0] == '\0' || (service == NULL && family != NULL && r->service != NULL))
+            continue; /* a service's task is not of a family group */
+        /* the task's group; made from its columns as task_build makes it
+         * (service:NAME, family:FAMILY) should a document lack it */
         const char *group = json_string_value(json_object_get(r->doc, "group"));
-        if (r->instance == NULL || r->instance[0] == '\0')
-            continue;
+        const char *kind = r->service ? "service" : "family", *name = r->service ? r->service : r->family;
+        size_t len = group ? strlen(group) + 1 : strlen(kind) + 1 + (name ? strlen(name) : 0) + 1;
         place_tasks_t *t = entry(m, r->instance);
-        if (t == NULL || (group != NULL && add_group(t, group) < 0)) {
+        if (t == NULL || (m->groups[i] = malloc(len)) == NULL) {
+            place_tasks_free(m);
+            return ecs_server_err(err, "out of memory");
+        }
+        if (group != NULL)
+            memcpy(m->groups[i], group, len);
+        else
+            snprintf(m->groups[i], len, "%s:%s", kind, name ? name : "");
+        if (add_group(t, m->groups[i]) < 0) {
             place_tasks_free(m);
             return ecs_server_err(err, "out of memory");
         }
@@ -117,6 +136,9 @@ void place_tasks_free(place_task_map_t *m)
     for (size_t i = 0; i < m->n_slots; i++)
         free(m->slots[i].t.groups);
     free(m->slots);
+    for (size_t i = 0; m->groups != NULL && i < m->n_rows; i++)
+        free(m->groups[i]);
+    free(m->groups);
     store_records_free(m->rows, m->n_rows);
     free(m);
 }

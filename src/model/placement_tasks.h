@@ -10,9 +10,11 @@
 
 typedef struct place_task_map place_task_map_t;
 
-/* The unstopped tasks of cluster in scope, by instance. */
-int place_tasks_load(store_txn_t *txn, const char *scope, const char *cluster, place_task_map_t **out,
-                     ecs_error_t *err);
+/* The unstopped tasks of cluster in scope, by instance: all of them
+ * (service and family NULL), or only one group's: the service's (service
+ * set) or the family's standalone tasks (family set). */
+int place_tasks_load(store_txn_t *txn, const char *scope, const char *cluster, const char *service,
+                     const char *family, place_task_map_t **out, ecs_error_t *err);
 void place_tasks_free(place_task_map_t *m);
 /* A task of group just placed on instance_id (both borrowed: they must
  * outlive the map). -1 when out of memory. */

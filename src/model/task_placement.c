@@ -195,8 +195,12 @@ int task_place_random(model_ctx_t *ctx, const task_spec_t *spec, int count, json
              spec->service ? spec->service : json_string_value(json_object_get(spec->taskdef, "family")));
     rules.group = group;
     rules.now_ms = ctx->now_ms;
-    if (place_rules_need_tasks(&rules)) {
-        if (place_tasks_load(ctx->txn, ctx->scope, spec->cluster, &facts, err) < 0) {
+    int need_tasks = place_rules_need_tasks(&rules);
+    if (need_tasks > 0) {
+        /* only the group's own tasks unless memberOf asks about all */
+        const char *family = json_string_value(json_object_get(spec->taskdef, "family"));
+        if (place_tasks_load(ctx->txn, ctx->scope, spec->cluster, need_tasks == 1 ? spec->service : NULL,
+                             need_tasks == 1 ? family : NULL, &facts, err) < 0) {
             place_rules_clear(&rules);
             return -1;
         }
