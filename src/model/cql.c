@@ -444,6 +444,9 @@ static int parse_cond(parser_t *p)
         return -1;
     if (p->q->nodes[ni].subj == S_RUNNING || p->q->nodes[ni].subj == S_GROUP)
         p->q->needs |= CQL_NEEDS_TASKS;
+    subj_t subj = p->q->nodes[ni].subj;
+    if (subj == S_AGENT_VERSION || subj == S_EC2_ID || subj == S_REGISTERED_AT)
+        p->q->needs |= CQL_NEEDS_RECORD;
     op_t op;
     if (!take_op(p, &op))
         return fail(p, p->tpos, "expected an operator (==, !=, >, >=, <, <=, exists, !exists, in, !in, =~, !~)");

@@ -40,15 +40,15 @@ static int64_t group_count(const place_tasks_t *t, const char *group)
 }
 
 /* What the cluster query language sees of a candidate. */
-static cql_instance_t cql_view(const place_rules_t *r, const place_candidate_t *c)
+static cql_instance_t cql_view(const place_rules_t *r, const place_candidate_t *c, unsigned needs)
 {
     cql_instance_t ci = {.attrs = c->attrs, .agent_connected = c->connected};
-    if (c->doc != NULL) {
+    if (c->doc != NULL && (needs & CQL_NEEDS_RECORD)) {
         ci.agent_version = json_string_value(json_object_get(json_object_get(c->doc, "versionInfo"), "agentVersion"));
         ci.ec2_instance_id = json_string_value(json_object_get(c->doc, "ec2InstanceId"));
         ci.registered_at_ms = (int64_t)(json_number_value(json_object_get(c->doc, "registeredAt")) * 1000.0 + 0.5);
     }
-    const place_tasks_t *t = tasks_of(r, c);
+    const place_tasks_t *t = needs & CQL_NEEDS_TASKS ? tasks_of(r, c) : NULL;
     if (t != NULL) {
         ci.running_tasks = t->running;
         ci.groups = t->groups;
@@ -60,7 +60,10 @@ static cql_instance_t cql_view(const place_rules_t *r, const place_candidate_t *
 static const char *rules_fit(const place_candidate_t *c, const place_rules_t *r)
 {
     if (r->n_member_of > 0) {
-        cql_instance_t ci = cql_view(r, c);
+        unsigned needs = 0;
+        for (size_t i = 0; i < r->n_member_of; i++)
+            needs |= cql_needs(r->member_of[i]);
+        cql_instance_t ci = cql_view(r, c, needs);
         for (size_t i = 0; i < r->n_member_of; i++)
             if (!cql_eval(r->member_of[i], &ci))
                 return PLACE_MEMBER_OF;
@@ -125,92 +128,168 @@ static const char *attr_value_of(const place_candidate_t *c, const char *name)
     return ""; /* the instances without it are one more value */
 }
 
-/* score[k] for keep[k]: what strategy st minimises. Spread on an
- * attribute counts the group's tasks on every candidate with the same
- * value (those that do not fit too). -1 when out of memory. */
-static int strategy_scores(const place_candidate_t *c, size_t n, const place_rules_t *r, const place_strategy_t *st,
-                           const int *keep, size_t k, int64_t *score)
+/* What one placement call has worked out about its candidates, kept
+ * between the tasks of the call (place_rules_t.cache): whether each fits
+ * (and why not), the group's tasks on each, and per spread-on-attribute
+ * strategy each candidate's value and the group's tasks per value. Each
+ * task then costs a pass of integer comparisons, not a pass of cluster
+ * query evaluations; a placement updates what it changed
+ * (place_rules_placed), anything else makes it be worked out again
+ * (place_rules_forget). */
+struct place_cache {
+    bool built;
+    const place_candidate_t *c;
+    size_t n;
+    int64_t cpu, mem;
+    const json_t *required;
+    const char **why;
+    int64_t *inst;
+    int *val[PLACE_STRATEGIES_MAX];
+    int64_t *count[PLACE_STRATEGIES_MAX];
+    int *keep;
+    int64_t *score;
+};
+
+static void cache_drop(place_cache_t *k)
 {
-    if (st->kind != PLACE_SPREAD_ATTRIBUTE) {
-        for (size_t j = 0; j < k; j++) {
-            const place_candidate_t *x = &c[keep[j]];
-            score[j] = st->kind == PLACE_BINPACK_CPU      ? x->cpu
-                       : st->kind == PLACE_BINPACK_MEMORY ? x->mem
-                                                          : group_count(tasks_of(r, x), r->group);
-        }
-        return 0;
+    free(k->why);
+    free(k->inst);
+    for (int s = 0; s < PLACE_STRATEGIES_MAX; s++) {
+        free(k->val[s]);
+        free(k->count[s]);
     }
-    size_t n_slots = 16;
+    free(k->keep);
+    free(k->score);
+    memset(k, 0, sizeof *k);
+}
+
+place_cache_t *place_cache_new(void)
+{
+    return calloc(1, sizeof(place_cache_t));
+}
+
+void place_cache_free(place_cache_t *k)
+{
+    if (k != NULL)
+        cache_drop(k);
+    free(k);
+}
+
+void place_rules_forget(const place_rules_t *r)
+{
+    if (r != NULL && r->cache != NULL)
+        cache_drop(r->cache);
+}
+
+/* Values of strategy st's attribute as small integers: val[i] for each
+ * candidate, count[v] the group's tasks on the candidates of value v
+ * (those that do not fit too). */
+static int cache_spread_values(place_cache_t *k, const place_rules_t *r, const place_strategy_t *st, int s)
+{
+    size_t n = k->n, n_slots = 16, n_vals = 0;
     while (n_slots < 2 * n)
         n_slots *= 2;
     const char **keys = calloc(n_slots, sizeof *keys);
-    int64_t *counts = calloc(n_slots, sizeof *counts);
-    if (keys == NULL || counts == NULL) {
-        free(keys);
-        free(counts);
+    int *ids = calloc(n_slots, sizeof *ids);
+    k->val[s] = calloc(n ? n : 1, sizeof *k->val[s]);
+    k->count[s] = calloc(n ? n : 1, sizeof *k->count[s]);
+    int rc = keys && ids && k->val[s] && k->count[s] ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const char *v = attr_value_of(&k->c[i], st->attr);
+        size_t slot = value_slot(keys, n_slots, v);
+        if (keys[slot] == NULL) {
+            keys[slot] = v;
+            ids[slot] = (int)n_vals++;
+        }
+        k->val[s][i] = ids[slot];
+        k->count[s][ids[slot]] += group_count(tasks_of(r, &k->c[i]), r->group);
+    }
+    free(keys);
+    free(ids);
+    return rc;
+}
+
+static int cache_build(place_cache_t *k, const place_candidate_t *c, size_t n, const res_t *need,
+                       const json_t *required, const place_rules_t *r)
+{
+    cache_drop(k);
+    *k = (place_cache_t){.c = c, .n = n, .cpu = need->cpu, .mem = need->mem, .required = required};
+    size_t m = n ? n : 1;
+    k->why = calloc(m, sizeof *k->why);
+    k->inst = calloc(m, sizeof *k->inst);
+    k->keep = calloc(m, sizeof *k->keep);
+    k->score = calloc(m, sizeof *k->score);
+    if (!k->why || !k->inst || !k->keep || !k->score) {
+        cache_drop(k);
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
-        const char *v = attr_value_of(&c[i], st->attr);
-        size_t s = value_slot(keys, n_slots, v);
-        keys[s] = v;
-        counts[s] += group_count(tasks_of(r, &c[i]), r->group);
+        k->why[i] = place_fit_rules(&c[i], need, required, r);
+        k->inst[i] = group_count(tasks_of(r, &c[i]), r->group);
     }
-    for (size_t j = 0; j < k; j++)
-        score[j] = counts[value_slot(keys, n_slots, attr_value_of(&c[keep[j]], st->attr))];
-    free(keys);
-    free(counts);
+    for (size_t s = 0; s < r->n_strategies; s++)
+        if (r->strategies[s].kind == PLACE_SPREAD_ATTRIBUTE && cache_spread_values(k, r, &r->strategies[s], (int)s) < 0) {
+            cache_drop(k);
+            return -1;
+        }
+    k->built = true;
     return 0;
 }
 
-/* With strategies that order: every candidate that fits, then each
- * strategy keeps its best (ties go on to the next); random ends it. */
-static int choose_ordered(const place_candidate_t *c, size_t n, const res_t *need, const json_t *required,
-                          const place_rules_t *rules, unsigned *rng, int *closest, const char **reason)
+void place_rules_placed(const place_rules_t *r, size_t idx, const res_t *need, const json_t *required)
 {
+    place_cache_t *k = r != NULL ? r->cache : NULL;
+    if (k == NULL || !k->built || idx >= k->n)
+        return;
+    k->inst[idx]++;
+    for (size_t s = 0; s < r->n_strategies; s++)
+        if (k->count[s] != NULL)
+            k->count[s][k->val[s][idx]]++;
+    k->why[idx] = place_fit_rules(&k->c[idx], need, required, r); /* less left, one more of the group */
+}
+
+/* Among the candidates that fit (the cache's), strategies in order, each
+ * keeping its best (ties go on to the next); random ends it. */
+static int choose_cached(place_cache_t *k, const place_rules_t *rules, bool ordered, unsigned *rng, int *closest,
+                         const char **reason)
+{
+    const place_candidate_t *c = k->c;
     int best_rank = -2;
-    int *keep = malloc((n ? n : 1) * sizeof *keep);
-    int64_t *score = malloc((n ? n : 1) * sizeof *score);
-    size_t k = 0;
-    if (keep == NULL || score == NULL) {
-        free(keep);
-        free(score);
-        *reason = "RESOURCE:CPU";
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const char *why = place_fit_rules(&c[i], need, required, rules);
-        if (why == NULL) {
-            keep[k++] = (int)i;
+    size_t n_keep = 0;
+    for (size_t i = 0; i < k->n; i++) {
+        if (k->why[i] == NULL) {
+            k->keep[n_keep++] = (int)i;
             continue;
         }
-        int rank = res_reason_rank(why);
+        int rank = res_reason_rank(k->why[i]);
         if (rank > best_rank) {
             best_rank = rank;
             *closest = (int)i;
-            *reason = why;
+            *reason = k->why[i];
         }
     }
-    for (size_t s = 0; s < rules->n_strategies && k > 1; s++) {
+    for (size_t s = 0; ordered && s < rules->n_strategies && n_keep > 1; s++) {
         const place_strategy_t *st = &rules->strategies[s];
         if (st->kind == PLACE_RANDOM)
             break;
-        if (strategy_scores(c, n, rules, st, keep, k, score) < 0)
-            break; /* out of memory: the choice is still one that fits */
-        int64_t best = score[0];
-        for (size_t j = 1; j < k; j++)
-            if (score[j] < best)
-                best = score[j];
+        for (size_t j = 0; j < n_keep; j++) {
+            int i = k->keep[j];
+            k->score[j] = st->kind == PLACE_BINPACK_CPU      ? c[i].cpu
+                          : st->kind == PLACE_BINPACK_MEMORY ? c[i].mem
+                          : st->kind == PLACE_SPREAD_INSTANCE ? k->inst[i]
+                                                              : k->count[s][k->val[s][i]];
+        }
+        int64_t best = k->score[0];
+        for (size_t j = 1; j < n_keep; j++)
+            if (k->score[j] < best)
+                best = k->score[j];
         size_t kept = 0;
-        for (size_t j = 0; j < k; j++)
-            if (score[j] == best)
-                keep[kept++] = keep[j];
-        k = kept;
+        for (size_t j = 0; j < n_keep; j++)
+            if (k->score[j] == best)
+                k->keep[kept++] = k->keep[j];
+        n_keep = kept;
     }
-    int chosen = k > 0 ? keep[(size_t)rand_r(rng) % k] : -1;
-    free(keep);
-    free(score);
-    return chosen;
+    return n_keep > 0 ? k->keep[(size_t)rand_r(rng) % n_keep] : -1;
 }
 
 int place_choose(const place_candidate_t *c, size_t n, const res_t *need, const json_t *required,
@@ -219,15 +298,21 @@ int place_choose(const place_candidate_t *c, size_t n, const res_t *need, const 
     int chosen = -1, feasible = 0, best_rank = -2;
     *closest = -1;
     *reason = NULL;
-    if (rules != NULL && place_rules_order(rules))
-        return choose_ordered(c, n, need, required, rules, rng, closest, reason);
+    bool ordered = rules != NULL && place_rules_order(rules);
     /* Uniform probes first: a probe that fits is a uniform choice among
      * the instances that fit, found without looking at all of them. */
-    for (int p = 0; n > 0 && p < PROBES; p++) {
+    for (int p = 0; !ordered && n > 0 && p < PROBES; p++) {
         size_t i = (size_t)rand_r(rng) % n;
         if (place_fit_rules(&c[i], need, required, rules) == NULL)
             return (int)i;
     }
+    place_cache_t *k = rules != NULL ? rules->cache : NULL;
+    if (k != NULL && (!k->built || k->c != c || k->n != n || k->cpu != need->cpu || k->mem != need->mem ||
+                      k->required != required))
+        if (cache_build(k, c, n, need, required, rules) < 0)
+            k = NULL; /* out of memory: the pass below, without strategies */
+    if (k != NULL && k->built)
+        return choose_cached(k, rules, ordered, rng, closest, reason);
     /* Few fit (or none): one pass, reservoir sampling among those that do. */
     for (size_t i = 0; i < n; i++) {
         const char *why = place_fit_rules(&c[i], need, required, rules);

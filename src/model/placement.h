@@ -31,6 +31,8 @@ typedef struct place_strategy {
     char *attr; /* PLACE_SPREAD_ATTRIBUTE's attribute name */
 } place_strategy_t;
 
+typedef struct place_cache place_cache_t;
+
 /* Constraints and strategies of one placement (placement_rules.c). */
 typedef struct place_rules {
     cql_t *member_of[PLACE_CONSTRAINTS_MAX];
@@ -43,6 +45,7 @@ typedef struct place_rules {
     /* the tasks of an instance (by id), set when place_rules_need_tasks */
     const place_tasks_t *(*tasks_of)(void *arg, const char *instance_id);
     void *tasks_arg;
+    place_cache_t *cache; /* what place_choose worked out for this call (placement.c) */
 } place_rules_t;
 
 typedef struct place_candidate {
@@ -90,6 +93,15 @@ const char *place_fit_rules(const place_candidate_t *c, const res_t *need, const
  * at random. */
 int place_choose(const place_candidate_t *c, size_t n, const res_t *need, const json_t *required,
                  const place_rules_t *rules, unsigned *rng, int *closest, const char **reason);
+
+/* After a task was placed on candidate idx of the last place_choose (its
+ * entry updated): the rules' cache follows. */
+void place_rules_placed(const place_rules_t *rules, size_t idx, const res_t *need, const json_t *required);
+/* The candidates changed otherwise (one removed, one corrected): the cache
+ * is worked out again at the next place_choose. */
+void place_rules_forget(const place_rules_t *rules);
+place_cache_t *place_cache_new(void);
+void place_cache_free(place_cache_t *cache);
 
 /* Takes need from a chosen candidate (c->res must be set). */
 void place_reserve(place_candidate_t *c, const res_t *need);

@@ -13,6 +13,7 @@ void place_rules_clear(place_rules_t *r)
         cql_free(r->member_of[i]);
     for (size_t i = 0; i < r->n_strategies; i++)
         free(r->strategies[i].attr);
+    place_cache_free(r->cache);
     memset(r, 0, sizeof *r);
 }
 
@@ -91,6 +92,7 @@ int place_rules_parse(const json_t *taskdef, const json_t *constraints, const js
                       ecs_error_t *err)
 {
     memset(r, 0, sizeof *r);
+    r->cache = place_cache_new(); /* NULL (out of memory): placement works out everything each time */
     const json_t *td_c = json_object_get(taskdef, "placementConstraints");
     if (json_array_size(td_c) + json_array_size(constraints) > PLACE_CONSTRAINTS_MAX)
         return ecs_invalid_param(err, "placementConstraints: at most %d placement constraints are allowed, the task "

@@ -91,7 +91,8 @@ int place_tasks_load(store_txn_t *txn, const char *scope, const char *cluster, c
         return ecs_server_err(err, "out of memory");
     }
     store_query_t q = {.kind = STORE_TASK, .account = scope, .cluster = cluster, .status_not = "STOPPED",
-                       .service = service, .family = service ? NULL : family};
+                       .service = service, .family = service ? NULL : family,
+                       .columns_only = true}; /* no document to parse: this runs on every placement */
     if (store_query(txn, &q, &m->rows, &m->n_rows, err) < 0) {
         place_tasks_free(m);
         return -1;
@@ -104,8 +105,8 @@ int place_tasks_load(store_txn_t *txn, const char *scope, const char *cluster, c
         const store_record_t *r = &m->rows[i];
         if (r->instance == NULL || r->instance[0] == '\0' || (service == NULL && family != NULL && r->service != NULL))
             continue; /* a service's task is not of a family group */
-        /* the task's group; made from its columns as task_build makes it
-         * (service:NAME, family:FAMILY) should a document lack it */
+        /* the task's group: made from its columns as task_build makes it
+         * (service:NAME, family:FAMILY), unless the backend gave the document */
         const char *group = json_string_value(json_object_get(r->doc, "group"));
         const char *kind = r->service ? "service" : "family", *name = r->service ? r->service : r->family;
         size_t len = group ? strlen(group) + 1 : strlen(kind) + 1 + (name ? strlen(name) : 0) + 1;

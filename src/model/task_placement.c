@@ -151,6 +151,7 @@ static int place_in_cluster(model_ctx_t *ctx, const task_spec_t *spec, const jso
         if (s == -2) { /* gone from the store: drop it from the index */
             store_record_t gone = {.key = cc->meta[idx].id, .cluster = cc->name, .status = "INACTIVE"};
             cap_cluster_apply(cc, &gone, true);
+            place_rules_forget(rules);
             continue;
         }
         const char *why = strcmp(L->rec[s].status, "ACTIVE") != 0
@@ -163,11 +164,13 @@ static int place_in_cluster(model_ctx_t *ctx, const task_spec_t *spec, const jso
             store_record_t as_saved = L->rec[s];
             as_saved.version++;
             cap_cluster_apply(cc, &as_saved, true);
+            place_rules_placed(rules, (size_t)idx, &spec->need, required);
             return rc;
         }
         reason = why;
         attrs = L->cand[s].attrs;
         cap_cluster_apply(cc, &L->rec[s], true); /* the index was behind */
+        place_rules_forget(rules);
     }
     if (arn != NULL)
         add_failure(failures, arn, reason, attrs, required);

@@ -82,6 +82,7 @@ typedef struct store_query {
     const store_cursor_t *after; /* NULL: from the first row */
     int limit;                   /* 0: no limit */
     bool without_doc;            /* rows come back with doc NULL (listings that need keys only) */
+    bool columns_only;           /* every column but doc NULL (a backend may still give the doc) */
 } store_query_t;
 
 typedef struct store store_t;

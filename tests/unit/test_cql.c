@@ -162,4 +162,7 @@ TEST(cql_needs_tasks)
     REQUIRE(cql_parse("not task:group == x", "e", &q, &err) == 0);
     CHECK_INT(cql_needs(q), CQL_NEEDS_TASKS);
     cql_free(q);
+    REQUIRE(cql_parse("agentVersion > 1.0 and (ec2InstanceId == i-1 or registeredAt > 2020-01-01)", "e", &q, &err) == 0);
+    CHECK_INT(cql_needs(q), CQL_NEEDS_RECORD);
+    cql_free(q);
 }

@@ -116,6 +116,16 @@ TEST(placement_constraints_reasons)
     r.group = "new";
     CHECK(place_fit_rules(&c[0], &need, NULL, &r) == NULL);
     place_rules_clear(&r);
+    /* the record's facts through the candidate's document */
+    cleanup_json json_t *doc = json_pack("{s:{s:s}, s:s, s:f}", "versionInfo", "agentVersion", "1.10.0",
+                                         "ec2InstanceId", "i-7", "registeredAt", 1529360908.0);
+    c[0].doc = doc;
+    REQUIRE(parse("[{\"type\":\"memberOf\",\"expression\":\"agentVersion > 1.9 and ec2InstanceId == i-7 and "
+                  "registeredAt < 2018-06-19\"}]", NULL, &r, &err) == 0);
+    CHECK(place_fit_rules(&c[0], &need, NULL, &r) == NULL);
+    c[0].doc = NULL;
+    CHECK_STR(place_fit_rules(&c[0], &need, NULL, &r), PLACE_MEMBER_OF);
+    place_rules_clear(&r);
     /* runningTasksCount through tasks_of */
     REQUIRE(parse("[{\"type\":\"memberOf\",\"expression\":\"runningTasksCount == 0\"}]", NULL, &r, &err) == 0);
     r.tasks_of = fake_tasks_of, r.tasks_arg = &f;
