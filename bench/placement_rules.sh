@@ -72,5 +72,10 @@ done
     echo "| instances | constraints and strategies | tasks placed/s | RunTask/s | p50 ms | p99 ms | max ms | non-200 |"
     echo "|---|---|---|---|---|---|---|---|"
     printf '%s\n' "${rows[@]}"
+    echo
+    echo "Where a rules row's time goes (perf, at 1,000 instances): each call reads the group's unstopped"
+    echo "tasks from the store (an index walk plus one table row per task, so the cost grows with the"
+    echo "group) and evaluates the constraint on every candidate once per call; the choice of each of the"
+    echo "call's tasks is then a pass of integer comparisons. Plain RunTask probes a few random instances."
 } > "$OUT"
 echo "wrote $OUT"

@@ -235,8 +235,10 @@ static char *col_text(sqlite3_stmt *st, int i)
 
 /* The same positions with only what a keyset page needs (key, family, num). */
 #define KEY_COLUMNS "key, NULL, NULL, NULL, family, num"
-/* RECORD_COLUMNS without the document (store_query_t.columns_only) */
-#define COLUMNS_ONLY "key, cluster, status, desired, family, num, started_by, service, instance, NULL, version, account"
+/* RECORD_COLUMNS without the document (store_query_t.columns_only), nor
+ * version and account: they follow the document in the row, and reading
+ * them would read its overflow pages */
+#define COLUMNS_ONLY "key, cluster, status, desired, family, num, started_by, service, instance, NULL, 0, NULL"
 #define RECORD_COLUMNS \
     "key, cluster, status, desired, family, num, started_by, service, instance, doc, version, account"
 
