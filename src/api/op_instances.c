@@ -47,13 +47,15 @@ static int reattach(model_ctx_t *ctx, store_record_t *rec, const res_t *total, j
     size_t n = 0;
     if (store_query(ctx->txn, &q, &tasks, &n, err) < 0)
         return -1;
+    json_t *ecsd = json_object_get(rec->doc, "_ecsd");
+    json_object_set_new(ecsd, "groups", json_object()); /* counted again from the tasks (instance.h) */
     for (size_t i = 0; i < n; i++) {
         res_t need;
         res_from_json(json_object_get(json_object_get(tasks[i].doc, "_ecsd"), "need"), &need);
         res_reserve(&avail, &need);
+        instance_groups_add(rec, json_string_value(json_object_get(tasks[i].doc, "group")), +1);
     }
     store_records_free(tasks, n);
-    json_t *ecsd = json_object_get(rec->doc, "_ecsd");
     json_object_set_new(ecsd, "total", res_to_json(total));
     instance_set_avail(rec, &avail);
     json_object_del(rec->doc, "registeredResources"); /* kept by records of an older ecsd */
@@ -122,6 +124,7 @@ int op_register_container_instance(model_ctx_t *ctx, json_t *in, json_t **out, e
                             json_is_object(vi) ? json_incref(vi) : json_object(), "status", "ACTIVE", "registeredAt",
                             json_timestamp(ctx->now_ms), "version", (json_int_t)1, "_ecsd", "total",
                             res_to_json(&total), "avail", res_to_json(&total), "index", 1);
+        json_object_set_new(json_object_get(rec.doc, "_ecsd"), "groups", json_object()); /* instance.h */
     }
     if (instance_take_tags(in, rec.doc, err) < 0)
         goto done;

@@ -33,6 +33,14 @@ bool instance_agent_connected(const model_ctx_t *ctx, const store_record_t *rec)
 /* Reads / writes the "_ecsd" resource state of an instance document. */
 void instance_get_avail(const store_record_t *rec, res_t *avail);
 void instance_set_avail(store_record_t *rec, const res_t *avail);
+/* "_ecsd": {"groups": {GROUP: n}}: how many unstopped tasks of each task
+ * group the instance holds, kept beside avail (placed: +1, stopped: -1,
+ * re-registration: counted again), so that distinctInstance and spread do
+ * not read the tasks. Records of an older ecsd have none until their
+ * next registration: instance_groups is NULL then. */
+void instance_groups_add(store_record_t *rec, const char *group, int delta);
+const json_t *instance_groups(const json_t *doc);
+
 /* Bumps the desired-state index and asks for the instance's polls to be woken. */
 void instance_touch(model_ctx_t *ctx, store_record_t *rec);
 

@@ -1,6 +1,7 @@
 #include "model/placement.h"
 
 #include "model/attributes.h"
+#include "model/instance.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -39,6 +40,14 @@ static int64_t group_count(const place_tasks_t *t, const char *group)
     return n;
 }
 
+/* The tasks of the rules' group on candidate c. */
+static int64_t cand_group_count(const place_rules_t *r, const place_candidate_t *c)
+{
+    if (r->groups_kept)
+        return r->group ? json_integer_value(json_object_get(instance_groups(c->doc), r->group)) : 0;
+    return group_count(tasks_of(r, c), r->group);
+}
+
 /* What the cluster query language sees of a candidate. */
 static cql_instance_t cql_view(const place_rules_t *r, const place_candidate_t *c, unsigned needs)
 {
@@ -68,7 +77,7 @@ static const char *rules_fit(const place_candidate_t *c, const place_rules_t *r)
             if (!cql_eval(r->member_of[i], &ci))
                 return PLACE_MEMBER_OF;
     }
-    if (r->distinct && group_count(tasks_of(r, c), r->group) > 0)
+    if (r->distinct && cand_group_count(r, c) > 0)
         return PLACE_DISTINCT;
     return NULL;
 }
@@ -202,7 +211,7 @@ static int cache_spread_values(place_cache_t *k, const place_rules_t *r, const p
             ids[slot] = (int)n_vals++;
         }
         k->val[s][i] = ids[slot];
-        k->count[s][ids[slot]] += group_count(tasks_of(r, &k->c[i]), r->group);
+        k->count[s][ids[slot]] += cand_group_count(r, &k->c[i]);
     }
     free(keys);
     free(ids);
@@ -225,7 +234,7 @@ static int cache_build(place_cache_t *k, const place_candidate_t *c, size_t n, c
     }
     for (size_t i = 0; i < n; i++) {
         k->why[i] = place_fit_rules(&c[i], need, required, r);
-        k->inst[i] = group_count(tasks_of(r, &c[i]), r->group);
+        k->inst[i] = cand_group_count(r, &c[i]);
     }
     for (size_t s = 0; s < r->n_strategies; s++)
         if (r->strategies[s].kind == PLACE_SPREAD_ATTRIBUTE && cache_spread_values(k, r, &r->strategies[s], (int)s) < 0) {

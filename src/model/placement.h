@@ -46,6 +46,8 @@ typedef struct place_rules {
     const place_tasks_t *(*tasks_of)(void *arg, const char *instance_id);
     void *tasks_arg;
     place_cache_t *cache; /* what place_choose worked out for this call (placement.c) */
+    bool groups_kept;     /* the group's tasks per instance are read from the candidates' documents
+                           * (instance_groups) rather than through tasks_of */
 } place_rules_t;
 
 typedef struct place_candidate {

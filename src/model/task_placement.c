@@ -103,6 +103,7 @@ static int place_one(model_ctx_t *ctx, const task_spec_t *spec, loaded_set_t *L,
     instance_set_avail(&L->rec[s], L->cand[s].res);
     store_record_t task = {0};
     task_build(ctx, spec, &L->rec[s], &task);
+    instance_groups_add(&L->rec[s], json_string_value(json_object_get(task.doc, "group")), +1);
     int rc = task_put(ctx, &task, err);
     if (rc == 0)
         json_array_append_new(tasks, task_view(&task));
@@ -199,17 +200,7 @@ int task_place_random(model_ctx_t *ctx, const task_spec_t *spec, int count, json
     rules.group = group;
     rules.now_ms = ctx->now_ms;
     int need_tasks = place_rules_need_tasks(&rules);
-    if (need_tasks > 0) {
-        /* only the group's own tasks unless memberOf asks about all */
-        const char *family = json_string_value(json_object_get(spec->taskdef, "family"));
-        if (place_tasks_load(ctx->txn, ctx->scope, spec->cluster, need_tasks == 1 ? spec->service : NULL,
-                             need_tasks == 1 ? family : NULL, &facts, err) < 0) {
-            place_rules_clear(&rules);
-            return -1;
-        }
-        rules.tasks_of = place_tasks_of;
-        rules.tasks_arg = facts;
-    }
+    bool kept = need_tasks == 1;
     if (ix != NULL)
         cap_lock(ix);
     if (ix != NULL ? cap_cluster(ix, ctx->txn, ctx->scope, spec->cluster, &cc, err) < 0
@@ -217,6 +208,20 @@ int task_place_random(model_ctx_t *ctx, const task_spec_t *spec, int count, json
         goto done;
     if (own != NULL)
         cc = own;
+    /* the group's counts kept on the instances, unless a record of an older
+     * ecsd lacks them */
+    for (size_t i = 0; kept && i < cc->n; i++)
+        kept = instance_groups(cc->cands[i].doc) != NULL;
+    rules.groups_kept = kept;
+    if (need_tasks > 0 && !kept) {
+        /* only the group's own tasks unless memberOf asks about all */
+        const char *family = json_string_value(json_object_get(spec->taskdef, "family"));
+        if (place_tasks_load(ctx->txn, ctx->scope, spec->cluster, need_tasks == 1 ? spec->service : NULL,
+                             need_tasks == 1 ? family : NULL, &facts, err) < 0)
+            goto done;
+        rules.tasks_of = place_tasks_of;
+        rules.tasks_arg = facts;
+    }
     rc = 0;
     if (cc->n == 0) {
         *no_instances = true;
