@@ -73,9 +73,9 @@ done
     echo "|---|---|---|---|---|---|---|---|"
     printf '%s\n' "${rows[@]}"
     echo
-    echo "Where a rules row's time goes (perf, at 1,000 instances): each call reads the group's unstopped"
-    echo "tasks from the store (an index walk plus one table row per task, so the cost grows with the"
-    echo "group) and evaluates the constraint on every candidate once per call; the choice of each of the"
-    echo "call's tasks is then a pass of integer comparisons. Plain RunTask probes a few random instances."
+    echo "Where a rules row's time goes: each call evaluates the constraint on every instance and works"
+    echo "out the spread values once (a pass over the cluster's instances), then each of its tasks is a"
+    echo "pass of integer comparisons; the group's task counts are kept on the instances. Plain RunTask"
+    echo "probes a few random instances, so it does not grow with the cluster."
 } > "$OUT"
 echo "wrote $OUT"
