@@ -4,10 +4,11 @@
  * ACTIVE | INACTIVE, num = when its agent was last heard from (epoch ms).
  * Document: the ContainerInstance shape without its live parts and its
  * resource lists (made from "_ecsd" when shown), plus
- * "_ecsd": {"total": res, "avail": res, "index": n} (resources.h's compact
- * form): total as registered, avail = total less what unstopped tasks
- * hold, index = version of the instance's desired task state, which the
- * blocking poll compares. */
+ * "_ecsd": {"total": res, "avail": res, "index": n, "groups": {GROUP: n}}
+ * (resources.h's compact form): total as registered, avail = total less
+ * what unstopped tasks hold, index = version of the instance's desired
+ * task state, which the blocking poll compares, groups = its unstopped
+ * tasks per task group (instance_groups_add). */
 #ifndef ECSD_MODEL_INSTANCE_H
 #define ECSD_MODEL_INSTANCE_H
 
