@@ -92,7 +92,6 @@ int place_rules_parse(const json_t *taskdef, const json_t *constraints, const js
                       ecs_error_t *err)
 {
     memset(r, 0, sizeof *r);
-    r->cache = place_cache_new(); /* NULL (out of memory): placement works out everything each time */
     const json_t *td_c = json_object_get(taskdef, "placementConstraints");
     if (json_array_size(td_c) + json_array_size(constraints) > PLACE_CONSTRAINTS_MAX)
         return ecs_invalid_param(err, "placementConstraints: at most %d placement constraints are allowed, the task "
@@ -118,6 +117,7 @@ int place_rules_parse(const json_t *taskdef, const json_t *constraints, const js
         place_rules_clear(r);
         return -1;
     }
+    r->cache = place_cache_new(); /* NULL (out of memory): placement works out everything each time */
     return 0;
 }
 
