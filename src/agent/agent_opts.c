@@ -61,6 +61,47 @@ static const char *first_set(const char *value, const char *env, const char *def
     return e != NULL && e[0] != '\0' ? e : def;
 }
 
+/* ECS_INSTANCE_ATTRIBUTES' form: {"name": "value", ...}. The server
+ * checks names and values as ECS does when the agent registers. */
+static int check_custom(const char *text, ecs_error_t *err)
+{
+    if (text[0] == '\0')
+        return 0;
+    json_error_t jerr;
+    json_t *obj = json_loads(text, 0, &jerr);
+    const char *key;
+    json_t *v;
+    int rc = 0;
+    if (!json_is_object(obj))
+        rc = ecs_invalid_param(err, "--instance-attributes must be a JSON object of names and string values, "
+                                    "such as {\"stack\": \"prod\"}");
+    else if (json_object_size(obj) > AGENT_CUSTOM_ATTRS_MAX)
+        rc = ecs_invalid_param(err, "--instance-attributes: at most %d attributes", AGENT_CUSTOM_ATTRS_MAX);
+    else
+        json_object_foreach(obj, key, v) if (rc == 0 && (!json_is_string(v) || strncmp(key, "ecs.", 4) == 0))
+            rc = ecs_invalid_param(err, "--instance-attributes: '%.100s' must have a string value and a name "
+                                        "not starting with ecs.", key);
+    json_decref(obj);
+    return rc;
+}
+
+void agent_opts_attributes(const agent_opts_t *o, json_t *list)
+{
+    if (o->availability_zone != NULL && o->availability_zone[0] != '\0')
+        json_array_append_new(list, json_pack("{s:s, s:s}", "name", "ecs.availability-zone", "value",
+                                              o->availability_zone));
+    if (o->instance_type != NULL && o->instance_type[0] != '\0')
+        json_array_append_new(list, json_pack("{s:s, s:s}", "name", "ecs.instance-type", "value", o->instance_type));
+    if (o->instance_attributes == NULL || o->instance_attributes[0] == '\0')
+        return;
+    json_t *obj = json_loads(o->instance_attributes, 0, NULL);
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) if (json_is_string(v))
+        json_array_append_new(list, json_pack("{s:s, s:O}", "name", key, "value", v));
+    json_decref(obj);
+}
+
 int agent_opts_from_config(const ecsd_config_t *cfg, agent_opts_t *o, ecs_error_t *err)
 {
     *o = (agent_opts_t){.cluster = cfg->cluster, .endpoint = cfg->endpoint, .data_dir = cfg->data_dir,
@@ -88,6 +129,11 @@ int agent_opts_from_config(const ecsd_config_t *cfg, agent_opts_t *o, ecs_error_
     if (agent_parse_duration(cfg->cleanup_delay, &o->cleanup_delay_ms) < 0)
         return ecs_invalid_param(err, "--cleanup-delay must be a duration such as 3h, 10m, 30s or 500ms, not "
                                       "'%.100s'", cfg->cleanup_delay);
+    o->availability_zone = cfg->availability_zone ? cfg->availability_zone : "";
+    o->instance_type = cfg->instance_type ? cfg->instance_type : "";
+    o->instance_attributes = cfg->instance_attributes ? cfg->instance_attributes : "";
+    if (check_custom(o->instance_attributes, err) < 0)
+        return -1;
     if (agent_parse_ports(cfg->extra_ports, o->extra_ports, AGENT_EXTRA_PORTS_MAX, &o->n_extra_ports) < 0)
         return ecs_invalid_param(err, "--extra-ports must be a list of at most %d ports (1..65535), not "
                                       "'%.200s'", AGENT_EXTRA_PORTS_MAX, cfg->extra_ports);

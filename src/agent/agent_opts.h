@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "common/config.h"
 #include "common/error.h"
 
@@ -31,11 +33,20 @@ typedef struct agent_opts {
     uint16_t extra_ports[AGENT_EXTRA_PORTS_MAX];
     size_t n_extra_ports;
     bool create_cluster;        /* `ecsd dev`: create the cluster when it is missing */
+    const char *availability_zone; /* "" for none */
+    const char *instance_type;     /* "" for none */
+    const char *instance_attributes; /* JSON object text, "" for none (checked by agent_opts_from_config) */
 } agent_opts_t;
 
 /* Fills o from cfg (and the DOCKER_HOST / AWS_* environment where the
  * options are empty). -1 with a message naming the bad option. */
 int agent_opts_from_config(const ecsd_config_t *cfg, agent_opts_t *o, ecs_error_t *err);
+
+#define AGENT_CUSTOM_ATTRS_MAX 10
+
+/* The attributes the agent registers besides its capabilities: the zone,
+ * the instance type and the custom ones, appended to list. */
+void agent_opts_attributes(const agent_opts_t *o, json_t *list);
 
 /* "90", "90s", "15m", "3h", "500ms" -> milliseconds. -1 when malformed. */
 int agent_parse_duration(const char *s, int64_t *ms);

@@ -102,6 +102,7 @@ int agent_register(agent_t *a, const char *docker_version, ecs_error_t *err)
         return -1;
     cleanup_json json_t *res = resources;
     cleanup_json json_t *attrs = agent_caps_attributes(&a->caps);
+    agent_opts_attributes(&a->opts, attrs);
     bool created = false;
     for (;;) {
         json_t *in = json_pack("{s:s, s:O, s:O, s:{s:s, s:s, s:s}}", "cluster", a->opts.cluster, "totalResources",

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "model/attributes.h"
+#include "model/cql.h"
 #include "model/instance.h"
+#include "model/instance_state.h"
 #include "api/ops.h"
 #include "api/paging.h"
 #include "model/params.h"
@@ -19,6 +21,7 @@
 #include "common/ids.h"
 
 #define DESCRIBE_MAX 100
+#define STATE_INSTANCES_MAX 10 /* UpdateContainerInstancesState */
 
 /* ec2InstanceId: the identity document's instanceId, else a made-up one. */
 static json_t *ec2_instance_id(const json_t *in, const char *instance_id)
@@ -44,13 +47,15 @@ static int reattach(model_ctx_t *ctx, store_record_t *rec, const res_t *total, j
     size_t n = 0;
     if (store_query(ctx->txn, &q, &tasks, &n, err) < 0)
         return -1;
+    json_t *ecsd = json_object_get(rec->doc, "_ecsd");
+    json_object_set_new(ecsd, "groups", json_object()); /* counted again from the tasks (instance.h) */
     for (size_t i = 0; i < n; i++) {
         res_t need;
         res_from_json(json_object_get(json_object_get(tasks[i].doc, "_ecsd"), "need"), &need);
         res_reserve(&avail, &need);
+        instance_groups_add(rec, json_string_value(json_object_get(tasks[i].doc, "group")), +1);
     }
     store_records_free(tasks, n);
-    json_t *ecsd = json_object_get(rec->doc, "_ecsd");
     json_object_set_new(ecsd, "total", res_to_json(total));
     instance_set_avail(rec, &avail);
     json_object_del(rec->doc, "registeredResources"); /* kept by records of an older ecsd */
@@ -119,6 +124,7 @@ int op_register_container_instance(model_ctx_t *ctx, json_t *in, json_t **out, e
                             json_is_object(vi) ? json_incref(vi) : json_object(), "status", "ACTIVE", "registeredAt",
                             json_timestamp(ctx->now_ms), "version", (json_int_t)1, "_ecsd", "total",
                             res_to_json(&total), "avail", res_to_json(&total), "index", 1);
+        json_object_set_new(json_object_get(rec.doc, "_ecsd"), "groups", json_object()); /* instance.h */
     }
     if (instance_take_tags(in, rec.doc, err) < 0)
         goto done;
@@ -241,24 +247,139 @@ int op_describe_container_instances(model_ctx_t *ctx, json_t *in, json_t **out, 
     return rc;
 }
 
+/* ListContainerInstances' filter, evaluated on each row. */
+typedef struct filter_arg {
+    model_ctx_t *ctx;
+    const cql_t *q;
+    ecs_error_t *err;
+    bool failed; /* a store error while evaluating: the listing fails */
+} filter_arg_t;
+
+static bool filter_keep(const store_record_t *row, const void *arg)
+{
+    filter_arg_t *f = (filter_arg_t *)arg;
+    cql_instance_t ci = {
+        .attrs = json_object_get(row->doc, "attributes"),
+        .agent_connected = instance_agent_connected(f->ctx, row),
+        .agent_version = json_string_value(json_object_get(json_object_get(row->doc, "versionInfo"), "agentVersion")),
+        .ec2_instance_id = json_string_value(json_object_get(row->doc, "ec2InstanceId")),
+        .registered_at_ms = (int64_t)(json_number_value(json_object_get(row->doc, "registeredAt")) * 1000.0 + 0.5)};
+    store_record_t *tasks = NULL;
+    size_t n = 0;
+    const char **groups = NULL;
+    if (f->failed)
+        return false;
+    if (cql_needs(f->q) & CQL_NEEDS_TASKS) {
+        store_query_t q = {.kind = STORE_TASK, .account = f->ctx->scope, .instance = row->key, .status_not = "STOPPED"};
+        if (store_query(f->ctx->txn, &q, &tasks, &n, f->err) < 0 ||
+            (n > 0 && (groups = calloc(n, sizeof *groups)) == NULL)) {
+            f->failed = true;
+            store_records_free(tasks, n);
+            return false;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const char *g = json_string_value(json_object_get(tasks[i].doc, "group"));
+            if (g != NULL)
+                groups[ci.n_groups++] = g;
+            ci.running_tasks += strcmp(tasks[i].status, "RUNNING") == 0;
+        }
+        ci.groups = groups;
+    }
+    bool keep = cql_eval(f->q, &ci);
+    free(groups);
+    store_records_free(tasks, n);
+    return keep;
+}
+
 int op_list_container_instances(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     store_record_t cluster = {0};
-    if (api_load_active_cluster(ctx, in, &cluster, err) < 0)
+    /* the filter is checked before the cluster, as the model is */
+    const char *filter = param_str(in, "filter");
+    cql_t *query = NULL;
+    if (filter != NULL && filter[0] != '\0' && cql_parse(filter, "filter", &query, err) < 0)
         return -1;
+    if (api_load_active_cluster(ctx, in, &cluster, err) < 0) {
+        cql_free(query);
+        return -1;
+    }
     /* status (ACTIVE, DRAINING, REGISTERING, DEREGISTERING, REGISTRATION_FAILED,
      * checked by the model's enum): only those; without it every status
      * but INACTIVE, as ECS lists */
     const char *status = param_str(in, "status");
-    const char *filter = param_str(in, "filter");
-    if (filter != NULL && filter[0] != '\0') {
-        store_record_clear(&cluster);
-        return ecs_invalid_param(err, "filter: the cluster query language is not supported by ecsd yet; "
-                                      "list without a filter, or by status.");
-    }
     store_query_t q = {.kind = STORE_INSTANCE, .account = ctx->scope, .cluster = cluster.key,
                        .status = status, .status_not = status ? NULL : "INACTIVE", .order = STORE_ORDER_KEY};
-    int rc = api_page_list(ctx, in, &q, "containerInstanceArns", "container-instance", out, err);
+    int rc;
+    if (query == NULL) {
+        rc = api_page_list(ctx, in, &q, "containerInstanceArns", "container-instance", out, err);
+    } else {
+        filter_arg_t f = {.ctx = ctx, .q = query, .err = err};
+        rc = api_page_list_where(ctx, in, &q, "containerInstanceArns", "container-instance", filter_keep, &f, out,
+                                 err);
+        if (rc == 0 && f.failed) {
+            json_decref(*out);
+            *out = NULL;
+            rc = -1;
+        }
+    }
+    cql_free(query);
     store_record_clear(&cluster);
+    return rc;
+}
+
+/* UpdateContainerInstancesState (ecs-behavior.md §5.5): ACTIVE or
+ * DRAINING, at most 10 instances; unknown ones are failures (MISSING), as
+ * are deregistered ones (INACTIVE). */
+int op_update_container_instances_state(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+{
+    json_t *items = json_object_get(in, "containerInstances");
+    size_t n = json_array_size(items);
+    const char *status = param_str(in, "status");
+    if (status == NULL || (strcmp(status, "ACTIVE") != 0 && strcmp(status, "DRAINING") != 0))
+        return ecs_invalid_param(err, "status: '%.40s' cannot be set; a container instance can be set to ACTIVE or "
+                                      "DRAINING.",
+                                 status ? status : "");
+    if (n == 0)
+        return ecs_client_err(err, "Container Instances cannot be empty.");
+    if (n > STATE_INSTANCES_MAX)
+        return ecs_invalid_param(err, "containerInstances can have at most %d items.", STATE_INSTANCES_MAX);
+    store_record_t cluster = {0};
+    if (api_load_active_cluster(ctx, in, &cluster, err) < 0)
+        return -1;
+    cleanup_json json_t *list = json_array();
+    cleanup_json json_t *failures = json_array();
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const char *item = json_string_value(json_array_get(items, i));
+        char id[INSTANCE_ID_MAX + 1];
+        store_record_t rec = {0};
+        if (instance_id_from_param(ctx, "containerInstances", item, cluster.key, id, err) < 0) {
+            rc = -1;
+            break;
+        }
+        int found = store_get(ctx->txn, STORE_INSTANCE, ctx->scope, id, &rec, err);
+        const char *fail = found == 0 || (found > 0 && strcmp(rec.cluster, cluster.key) != 0) ? "MISSING"
+                           : found > 0 && strcmp(rec.status, "INACTIVE") == 0               ? "INACTIVE"
+                                                                                            : NULL;
+        if (found < 0) {
+            rc = -1;
+        } else if (fail != NULL) {
+            cleanup_free char *arn = arn_is_arn(item) ? strdup(item)
+                                                      : api_id_arn(ctx, "container-instance", cluster.key, id);
+            json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", fail));
+        } else {
+            store_record_clear(&rec);
+            rc = instance_set_state(ctx, id, status, &rec, err);
+            json_t *view = rc == 0 ? instance_view(ctx, &rec, err) : NULL;
+            if (view == NULL)
+                rc = -1;
+            else
+                json_array_append_new(list, view);
+        }
+        store_record_clear(&rec);
+    }
+    store_record_clear(&cluster);
+    if (rc == 0)
+        *out = json_pack("{s:O, s:O}", "containerInstances", list, "failures", failures);
     return rc;
 }

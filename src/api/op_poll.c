@@ -129,7 +129,7 @@ static int look(const model_service_t *svc, const char *account, const char *reg
         ecs_invalid_param(err, "containerInstance: %.300s is not registered in cluster %s.", p->instance, cluster);
         goto done;
     }
-    if (strcmp(rec.status, "ACTIVE") != 0) {
+    if (strcmp(rec.status, "INACTIVE") == 0) { /* a DRAINING instance's agent still runs and stops tasks */
         ecs_err(err, 400, "InactiveInstanceException", "Container instance %s was deregistered.", id);
         goto done;
     }

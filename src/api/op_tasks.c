@@ -199,6 +199,8 @@ int op_run_task(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
         run_request_clear(&r);
         return -1;
     }
+    r.spec.constraints = json_object_get(in, "placementConstraints"); /* checked by placement */
+    r.spec.strategies = json_object_get(in, "placementStrategy");
     cleanup_json json_t *tasks = json_array();
     cleanup_json json_t *failures = json_array();
     bool no_instances = false;

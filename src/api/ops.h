@@ -23,6 +23,7 @@ int op_register_container_instance(model_ctx_t *ctx, json_t *in, json_t **out, e
 int op_deregister_container_instance(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 int op_describe_container_instances(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 int op_list_container_instances(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_update_container_instances_state(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 
 /* op_tasks.c */
 int op_run_task(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
@@ -64,5 +65,9 @@ int op_put_cluster_capacity_providers(model_ctx_t *ctx, json_t *in, json_t **out
 /* op_service_deployments.c */
 int op_list_service_deployments(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 int op_describe_service_deployments(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+/* op_attributes.c */
+int op_put_attributes(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_delete_attributes(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_list_attributes(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 
 #endif

@@ -46,6 +46,10 @@ static const api_op_t ops[] = {
     {"PutClusterCapacityProviders", op_put_cluster_capacity_providers, API_OP_WRITE},
     {"ListServiceDeployments",      op_list_service_deployments,     0},
     {"DescribeServiceDeployments",  op_describe_service_deployments, 0},
+    {"PutAttributes",               op_put_attributes,               API_OP_WRITE},
+    {"DeleteAttributes",            op_delete_attributes,            API_OP_WRITE},
+    {"ListAttributes",              op_list_attributes,              0},
+    {"UpdateContainerInstancesState", op_update_container_instances_state, API_OP_WRITE},
 };
 
 const api_op_t *api_op_find(const char *name, size_t len)

@@ -36,6 +36,8 @@ typedef struct ecsd_config {
     char *cleanup_delay;   /* agent: duration before stopped containers are removed */
     char *introspection;   /* agent: ADDR:PORT, "" for none */
     char *access_key, *secret_key; /* agent: signing credentials, "" for the AWS_* environment */
+    char *availability_zone, *instance_type; /* agent: ecs.availability-zone / ecs.instance-type, "" for none */
+    char *instance_attributes; /* agent: JSON object of custom attributes, "" for none */
 } ecsd_config_t;
 
 /* Fills cfg from defaults, then ECSD_* environment, then argv flags

@@ -63,7 +63,7 @@ static const json_t *by_name(const json_t *list, const char *name)
     return NULL;
 }
 
-static bool agent_owned(const char *name)
+bool attr_agent_owned(const char *name)
 {
     return strncmp(name, "ecs.", 4) == 0 || strncmp(name, "com.amazonaws.ecs.", 18) == 0;
 }
@@ -87,7 +87,7 @@ json_t *attr_after_register(const json_t *old, const json_t *registered)
     json_array_foreach(old, i, a)
     {
         const char *n = json_string_value(json_object_get(a, "name"));
-        if (n != NULL && !agent_owned(n) && by_name(out, n) == NULL && json_array_size(out) < ATTR_MAX)
+        if (n != NULL && !attr_agent_owned(n) && by_name(out, n) == NULL && json_array_size(out) < ATTR_MAX)
             add_plain(out, a);
     }
     return out;
@@ -137,4 +137,44 @@ char *attr_missing_detail(const json_t *missing)
                  "requires.",
                  name ? name : "?", value ? "=" : "", value ? value : "");
     return strdup(buf);
+}
+
+int attr_put_custom(json_t *list, const json_t *a, ecs_error_t *err)
+{
+    const char *name = json_string_value(json_object_get(a, "name"));
+    size_t i, custom = 0;
+    json_t *have;
+    json_array_foreach(list, i, have)
+    {
+        const char *n = json_string_value(json_object_get(have, "name"));
+        if (n != NULL && strcmp(n, name) == 0) {
+            json_t *copy = json_pack("{s:s}", "name", name);
+            json_t *v = json_object_get(a, "value");
+            if (copy != NULL && json_is_string(v))
+                json_object_set(copy, "value", v);
+            return json_array_set_new(list, i, copy) == 0 ? 0 : ecs_server_err(err, "out of memory");
+        }
+        if (n != NULL && !attr_agent_owned(n))
+            custom++;
+    }
+    if (custom >= ATTR_CUSTOM_MAX || json_array_size(list) >= ATTR_MAX)
+        return ecs_err(err, 400, "AttributeLimitExceededException",
+                       "You can apply up to %d custom attributes for each resource.", ATTR_CUSTOM_MAX);
+    add_plain(list, a);
+    return 0;
+}
+
+bool attr_delete(json_t *list, const char *name)
+{
+    size_t i;
+    json_t *have;
+    json_array_foreach(list, i, have)
+    {
+        const char *n = json_string_value(json_object_get(have, "name"));
+        if (n != NULL && strcmp(n, name) == 0) {
+            json_array_remove(list, i);
+            return true;
+        }
+    }
+    return false;
 }

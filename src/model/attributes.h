@@ -14,6 +14,8 @@
 #define ATTR_MAX 256 /* per instance */
 #define ATTR_NAME_MAX 128
 #define ATTR_VALUE_MAX 128
+#define ATTR_CUSTOM_MAX 10 /* custom attributes per instance (ECS's limit) */
+#define ATTR_CALL_MAX 10   /* attributes per PutAttributes / DeleteAttributes */
 
 /* The attribute placement finds missing for networkMode awsvpc. */
 #define ATTR_TASK_ENI "ecs.capability.task-eni"
@@ -41,5 +43,17 @@ const json_t *attr_first_missing(const json_t *have, const json_t *required);
 /* Failure.detail for a missing attribute: names networkMode awsvpc for
  * ATTR_TASK_ENI. Caller frees. */
 char *attr_missing_detail(const json_t *missing);
+
+/* Names the agent owns (ecs.*, com.amazonaws.ecs.*): set only by
+ * registration, never by PutAttributes / DeleteAttributes. */
+bool attr_agent_owned(const char *name);
+
+/* Sets (adds or replaces) the custom attribute a ({name, value?}) on an
+ * instance's list. -1 with AttributeLimitExceededException when the
+ * instance would have more than ATTR_CUSTOM_MAX custom attributes. */
+int attr_put_custom(json_t *list, const json_t *a, ecs_error_t *err);
+
+/* Removes the attribute named name from the list; false when it had none. */
+bool attr_delete(json_t *list, const char *name);
 
 #endif

@@ -24,6 +24,7 @@ static void meta_clear(cap_meta_t *m)
     json_decref(m->arn);
     json_decref(m->avail);
     json_decref(m->attrs);
+    json_decref(m->doc);
     memset(m, 0, sizeof *m);
 }
 
@@ -94,6 +95,8 @@ static void set_entry(cap_cluster_t *cc, size_t i, const store_record_t *rec)
     json_decref(m->arn);
     json_decref(m->avail);
     json_decref(m->attrs);
+    json_decref(m->doc);
+    m->doc = json_incref(rec->doc);
     m->arn = json_incref(json_object_get(rec->doc, "containerInstanceArn"));
     m->avail = json_incref(avail);
     m->attrs = json_incref(json_object_get(rec->doc, "attributes"));
@@ -104,6 +107,8 @@ static void set_entry(cap_cluster_t *cc, size_t i, const store_record_t *rec)
                                        .tcp = json_object_get(avail, "tcp"),
                                        .udp = json_object_get(avail, "udp"),
                                        .attrs = m->attrs,
+                                       .id = m->id,
+                                       .doc = m->doc,
                                        .connected = cc->cands[i].connected};
 }
 

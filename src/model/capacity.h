@@ -29,6 +29,7 @@ typedef struct cap_meta {
     json_t *arn;     /* containerInstanceArn */
     json_t *avail;   /* the stored "avail" (cands[i].tcp/udp point into it) */
     json_t *attrs;   /* the stored "attributes" (cands[i].attrs) */
+    json_t *doc;     /* the stored document (cands[i].doc: what memberOf reads) */
     int64_t version; /* store version of the record this entry reflects */
     int64_t heard_ms;
 } cap_meta_t;

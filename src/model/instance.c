@@ -38,7 +38,7 @@ int instance_id_from_param(const model_ctx_t *ctx, const char *field, const char
 
 bool instance_agent_connected(const model_ctx_t *ctx, const store_record_t *rec)
 {
-    return strcmp(rec->status, "ACTIVE") == 0 &&
+    return strcmp(rec->status, "INACTIVE") != 0 && /* DRAINING: connected, it takes no new tasks */
            ctx->now_ms - rec->num < (int64_t)ctx->svc->agent_timeout_s * 1000;
 }
 
@@ -50,6 +50,24 @@ void instance_get_avail(const store_record_t *rec, res_t *avail)
 void instance_set_avail(store_record_t *rec, const res_t *avail)
 {
     json_object_set_new(json_object_get(rec->doc, "_ecsd"), "avail", res_to_json(avail));
+}
+
+void instance_groups_add(store_record_t *rec, const char *group, int delta)
+{
+    json_t *ecsd = json_object_get(rec->doc, "_ecsd"), *groups = json_object_get(ecsd, "groups");
+    if (group == NULL || !json_is_object(groups))
+        return; /* not kept for this record: placement reads the tasks */
+    json_int_t n = json_integer_value(json_object_get(groups, group)) + delta;
+    if (n > 0)
+        json_object_set_new(groups, group, json_integer(n));
+    else
+        json_object_del(groups, group);
+}
+
+const json_t *instance_groups(const json_t *doc)
+{
+    const json_t *g = json_object_get(json_object_get(doc, "_ecsd"), "groups");
+    return json_is_object(g) ? g : NULL;
 }
 
 void instance_touch(model_ctx_t *ctx, store_record_t *rec)

@@ -4,10 +4,11 @@
  * ACTIVE | INACTIVE, num = when its agent was last heard from (epoch ms).
  * Document: the ContainerInstance shape without its live parts and its
  * resource lists (made from "_ecsd" when shown), plus
- * "_ecsd": {"total": res, "avail": res, "index": n} (resources.h's compact
- * form): total as registered, avail = total less what unstopped tasks
- * hold, index = version of the instance's desired task state, which the
- * blocking poll compares. */
+ * "_ecsd": {"total": res, "avail": res, "index": n, "groups": {GROUP: n}}
+ * (resources.h's compact form): total as registered, avail = total less
+ * what unstopped tasks hold, index = version of the instance's desired
+ * task state, which the blocking poll compares, groups = its unstopped
+ * tasks per task group (instance_groups_add). */
 #ifndef ECSD_MODEL_INSTANCE_H
 #define ECSD_MODEL_INSTANCE_H
 
@@ -33,6 +34,14 @@ bool instance_agent_connected(const model_ctx_t *ctx, const store_record_t *rec)
 /* Reads / writes the "_ecsd" resource state of an instance document. */
 void instance_get_avail(const store_record_t *rec, res_t *avail);
 void instance_set_avail(store_record_t *rec, const res_t *avail);
+/* "_ecsd": {"groups": {GROUP: n}}: how many unstopped tasks of each task
+ * group the instance holds, kept beside avail (placed: +1, stopped: -1,
+ * re-registration: counted again), so that distinctInstance and spread do
+ * not read the tasks. Records of an older ecsd have none until their
+ * next registration: instance_groups is NULL then. */
+void instance_groups_add(store_record_t *rec, const char *group, int delta);
+const json_t *instance_groups(const json_t *doc);
+
 /* Bumps the desired-state index and asks for the instance's polls to be woken. */
 void instance_touch(model_ctx_t *ctx, store_record_t *rec);
 

@@ -173,7 +173,8 @@ const char *res_fit(const res_t *avail, const res_t *need)
 
 int res_reason_rank(const char *reason)
 {
-    static const char *const order[] = {"AGENT", "ATTRIBUTE", "RESOURCE:CPU", "RESOURCE:MEMORY", "RESOURCE:PORTS",
+    static const char *const order[] = {"AGENT", "ATTRIBUTE", "MemberOf placement constraint unsatisfied.",
+                                        "DistinctInstance placement constraint unsatisfied.", "RESOURCE:CPU", "RESOURCE:MEMORY", "RESOURCE:PORTS",
                                         "RESOURCE:PORTS_UDP"};
     for (int i = 0; i < (int)(sizeof order / sizeof order[0]); i++)
         if (strcmp(reason, order[i]) == 0)

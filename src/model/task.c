@@ -250,6 +250,7 @@ int task_mark_stopped(model_ctx_t *ctx, store_record_t *task, const char *reason
     res_from_json(json_object_get(json_object_get(task->doc, "_ecsd"), "need"), &need);
     res_release(&avail, &need);
     instance_set_avail(&inst, &avail);
+    instance_groups_add(&inst, json_string_value(json_object_get(task->doc, "group")), -1);
     instance_touch(ctx, &inst);
     int rc = instance_put(ctx, &inst, err);
     store_record_clear(&inst);

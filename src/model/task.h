@@ -44,6 +44,9 @@ typedef struct task_spec {
     const json_t *network;   /* networkConfiguration, or NULL */
     const json_t *strategy;  /* the capacity provider strategy the task came by, or NULL */
     bool execute_command;    /* enableExecuteCommand */
+    /* the call's placementConstraints / placementStrategy (or a service's),
+     * NULL for none; the task definition's constraints apply as well */
+    const json_t *constraints, *strategies;
 } task_spec_t;
 
 /* A new PENDING task of spec on instance. out is filled (caller clears

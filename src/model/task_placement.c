@@ -14,6 +14,7 @@
 #include "common/cleanup.h"
 #include "model/capacity.h"
 #include "model/placement.h"
+#include "model/placement_tasks.h"
 #include "model/settings.h"
 
 /* A Failure; an ATTRIBUTE one says in detail which attribute the instance
@@ -80,7 +81,7 @@ static int loaded_get(model_ctx_t *ctx, loaded_set_t *L, const char *id, const c
     }
     place_candidate_t *c = &L->cand[L->n];
     *c = (place_candidate_t){.res = malloc(sizeof(res_t)), .attrs = json_object_get(rec->doc, "attributes"),
-                             .connected = instance_agent_connected(ctx, rec)};
+                             .connected = instance_agent_connected(ctx, rec), .id = rec->key, .doc = rec->doc};
     if (c->res == NULL) {
         store_record_clear(rec);
         return ecs_server_err(err, "out of memory");
@@ -91,14 +92,18 @@ static int loaded_get(model_ctx_t *ctx, loaded_set_t *L, const char *id, const c
     return (int)L->n++;
 }
 
-/* Places one task on loaded instance s: reserves, builds and stores it. */
-static int place_one(model_ctx_t *ctx, const task_spec_t *spec, loaded_set_t *L, int s, json_t *tasks,
-                     ecs_error_t *err)
+/* Places one task on loaded instance s: reserves, builds and stores it;
+ * the rules' view of the instance's tasks (when loaded) gains it. */
+static int place_one(model_ctx_t *ctx, const task_spec_t *spec, loaded_set_t *L, int s, const place_rules_t *rules,
+                     json_t *tasks, ecs_error_t *err)
 {
+    if (rules != NULL && rules->tasks_arg != NULL && place_tasks_add(rules->tasks_arg, L->rec[s].key, rules->group) < 0)
+        return ecs_server_err(err, "out of memory");
     place_reserve(&L->cand[s], &spec->need);
     instance_set_avail(&L->rec[s], L->cand[s].res);
     store_record_t task = {0};
     task_build(ctx, spec, &L->rec[s], &task);
+    instance_groups_add(&L->rec[s], json_string_value(json_object_get(task.doc, "group")), +1);
     int rc = task_put(ctx, &task, err);
     if (rc == 0)
         json_array_append_new(tasks, task_view(&task));
@@ -124,14 +129,16 @@ static int save_loaded(model_ctx_t *ctx, loaded_set_t *L, ecs_error_t *err)
  * index was behind, corrects it and chooses again. Every instance looked
  * at is refreshed in the index after the transaction ends (the wake list),
  * whether it commits or not. */
-static int place_in_cluster(model_ctx_t *ctx, const task_spec_t *spec, const json_t *required, cap_cluster_t *cc,
-                            loaded_set_t *L, json_t *tasks, json_t *failures, ecs_error_t *err)
+static int place_in_cluster(model_ctx_t *ctx, const task_spec_t *spec, const json_t *required,
+                            const place_rules_t *rules, cap_cluster_t *cc, loaded_set_t *L, json_t *tasks,
+                            json_t *failures, ecs_error_t *err)
 {
     const char *reason = "RESOURCE:CPU";
     const json_t *arn = NULL, *attrs = NULL;
     for (int attempt = 0; attempt < PLACE_ATTEMPTS; attempt++) {
         int closest;
-        int idx = place_choose(cc->cands, cc->n, &spec->need, required, thread_rng(), &closest, &reason);
+        int idx = place_choose(cc->cands, cc->n, &spec->need, required, rules, thread_rng(), &closest,
+                               &reason);
         if (idx < 0) {
             arn = closest >= 0 ? cc->meta[closest].arn : NULL;
             attrs = closest >= 0 ? cc->cands[closest].attrs : NULL;
@@ -145,22 +152,26 @@ static int place_in_cluster(model_ctx_t *ctx, const task_spec_t *spec, const jso
         if (s == -2) { /* gone from the store: drop it from the index */
             store_record_t gone = {.key = cc->meta[idx].id, .cluster = cc->name, .status = "INACTIVE"};
             cap_cluster_apply(cc, &gone, true);
+            place_rules_forget(rules);
             continue;
         }
-        const char *why =
-            strcmp(L->rec[s].status, "ACTIVE") != 0 ? "INACTIVE" : place_fit(&L->cand[s], &spec->need, required);
+        const char *why = strcmp(L->rec[s].status, "ACTIVE") != 0
+                              ? "INACTIVE"
+                              : place_fit_rules(&L->cand[s], &spec->need, required, rules);
         if (why == NULL) {
-            int rc = place_one(ctx, spec, L, s, tasks, err);
+            int rc = place_one(ctx, spec, L, s, rules, tasks, err);
             /* later choices see this reservation; the index holds the record
              * as save_loaded's put will make it (version + 1) */
             store_record_t as_saved = L->rec[s];
             as_saved.version++;
             cap_cluster_apply(cc, &as_saved, true);
+            place_rules_placed(rules, (size_t)idx, &spec->need, required);
             return rc;
         }
         reason = why;
         attrs = L->cand[s].attrs;
         cap_cluster_apply(cc, &L->rec[s], true); /* the index was behind */
+        place_rules_forget(rules);
     }
     if (arn != NULL)
         add_failure(failures, arn, reason, attrs, required);
@@ -175,9 +186,21 @@ int task_place_random(model_ctx_t *ctx, const task_spec_t *spec, int count, json
     loaded_set_t L = {.n = 0};
     int rc = -1;
     cleanup_json json_t *required = attr_task_requires(spec->taskdef);
+    place_rules_t rules;
+    place_task_map_t *facts = NULL;
+    char group[320];
     *no_instances = false;
     if (settings_load_arn_formats(ctx, err) < 0) /* the new tasks' ARN format */
         return -1;
+    if (place_rules_parse(spec->taskdef, spec->constraints, spec->strategies, &rules, err) < 0)
+        return -1;
+    /* the group task_build gives the task (distinctInstance and spread count its tasks) */
+    snprintf(group, sizeof group, "%s:%s", spec->service ? "service" : "family",
+             spec->service ? spec->service : json_string_value(json_object_get(spec->taskdef, "family")));
+    rules.group = group;
+    rules.now_ms = ctx->now_ms;
+    int need_tasks = place_rules_need_tasks(&rules);
+    bool kept = need_tasks == 1;
     if (ix != NULL)
         cap_lock(ix);
     if (ix != NULL ? cap_cluster(ix, ctx->txn, ctx->scope, spec->cluster, &cc, err) < 0
@@ -185,6 +208,20 @@ int task_place_random(model_ctx_t *ctx, const task_spec_t *spec, int count, json
         goto done;
     if (own != NULL)
         cc = own;
+    /* the group's counts kept on the instances, unless a record of an older
+     * ecsd lacks them */
+    for (size_t i = 0; kept && i < cc->n; i++)
+        kept = instance_groups(cc->cands[i].doc) != NULL;
+    rules.groups_kept = kept;
+    if (need_tasks > 0 && !kept) {
+        /* only the group's own tasks unless memberOf asks about all */
+        const char *family = json_string_value(json_object_get(spec->taskdef, "family"));
+        if (place_tasks_load(ctx->txn, ctx->scope, spec->cluster, need_tasks == 1 ? spec->service : NULL,
+                             need_tasks == 1 ? family : NULL, &facts, err) < 0)
+            goto done;
+        rules.tasks_of = place_tasks_of;
+        rules.tasks_arg = facts;
+    }
     rc = 0;
     if (cc->n == 0) {
         *no_instances = true;
@@ -192,13 +229,15 @@ int task_place_random(model_ctx_t *ctx, const task_spec_t *spec, int count, json
     }
     cap_mark_connected(cc, ctx->now_ms - (int64_t)ctx->svc->agent_timeout_s * 1000);
     for (int k = 0; k < count && rc == 0; k++)
-        rc = place_in_cluster(ctx, spec, required, cc, &L, tasks, failures, err);
+        rc = place_in_cluster(ctx, spec, required, &rules, cc, &L, tasks, failures, err);
     if (rc == 0)
         rc = save_loaded(ctx, &L, err);
 done:
     if (ix != NULL)
         cap_unlock(ix);
     cap_cluster_free(own);
+    place_tasks_free(facts);
+    place_rules_clear(&rules);
     loaded_clear(&L);
     return rc;
 }
@@ -228,11 +267,11 @@ int task_place_on(model_ctx_t *ctx, const task_spec_t *spec, const json_t *insta
             continue;
         }
         const char *why =
-            strcmp(L.rec[s].status, "ACTIVE") != 0 ? "INACTIVE" : place_fit(&L.cand[s], &spec->need, required);
+            strcmp(L.rec[s].status, "ACTIVE") != 0 ? L.rec[s].status : place_fit(&L.cand[s], &spec->need, required);
         if (why != NULL)
             add_failure(failures, json_object_get(L.rec[s].doc, "containerInstanceArn"), why, L.cand[s].attrs,
                         required);
-        else if (place_one(ctx, spec, &L, s, tasks, err) < 0)
+        else if (place_one(ctx, spec, &L, s, NULL, tasks, err) < 0)
             goto done;
     }
     rc = save_loaded(ctx, &L, err);

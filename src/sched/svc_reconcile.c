@@ -16,6 +16,7 @@
 #include "sched/sched_plan.h"
 #include "sched/svc_daemon.h"
 #include "sched/svc_rollout.h"
+#include "sched/svc_drain.h"
 
 #define EVENT_TASKS_MAX 10    /* task ids per "has started/stopped" event, as ECS batches them */
 #define SEEN_BATCH 1000       /* stopped tasks looked at per reconciliation */
@@ -38,6 +39,7 @@ typedef struct rc {
     bool place_failed;
     bool token_dropped;
     json_t *hosts;             /* a DAEMON's ACTIVE instances (ids), else NULL */
+    drain_set_t drain;         /* the cluster's DRAINING instances: their tasks count as the oldest deployment's */
 } rc_t;
 
 static void rc_clear(rc_t *s)
@@ -45,6 +47,7 @@ static void rc_clear(rc_t *s)
     store_record_clear(&s->rec);
     free(s->pd);
     json_decref(s->hosts);
+    drain_clear(&s->drain);
 }
 
 static const char *dep_id(const rc_t *s, int i)
@@ -91,6 +94,9 @@ static int count_tasks(rc_t *s, ecs_error_t *err)
         if (d >= 0)
             o->running -= p->running, o->pending -= p->pending, o->stopping -= p->stopping;
     }
+    if (drain_load(s->ctx, s->rec.cluster, &s->drain, err) < 0 ||
+        drain_recount(s->ctx, &s->drain, s->rec.cluster, s->name, s->deps, s->n_dep, s->pd, err) < 0)
+        return -1;
     s->n_plan = o->running + o->pending + o->stopping > 0 ? s->n_dep + 1 : s->n_dep;
     return 0;
 }
@@ -171,7 +177,7 @@ static int stop_some(rc_t *s, int d, const char *status, int n, const char *reas
         while (orphans && known < s->n_dep &&
                (rows[i].started_by == NULL || strcmp(rows[i].started_by, dep_id(s, known)) != 0))
             known++;
-        if (orphans && known < s->n_dep)
+        if (orphans && known < s->n_dep && !drain_has(&s->drain, rows[i].instance))
             continue;
         rc = task_request_stop(s->ctx, &rows[i], reason, err);
         json_array_append_new(ids, json_string(rows[i].key));

@@ -82,6 +82,8 @@ typedef struct store_query {
     const store_cursor_t *after; /* NULL: from the first row */
     int limit;                   /* 0: no limit */
     bool without_doc;            /* rows come back with doc NULL (listings that need keys only) */
+    bool columns_only;           /* the filter columns only: doc NULL, version 0, account NULL (a backend
+                                  * may still give them) */
 } store_query_t;
 
 typedef struct store store_t;

@@ -235,13 +235,19 @@ static char *col_text(sqlite3_stmt *st, int i)
 
 /* The same positions with only what a keyset page needs (key, family, num). */
 #define KEY_COLUMNS "key, NULL, NULL, NULL, family, num"
+/* RECORD_COLUMNS without the document (store_query_t.columns_only), nor
+ * version and account: they follow the document in the row, and reading
+ * them would read its overflow pages */
+#define COLUMNS_ONLY "key, cluster, status, desired, family, num, started_by, service, instance, NULL, 0, NULL"
 #define RECORD_COLUMNS \
     "key, cluster, status, desired, family, num, started_by, service, instance, doc, version, account"
 
-static int row_to_record(sqlite3_stmt *st, store_record_t *r, bool with_doc, ecs_error_t *err)
+/* with_cols: RECORD_COLUMNS were selected (else KEY_COLUMNS); with_doc:
+ * parse the document too. */
+static int row_to_record_cols(sqlite3_stmt *st, store_record_t *r, bool with_cols, bool with_doc, ecs_error_t *err)
 {
     *r = (store_record_t){0};
-    if (!with_doc) { /* KEY_COLUMNS */
+    if (!with_cols) { /* KEY_COLUMNS */
         r->key = col_text(st, 0);
         r->family = col_text(st, 4);
         r->num = sqlite3_column_int64(st, 5);
@@ -267,6 +273,11 @@ static int row_to_record(sqlite3_stmt *st, store_record_t *r, bool with_doc, ecs
         return ecs_server_err(err, "store: unreadable record");
     }
     return 0;
+}
+
+static int row_to_record(sqlite3_stmt *st, store_record_t *r, bool with_doc, ecs_error_t *err)
+{
+    return row_to_record_cols(st, r, with_doc, with_doc, err);
 }
 
 static int sq_get(store_txn_t *t, store_kind_t kind, const char *account, const char *key,
@@ -418,7 +429,9 @@ static int sq_query(store_txn_t *t, const store_query_t *q, store_record_t **out
     cleanup_free char *prefix_hi = NULL;
     /* Listings need keys and sort columns only: the document (and the
      * other columns) are not even read then. */
-    sql_add(&b, q->without_doc ? "SELECT " KEY_COLUMNS : "SELECT " RECORD_COLUMNS);
+    sql_add(&b, q->without_doc    ? "SELECT " KEY_COLUMNS
+                : q->columns_only ? "SELECT " COLUMNS_ONLY
+                                  : "SELECT " RECORD_COLUMNS);
     sql_where(&b, q, &prefix_hi);
     const char *cmp = q->descending ? "<" : ">";
     const char *dir = q->descending ? " DESC" : "";
@@ -481,7 +494,7 @@ static int sq_query(store_txn_t *t, const store_query_t *q, store_record_t **out
             }
             rs = grown;
         }
-        if (row_to_record(st, &rs[len], !q->without_doc, err) < 0) {
+        if (row_to_record_cols(st, &rs[len], !q->without_doc, !q->without_doc && !q->columns_only, err) < 0) {
             store_records_free(rs, len);
             sqlite3_reset(st);
             return -1;

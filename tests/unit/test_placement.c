@@ -94,7 +94,7 @@ TEST(place_choose_only_feasible_and_uniform)
     for (int i = 0; i < 3000; i++) {
         int closest = 99;
         const char *reason = "x";
-        int k = place_choose(c, 6, &need, NULL, &rng, &closest, &reason);
+        int k = place_choose(c, 6, &need, NULL, NULL, &rng, &closest, &reason);
         REQUIRE(k >= 0 && k < 6);
         counts[k]++;
     }
@@ -114,7 +114,7 @@ TEST(place_choose_only_feasible_and_uniform)
     int closest;
     const char *reason;
     for (int i = 0; i < 50; i++)
-        CHECK_INT(place_choose(c + 1, 2, &need, NULL, &rng2, &closest, &reason), 1);
+        CHECK_INT(place_choose(c + 1, 2, &need, NULL, NULL, &rng2, &closest, &reason), 1);
 }
 
 TEST(place_choose_closest_failure)
@@ -125,11 +125,11 @@ TEST(place_choose_closest_failure)
     const char *reason = "x";
 
     place_candidate_t a[2] = {cand(1023, 4096, true), cand(4096, 1023, true)};
-    CHECK_INT(place_choose(a, 2, &need, NULL, &rng, &closest, &reason), -1);
+    CHECK_INT(place_choose(a, 2, &need, NULL, NULL, &rng, &closest, &reason), -1);
     CHECK_INT(closest, 1);
     CHECK_STR(reason, "RESOURCE:MEMORY");
     place_candidate_t b[2] = {cand(4096, 1023, true), cand(1023, 4096, true)}; /* order does not matter */
-    CHECK_INT(place_choose(b, 2, &need, NULL, &rng, &closest, &reason), -1);
+    CHECK_INT(place_choose(b, 2, &need, NULL, NULL, &rng, &closest, &reason), -1);
     CHECK_INT(closest, 0);
     CHECK_STR(reason, "RESOURCE:MEMORY");
 
@@ -138,23 +138,23 @@ TEST(place_choose_closest_failure)
     res_ports_add(&need.tcp, 80);
     place_candidate_t p[3] = {cand(0, 0, false), cand(4096, 4096, true), cand(1, 4096, true)};
     p[1].tcp = tcp;
-    CHECK_INT(place_choose(p, 3, &need, NULL, &rng, &closest, &reason), -1);
+    CHECK_INT(place_choose(p, 3, &need, NULL, NULL, &rng, &closest, &reason), -1);
     CHECK_INT(closest, 1);
     CHECK_STR(reason, "RESOURCE:PORTS");
 
     place_candidate_t d[2] = {cand(9999, 9999, false), cand(9999, 9999, false)};
-    CHECK_INT(place_choose(d, 2, &need, NULL, &rng, &closest, &reason), -1);
+    CHECK_INT(place_choose(d, 2, &need, NULL, NULL, &rng, &closest, &reason), -1);
     CHECK_INT(closest, 0); /* ties: the first */
     CHECK_STR(reason, "AGENT");
 
     closest = 99;
     reason = "x";
-    CHECK_INT(place_choose(NULL, 0, &need, NULL, &rng, &closest, &reason), -1);
+    CHECK_INT(place_choose(NULL, 0, &need, NULL, NULL, &rng, &closest, &reason), -1);
     CHECK_INT(closest, -1);
 
     /* a feasible one exists: closest is not about it */
     place_candidate_t f[2] = {cand(1, 1, true), cand(4096, 4096, true)};
-    CHECK_INT(place_choose(f, 2, &need, NULL, &rng, &closest, &reason), 1);
+    CHECK_INT(place_choose(f, 2, &need, NULL, NULL, &rng, &closest, &reason), 1);
     json_decref(tcp);
 }
 
@@ -200,7 +200,7 @@ TEST(place_loop_never_overcommits)
         const res_t *need = &shapes[t % 3];
         int closest;
         const char *reason;
-        int k = place_choose(c, N, need, NULL, &rng, &closest, &reason);
+        int k = place_choose(c, N, need, NULL, NULL, &rng, &closest, &reason);
         if (k < 0) {
             CHECK(closest >= 0 && reason != NULL);
             misses++;

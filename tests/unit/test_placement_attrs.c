@@ -85,7 +85,7 @@ TEST(placement_attribute_failure_and_task_need)
     unsigned rng = 1;
     int closest;
     const char *reason;
-    CHECK_INT(place_choose(c, 2, &need, req, &rng, &closest, &reason), -1);
+    CHECK_INT(place_choose(c, 2, &need, req, NULL, &rng, &closest, &reason), -1);
     CHECK_STR(reason, "RESOURCE:CPU"); /* has the attribute, lacks CPU: closer than lacking the attribute */
     CHECK_INT(closest, 1);
     /* task-level values win; memoryReservation is what a container reserves; host mode ports */

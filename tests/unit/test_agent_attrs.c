@@ -1,0 +1,46 @@
+/* Tests for the agent's own attributes from its options
+ * (agent/agent_opts.c): --availability-zone, --instance-type and
+ * --instance-attributes (ECS_INSTANCE_ATTRIBUTES' JSON object). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/agent_opts.h"
+#include "common/cleanup.h"
+#include "test.h"
+
+static int opts_with(const char *zone, const char *type, const char *custom, agent_opts_t *o, ecs_error_t *err)
+{
+    char *argv[] = {"agent", "--availability-zone", (char *)zone, "--instance-type", (char *)type,
+                    "--instance-attributes", (char *)custom, NULL};
+    static ecsd_config_t cfg;
+    config_free(&cfg);
+    memset(&cfg, 0, sizeof cfg);
+    if (config_parse(&cfg, CFG_AGENT, "agent", 7, argv) != 0)
+        return -2;
+    return agent_opts_from_config(&cfg, o, err);
+}
+
+TEST(agent_registers_zone_type_and_custom_attributes)
+{
+    agent_opts_t o;
+    ecs_error_t err = {0};
+    REQUIRE(opts_with("us-east-1a", "m5.large", "{\"stack\": \"prod\", \"team\": \"web\"}", &o, &err) == 0);
+    cleanup_json json_t *list = json_array();
+    agent_opts_attributes(&o, list);
+    cleanup_free char *text = json_dumps(list, JSON_COMPACT);
+    CHECK_STR(text, "[{\"name\":\"ecs.availability-zone\",\"value\":\"us-east-1a\"},"
+                    "{\"name\":\"ecs.instance-type\",\"value\":\"m5.large\"},"
+                    "{\"name\":\"stack\",\"value\":\"prod\"},{\"name\":\"team\",\"value\":\"web\"}]");
+    /* empty: nothing */
+    REQUIRE(opts_with("", "", "", &o, &err) == 0);
+    cleanup_json json_t *none = json_array();
+    agent_opts_attributes(&o, none);
+    CHECK_INT(json_array_size(none), 0);
+    static const char *const bad[] = {"[1]", "{\"a\": 1}", "{\"ecs.os-type\": \"x\"}", "not json",
+                                      "{\"a1\":\"v\",\"a2\":\"v\",\"a3\":\"v\",\"a4\":\"v\",\"a5\":\"v\",\"a6\":\"v\","
+                                      "\"a7\":\"v\",\"a8\":\"v\",\"a9\":\"v\",\"a10\":\"v\",\"a11\":\"v\"}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK_INT(opts_with("z", "t", bad[i], &o, &err), -1);
+        CHECK(strstr(err.message, "--instance-attributes") != NULL);
+    }
+}
