@@ -23,6 +23,23 @@ RESERVED_TCP = ("22", "2375", "2376", "51678")
 VERSION = {"agentVersion": "1.5.0", "agentHash": "fakeagt", "dockerVersion": "DockerVersion: 1.7.1"}
 
 
+# What a current agent registers (as the ecsd agent does: src/agent/agent_caps.c),
+# so that task definitions whose members require attributes (memoryReservation:
+# docker-remote-api.1.21, healthCheck, dependsOn, task-level cpu/memory...) place.
+# A test of an instance without them passes attributes=[].
+_CAP, _ATTR = "com.amazonaws.ecs.capability.", "ecs.capability."
+MODERN_ATTRIBUTES = (
+    [{"name": "ecs.os-type", "value": "linux"}, {"name": "ecs.cpu-architecture", "value": "x86_64"},
+     {"name": _CAP + "privileged-container"}]
+    + [{"name": f"{_CAP}docker-remote-api.1.{v}"} for v in range(17, 45)]
+    + [{"name": f"{_CAP}logging-driver.{d}"} for d in
+       ("json-file", "local", "syslog", "journald", "gelf", "fluentd", "splunk", "none")]
+    + [{"name": _ATTR + n} for n in ("container-health-check", "container-ordering", "container-restart-policy",
+                                     "network.container-port-range", "docker-plugin.local",
+                                     "pid-ipc-namespace-sharing", "task-cpu-mem-limit",
+                                     "increased-task-cpu-limit")])
+
+
 def total_resources(cpu, memory, ports=RESERVED_TCP, ports_udp=()):
     return [{"name": "CPU", "type": "INTEGER", "integerValue": cpu},
             {"name": "MEMORY", "type": "INTEGER", "integerValue": memory},
@@ -72,8 +89,9 @@ class PollError(Exception):
 
 class FakeAgent:
     def __init__(self, server, cluster, cpu=1024, memory=2048, ports=RESERVED_TCP, ports_udp=(),
-                 instance_id=None, region=REGION):
+                 instance_id=None, region=REGION, attributes=MODERN_ATTRIBUTES):
         self.server, self.cluster = server, cluster
+        self.attributes = list(attributes)
         self.cpu, self.memory, self.ports, self.ports_udp = cpu, memory, ports, ports_udp
         self.instance_id = instance_id
         self.region = region  # every call, the poll too, is signed for it
@@ -90,6 +108,8 @@ class FakeAgent:
             setattr(self, k, v)
         kw = {"cluster": self.cluster, "versionInfo": VERSION,
               "totalResources": total_resources(self.cpu, self.memory, self.ports, self.ports_udp)}
+        if self.attributes:
+            kw["attributes"] = self.attributes
         if self.instance_id:
             kw["instanceIdentityDocument"] = json.dumps({"instanceId": self.instance_id, "region": self.region})
         if reattach:

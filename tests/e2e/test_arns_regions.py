@@ -156,8 +156,11 @@ def test_list_container_instances_status_and_filter(server):
         assert ecs.list_container_instances(cluster=cluster, status=status)["containerInstanceArns"] == [], status
     expect_error(lambda: ecs.list_container_instances(cluster=cluster, status="INACTIVE"),
                  "InvalidParameterException", "status")
-    expect_error(lambda: ecs.list_container_instances(cluster=cluster, filter="attribute:ecs.os-type == linux"),
-                 "InvalidParameterException", "filter: the cluster query language is not supported")
+    # the filter's query language itself: test_attributes.py
+    assert sorted(ecs.list_container_instances(cluster=cluster, filter="attribute:ecs.os-type == linux")
+                  ["containerInstanceArns"]) == sorted([a.arn, b.arn])
+    assert ecs.list_container_instances(cluster=cluster, filter="attribute:ecs.os-type == windows",
+                                        status="ACTIVE")["containerInstanceArns"] == []
     assert len(ecs.list_container_instances(cluster=cluster, filter="")["containerInstanceArns"]) == 2
     out = server.cli("list-container-instances", "--cluster", cluster, "--status", "ACTIVE")
     assert sorted(out["containerInstanceArns"]) == sorted([a.arn, b.arn])
