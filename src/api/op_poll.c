@@ -49,7 +49,7 @@ static int read_params(const json_t *in, poll_params_t *p, ecs_error_t *err)
 }
 
 /* Records that the agent was heard from, in its own short transaction. */
-static int heartbeat(const model_service_t *svc, const char *scope, const char *id, ecs_error_t *err)
+static int heartbeat_once(const model_service_t *svc, const char *scope, const char *id, ecs_error_t *err)
 {
     model_ctx_t ctx = {.scope = scope, .now_ms = clock_now_ms(), .svc = svc};
     if (store_begin(svc->store, STORE_WRITE, &ctx.txn, err) < 0)
@@ -72,6 +72,17 @@ static int heartbeat(const model_service_t *svc, const char *scope, const char *
     }
     store_record_clear(&rec);
     return 0;
+}
+
+/* Again while it loses a race with another server's write of the instance
+ * (a placement there): bounded, as api/dispatch.c does. */
+static int heartbeat(const model_service_t *svc, const char *scope, const char *id, ecs_error_t *err)
+{
+    for (int attempt = 1;; attempt++) {
+        int rc = heartbeat_once(svc, scope, id, err);
+        if (rc == 0 || attempt == 8 || !store_conflicted(svc->store))
+            return rc;
+    }
 }
 
 /* The tasks of the instance that are not STOPPED, each with its task definition. */
