@@ -113,7 +113,7 @@ static int run_op_once(const model_service_t *svc, const char *account, const ch
 /* How often an operation that lost a race with another server's
  * transaction is run again (store_conflicted: nothing of it happened)
  * before the client is told to retry (503 ServerException). */
-#define OP_TRIES 8
+#define OP_TRIES 10
 
 static void backoff(int attempt)
 {

@@ -195,10 +195,15 @@ static int pg_begin(store_t *base, store_mode_t mode, store_txn_t **out, ecs_err
     c->txn.failed = false;
     if (conn_ensure(c, err) < 0)
         return -1;
+    if (mode == STORE_WRITE)
+        pthread_mutex_lock(&s->write_lock);
     PGresult *res = PQexec(c->db, mode == STORE_WRITE ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
                                                       : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        if (mode == STORE_WRITE)
+            pthread_mutex_unlock(&s->write_lock);
         return pg_fail(c, res, err, "begin");
+    }
     PQclear(res);
     c->txn.active = true;
     c->txn.writing = mode == STORE_WRITE;
@@ -206,11 +211,28 @@ static int pg_begin(store_t *base, store_mode_t mode, store_txn_t **out, ecs_err
     return 0;
 }
 
+static int pg_commit_in(pg_txn_t *tx, pg_conn_t *c, ecs_error_t *err);
+
+static void txn_end(pg_txn_t *tx)
+{
+    tx->active = false;
+    if (tx->writing) {
+        tx->writing = false;
+        pthread_mutex_unlock(&tx->conn->owner->write_lock);
+    }
+}
+
 static int pg_commit(store_txn_t *t, ecs_error_t *err)
 {
     pg_txn_t *tx = (pg_txn_t *)t;
     pg_conn_t *c = tx->conn;
-    tx->active = false;
+    int rc = pg_commit_in(tx, c, err);
+    txn_end(tx);
+    return rc;
+}
+
+static int pg_commit_in(pg_txn_t *tx, pg_conn_t *c, ecs_error_t *err)
+{
     if (tx->failed) { /* a statement failed and the caller went on: nothing of it may stand */
         PQclear(PQexec(c->db, "ROLLBACK"));
         return ecs_server_err(err, "store: commit of a failed transaction");
@@ -244,9 +266,9 @@ static void pg_rollback(store_txn_t *t)
     pg_txn_t *tx = (pg_txn_t *)t;
     if (!tx->active)
         return;
-    tx->active = false;
     if (PQstatus(tx->conn->db) == CONNECTION_OK)
         PQclear(PQexec(tx->conn->db, "ROLLBACK"));
+    txn_end(tx);
 }
 
 static bool pg_conflicted(store_t *base)
@@ -270,6 +292,7 @@ static void pg_close(store_t *base)
     }
     pthread_key_delete(s->key);
     pthread_mutex_destroy(&s->lock);
+    pthread_mutex_destroy(&s->write_lock);
     free(s->conninfo);
     free(s);
 }
@@ -307,6 +330,7 @@ int store_open_pg(const char *conninfo, store_t **out, ecs_error_t *err)
     }
     s->base.backend = &pg_backend;
     pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->write_lock, NULL);
     pthread_key_create(&s->key, conn_destroy);
     *out = &s->base;
     return 0;

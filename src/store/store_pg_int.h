@@ -40,6 +40,12 @@ typedef struct pg_store {
     pthread_mutex_t lock; /* guards conns */
     pg_conn_t *conns;
     pg_listener_t *listener; /* NULL until store_listen */
+    /* Held by a write transaction from BEGIN to its end: this process's
+     * writers queue here, as with SQLite, so that they do not fail each
+     * other's serializable transactions (32 RunTask calls on one server
+     * otherwise exhausted their retries); only writers of other servers
+     * race, and the loser runs again. */
+    pthread_mutex_t write_lock;
 } pg_store_t;
 
 /* A connection with ecsd's defaults; NULL with err filled. */

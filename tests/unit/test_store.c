@@ -849,11 +849,15 @@ STORE_TEST(store_lost_race_is_a_conflict)
     CHECK_INT(store_get(t, STORE_FAMILY, ACCOUNT, "counter", &got, &err), 1);
     CHECK_INT(got.version, 1);
     store_record_clear(&got);
-    /* Another thread (another connection) changes the row and commits. */
+    /* Another server (a store of its own on the same database) changes the
+     * row and commits; this process's own writers would queue instead. */
+    store_t *peer = NULL;
+    REQUIRE(store_open_pg(f.url, &peer, &err) == 0);
     pthread_t th;
-    counter_arg_t other = {.s = f.s};
+    counter_arg_t other = {.s = peer};
     REQUIRE(pthread_create(&th, NULL, counter_once_thread, &other) == 0);
     pthread_join(th, NULL);
+    store_close(peer);
     CHECK_INT(other.done, 1);
     /* This one writes what it read: a lost update, refused. */
     store_record_t r = {.key = "counter", .num = 1, .doc = json_pack("{s:i}", "n", 1)};
