@@ -57,6 +57,16 @@ static void conn_destroy(void *arg)
     conn_free(c);
 }
 
+/* Notices are not for the log (e.g. "relation exists, skipping"), except
+ * the one that makes a commit's outcome unknown. */
+static void on_notice(void *arg, const PGresult *res)
+{
+    pg_conn_t *c = arg;
+    const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+    if (c != NULL && msg != NULL && strstr(msg, "canceling wait for synchronous replication") != NULL)
+        c->sync_wait_cancelled = true;
+}
+
 PGconn *pg_connect(const char *conninfo, ecs_error_t *err)
 {
     /* Later entries win over earlier ones, the connection string's too:
@@ -72,8 +82,7 @@ PGconn *pg_connect(const char *conninfo, ecs_error_t *err)
         PQfinish(db);
         return NULL;
     }
-    /* Notices (e.g. "relation exists, skipping") are not for the log. */
-    PQclear(PQexec(db, "SET client_min_messages = warning"));
+    PQsetNoticeReceiver(db, on_notice, NULL);
     return db;
 }
 
@@ -91,6 +100,7 @@ static pg_conn_t *thread_conn(pg_store_t *s, ecs_error_t *err)
         free(c);
         return NULL;
     }
+    PQsetNoticeReceiver(c->db, on_notice, c);
     c->owner = s;
     c->txn.base.store = &s->base;
     c->txn.conn = c;
@@ -178,7 +188,6 @@ static int conn_ensure(pg_conn_t *c, ecs_error_t *err)
         c->txn.conflict = true; /* nothing began: running again is safe */
         return ecs_err(err, 503, "ServerException", "store: PostgreSQL is unreachable: %s", PQerrorMessage(c->db));
     }
-    PQclear(PQexec(c->db, "SET client_min_messages = warning"));
     log_info("store: reconnected to PostgreSQL");
     return 0;
 }
@@ -237,11 +246,17 @@ static int pg_commit_in(pg_txn_t *tx, pg_conn_t *c, ecs_error_t *err)
         PQclear(PQexec(c->db, "ROLLBACK"));
         return ecs_server_err(err, "store: commit of a failed transaction");
     }
+    c->sync_wait_cancelled = false;
     PGresult *res = PQexec(c->db, "COMMIT");
     ExecStatusType st = PQresultStatus(res);
-    if (st == PGRES_COMMAND_OK && strcmp(PQcmdStatus(res), "COMMIT") == 0) {
+    if (st == PGRES_COMMAND_OK && strcmp(PQcmdStatus(res), "COMMIT") == 0 && !c->sync_wait_cancelled) {
         PQclear(res);
         return 0;
+    }
+    if (st == PGRES_COMMAND_OK && c->sync_wait_cancelled) {
+        PQclear(res);
+        return ecs_server_err(err, "store: the commit was not confirmed by the synchronous standby; the outcome "
+                                   "is unknown");
     }
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     if (st == PGRES_FATAL_ERROR && retryable(state)) { /* refused at commit (SSI): rolled back */

@@ -29,6 +29,10 @@ struct pg_conn {
     char *cache[PG_STMT_CACHE_MAX]; /* SQL text of prepared statement "s<i>" */
     int n_cache;
     pg_txn_t txn;
+    /* The server warned, during this transaction's COMMIT, that it stopped
+     * waiting for the synchronous standby: committed locally, perhaps not
+     * replicated, so the outcome is unknown (a failover may lose it). */
+    bool sync_wait_cancelled;
     struct pg_store *owner;
     pg_conn_t *next;
 };
