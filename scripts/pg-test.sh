@@ -5,13 +5,16 @@
 #
 #   scripts/pg-test.sh up NAME    starts it; prints its URI, postgresql://postgres@127.0.0.1:PORT
 #   scripts/pg-test.sh down NAME  stops it (immediate) and removes the folder
+#   scripts/pg-test.sh stop NAME   stops it as a crash would (immediate), keeping its data
+#   scripts/pg-test.sh start NAME  starts it again on the same port
 #
 # PostgreSQL refuses to run as root: when run as root, the server runs as
-# the user postgres (the Debian package's). Trust authentication, fsync off:
+# the user postgres (the Debian package's). Trust authentication, fsync off
+# (a crash of the server process loses no commit, one of the machine may):
 # a test server on loopback whose data is thrown away, never a real one.
 set -euo pipefail
 cmd=${1:-} name=${2:-}
-[ -n "$cmd" ] && [ -n "$name" ] || { echo "usage: $0 up|down NAME" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$name" ] || { echo "usage: $0 up|down|stop|start NAME" >&2; exit 2; }
 case $name in *[!A-Za-z0-9_-]*) echo "pg-test: NAME must be letters, digits, - and _" >&2; exit 2 ;; esac
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -x "$bindir/initdb" ] || { echo "pg-test: no PostgreSQL server (scripts/setup.sh installs postgresql-15)" >&2; exit 1; }
@@ -39,7 +42,6 @@ unix_socket_directories = '$dir'
 max_connections = 300
 shared_buffers = 32MB
 fsync = off
-synchronous_commit = off
 full_page_writes = off
 max_pred_locks_per_transaction = 256
 CONF
@@ -52,6 +54,13 @@ down)
     [ -d "$dir/data" ] && as_pg "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
     rm -rf "$dir"
     ;;
+stop)
+    as_pg "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null
+    ;;
+start)
+    as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start >/dev/null ||
+        { cat "$dir/server.log" >&2; exit 1; }
+    ;;
 *)
-    echo "usage: $0 up|down NAME" >&2; exit 2 ;;
+    echo "usage: $0 up|down|stop|start NAME" >&2; exit 2 ;;
 esac

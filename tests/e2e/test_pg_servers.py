@@ -10,6 +10,8 @@ of scripts/test.sh); with SQLite there is nothing to share, and the module
 has no tests.
 """
 import collections
+import os
+import subprocess
 import threading
 import time
 
@@ -229,3 +231,44 @@ if harness.PG_BASE:
                     h.close()
                 if server.proc is None:  # the runner stops it: start it again on its database
                     server.start()
+
+    def test_server_reconnects_after_the_database_restarts(server):
+        """A database of its own (scripts/pg-test.sh), crashed and started
+        again: requests fail with a 5xx meanwhile, then the server serves
+        again by itself, and its listener wakes polls again."""
+        script = os.path.join(harness.REPO, "scripts", "pg-test.sh")
+        name = f"reconnect-{os.getpid()}"
+        url = subprocess.run([script, "up", name], capture_output=True, text=True, check=True).stdout.strip()
+        try:
+            subprocess.run(["psql", "-X", "-q", f"{url}/postgres", "-c", "CREATE DATABASE ecsd"], check=True,
+                           capture_output=True, timeout=60)
+            with harness.own_server(extra_args=["--store", f"{url}/ecsd"]) as s:
+                ecs = s.client()
+                cluster = unique("survive")
+                ecs.create_cluster(clusterName=cluster)
+                agent = FakeAgent(s, cluster).register()
+                agent.poll(wait=1)
+                subprocess.run([script, "stop", name], check=True, timeout=60)
+                try:
+                    ecs.list_clusters()
+                    raise AssertionError("answered with its database down")
+                except ClientError as e:
+                    assert e.response["ResponseMetadata"]["HTTPStatusCode"] in (500, 503), e.response
+                subprocess.run([script, "start", name], check=True, timeout=60)
+                deadline, served = time.time() + 20, False
+                while time.time() < deadline and not served:
+                    try:
+                        served = cluster in ecs.describe_clusters(clusters=[cluster])["clusters"][0]["clusterName"]
+                    except ClientError:
+                        time.sleep(0.2)
+                assert served, "the server did not reconnect"
+                deadline = time.time() + 10
+                while time.time() < deadline and "change listener reconnected" not in s.read_log():
+                    time.sleep(0.2)
+                assert "change listener reconnected" in s.read_log()
+                # the poll path works again: a task placed now is answered at once
+                fam = new_td(ecs, 10, 10)
+                arn = ecs.run_task(cluster=cluster, taskDefinition=fam)["tasks"][0]["taskArn"]
+                assert arn in [t["taskArn"] for t in agent.poll(wait=5)["tasks"]]
+        finally:
+            subprocess.run([script, "down", name], timeout=60)
