@@ -202,12 +202,21 @@ static int pg_begin(store_t *base, store_mode_t mode, store_txn_t **out, ecs_err
         return ecs_server_err(err, "store: nested transaction on one thread");
     c->txn.conflict = false;
     c->txn.failed = false;
+    const char *sql = mode == STORE_WRITE ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+                                          : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
     if (conn_ensure(c, err) < 0)
         return -1;
     if (mode == STORE_WRITE)
         pthread_mutex_lock(&s->write_lock);
-    PGresult *res = PQexec(c->db, mode == STORE_WRITE ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
-                                                      : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    PGresult *res = PQexec(c->db, sql);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK && PQstatus(c->db) != CONNECTION_OK) {
+        /* A connection broken while idle (the database restarted) shows
+         * only when used: made again, and BEGIN once more; nothing began. */
+        PQclear(res);
+        res = NULL;
+        if (conn_ensure(c, err) == 0)
+            res = PQexec(c->db, sql);
+    }
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         if (mode == STORE_WRITE)
             pthread_mutex_unlock(&s->write_lock);
