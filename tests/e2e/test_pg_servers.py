@@ -272,3 +272,99 @@ if harness.PG_BASE:
                 assert arn in [t["taskArn"] for t in agent.poll(wait=5)["tasks"]]
         finally:
             subprocess.run([script, "down", name], timeout=60)
+
+    def test_one_client_token_on_two_servers_runs_once(server):
+        """The same RunTask with one clientToken sent at once through two
+        servers (a client retrying on another endpoint): every answer names
+        the same tasks, and only they exist."""
+        with peers(server, 2) as servers:
+            ecs = servers[0].client()
+            cluster = unique("token")
+            ecs.create_cluster(clusterName=cluster)
+            agents = [FakeAgent(servers[i], cluster, cpu=4096, memory=4096).register() for i in range(2)]
+            for ag in agents:
+                ag.poll(wait=1)
+            fam = new_td(ecs, 10, 10)
+            for round_ in range(3):
+                token = unique("tok")
+                answers, errors = [], []
+
+                def call(i):
+                    c = servers[i % 2].client()
+                    for _ in range(10):
+                        try:
+                            r = c.run_task(cluster=cluster, taskDefinition=fam, count=2, clientToken=token)
+                            answers.append(sorted(t["taskArn"] for t in r["tasks"]))
+                            return
+                        except ClientError as e:
+                            if e.response["ResponseMetadata"]["HTTPStatusCode"] != 503:
+                                errors.append(str(e))
+                                return
+                            time.sleep(0.02)
+                    errors.append("503 ten times")
+
+                threads = [threading.Thread(target=call, args=(i,)) for i in range(8)]
+                for th in threads:
+                    th.start()
+                for th in threads:
+                    th.join(timeout=60)
+                assert not errors, errors
+                assert len(answers) == 8 and all(a == answers[0] for a in answers), answers
+                assert len(answers[0]) == 2
+            arns = set()
+            for page in ecs.get_paginator("list_tasks").paginate(cluster=cluster):
+                arns.update(page["taskArns"])
+            assert len(arns) == 6, f"{len(arns)} tasks for three tokens of count 2"
+
+    def test_a_paused_scheduler_is_fenced_out(server):
+        """The scheduler's server stopped (SIGSTOP) past its lease: the other
+        takes over and replaces a dead task; when the first resumes, its
+        scheduler writes nothing (no second replacement)."""
+        import signal
+        with peers(server, 2, extra_args=["--scheduler-tick", "300"]) as (a, b):
+            deadline = time.time() + 10
+            while time.time() < deadline and not lease_of(server):
+                time.sleep(0.2)
+            lease = lease_of(server)
+            holder = a if lease["holder"].endswith(a.endpoint) else b
+            other = b if holder is a else a
+            assert lease["holder"].endswith(holder.endpoint)
+            eo = other.client()
+            cluster = unique("fence")
+            eo.create_cluster(clusterName=cluster)
+            hosts = [AutoAgent(other, cluster, cpu=1024, memory=1024) for _ in range(2)]
+            try:
+                fam = new_td(eo, 10, 10)
+                eo.create_service(cluster=cluster, serviceName="web", taskDefinition=fam, desiredCount=2)
+
+                def tasks(status):
+                    return eo.list_tasks(cluster=cluster, serviceName="web", desiredStatus=status)["taskArns"]
+
+                deadline = time.time() + 30
+                while time.time() < deadline and len(tasks("RUNNING")) < 2:
+                    time.sleep(0.2)
+                assert len(tasks("RUNNING")) == 2
+                holder.proc.send_signal(signal.SIGSTOP)
+                try:
+                    deadline = time.time() + 40
+                    while time.time() < deadline and not lease_of(server)["holder"].endswith(other.endpoint):
+                        time.sleep(0.3)
+                    assert lease_of(server)["holder"].endswith(other.endpoint), "no takeover"
+                    victim = tasks("RUNNING")[0]
+                    for h in hosts:
+                        if victim in h.started:
+                            h.crash(victim)
+                    deadline = time.time() + 20
+                    while time.time() < deadline and (victim in tasks("RUNNING") or len(tasks("RUNNING")) < 2):
+                        time.sleep(0.2)
+                    assert len(tasks("RUNNING")) == 2 and victim not in tasks("RUNNING")
+                finally:
+                    holder.proc.send_signal(signal.SIGCONT)
+                time.sleep(3)  # the resumed server's scheduler passes, with its stale belief
+                running, stopped = tasks("RUNNING"), tasks("STOPPED")
+                assert len(running) == 2, running
+                assert len(running) + len(stopped) == 3, (running, stopped)  # one replacement, not two
+                assert lease_of(server)["holder"].endswith(other.endpoint)
+            finally:
+                for h in hosts:
+                    h.close()
