@@ -43,7 +43,7 @@ if pg_url=$(scripts/pg-test.sh up "test-$$"); then
     trap 'scripts/pg-test.sh down "test-$$"' EXIT
     ECSD_TEST_PG=$pg_url stage unit-pg build-asan/unit_tests store
     ECSD_STORE=$pg_url ECSD_BIN=build-asan/ecsd stage e2e-pg python3 tests/e2e/run.py test_pg_servers \
-        test_smoke test_clusters.py test_tasks test_placement.py test_services test_concurrency test_durability \
+        test_smoke test_tasks test_placement.py test_services test_concurrency test_durability \
         test_instances test_agent_protocol
     scripts/pg-test.sh down "test-$$"
     trap - EXIT
