@@ -59,6 +59,10 @@ static int heartbeat_once(const model_service_t *svc, const char *scope, const c
     if (found == 1) {
         rec.num = ctx.now_ms;
         found = store_put(ctx.txn, STORE_INSTANCE, scope, &rec, err) < 0 ? -1 : 1;
+        /* Other servers' capacity indexes learn the heartbeat, or they
+         * would count an agent that polls only this one as disconnected. */
+        if (found == 1 && store_notify(ctx.txn, scope, id, false, err) < 0)
+            found = -1;
     }
     if (found < 0 || store_commit(ctx.txn, err) < 0) {
         if (found < 0)

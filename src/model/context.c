@@ -91,14 +91,14 @@ int model_effects_notify(const model_service_t *svc, store_txn_t *txn, const cha
     if (!store_shared(svc->store))
         return 0;
     if (fx->wake_all)
-        return store_notify(txn, scope, NULL, err);
+        return store_notify(txn, scope, NULL, true, err);
     for (int i = 0; i < fx->n_wake; i++)
-        if (store_notify(txn, scope, fx->wake[i], err) < 0)
+        if (store_notify(txn, scope, fx->wake[i], true, err) < 0)
             return -1;
     return 0;
 }
 
-void model_remote_change(void *arg, const char *scope, const char *instance)
+void model_remote_change(void *arg, const char *scope, const char *instance, bool polls)
 {
     const model_service_t *svc = arg;
     if (scope == NULL || instance == NULL) {
@@ -121,6 +121,6 @@ void model_remote_change(void *arg, const char *scope, const char *instance)
             store_rollback(txn);
         }
     }
-    if (svc->wake_polls != NULL)
+    if (polls && svc->wake_polls != NULL)
         svc->wake_polls(svc->hub, scope, instance);
 }

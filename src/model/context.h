@@ -103,11 +103,12 @@ void model_effects_apply(const model_service_t *svc, const char *scope, const mo
 int model_effects_notify(const model_service_t *svc, store_txn_t *txn, const char *scope, const model_effects_t *fx,
                          ecs_error_t *err);
 /* What a server does when another one committed a change (a
- * store_change_fn; arg is the model_service_t): the polls of the instance
- * are answered and its capacity entry re-read; instance NULL: every one of
+ * store_change_fn; arg is the model_service_t): its capacity entry is re-read
+ * (and so its last heartbeat) and, with polls, the polls of the instance
+ * are answered; instance NULL: every one of
  * the scope; scope NULL: of every scope (the listener may have missed
  * changes). */
-void model_remote_change(void *arg, const char *scope, const char *instance);
+void model_remote_change(void *arg, const char *scope, const char *instance, bool polls);
 void model_effects_abandon(const model_service_t *svc, const char *scope, const model_effects_t *fx);
 
 #endif

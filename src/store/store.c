@@ -50,9 +50,9 @@ bool store_conflicted(store_t *s) { return s->backend->conflicted != NULL && s->
 
 bool store_shared(const store_t *s) { return s->backend->shared; }
 
-int store_notify(store_txn_t *t, const char *account, const char *instance, ecs_error_t *err)
+int store_notify(store_txn_t *t, const char *account, const char *instance, bool polls, ecs_error_t *err)
 {
-    return t->store->backend->notify ? t->store->backend->notify(t, account, instance, err) : 0;
+    return t->store->backend->notify ? t->store->backend->notify(t, account, instance, polls, err) : 0;
 }
 
 int store_listen(store_t *s, store_change_fn fn, void *arg, ecs_error_t *err)

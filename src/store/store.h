@@ -141,15 +141,16 @@ bool store_shared(const store_t *s);
 
 /* Inside a write transaction: asks that the other servers sharing the
  * store be told, once it commits, that the instance of this scope changed
- * (instance NULL: every instance of the scope). A no-op where no other
- * server can share the store (SQLite). */
-int store_notify(store_txn_t *t, const char *account, const char *instance, ecs_error_t *err);
+ * (instance NULL: every instance of the scope); polls: its agent's polls
+ * are to be answered (false: only its record changed, e.g. a heartbeat).
+ * A no-op where no other server can share the store (SQLite). */
+int store_notify(store_txn_t *t, const char *account, const char *instance, bool polls, ecs_error_t *err);
 
-/* What a server does when another one committed a change: account and
- * instance as given to store_notify (instance NULL: all of the account,
+/* What a server does when another one committed a change: account,
+ * instance and polls as given to store_notify (instance NULL: all of the account,
  * account NULL: everything, after the listener reconnected and may have
  * missed some). Called on the store's listener thread. */
-typedef void (*store_change_fn)(void *arg, const char *account, const char *instance);
+typedef void (*store_change_fn)(void *arg, const char *account, const char *instance, bool polls);
 /* Starts listening for other servers' changes (PostgreSQL: LISTEN on a
  * connection of its own). 0 also when the backend has nothing to listen to.
  * fn NULL stops the listener (before what fn uses is freed; store_close
@@ -179,7 +180,7 @@ typedef struct store_backend {
     /* Optional (NULL: nothing to do, never conflicts, not shared). */
     bool (*conflicted)(store_t *s);
     bool shared;
-    int (*notify)(store_txn_t *t, const char *account, const char *instance, ecs_error_t *err);
+    int (*notify)(store_txn_t *t, const char *account, const char *instance, bool polls, ecs_error_t *err);
     int (*listen)(store_t *s, store_change_fn fn, void *arg, ecs_error_t *err);
 } store_backend_t;
 

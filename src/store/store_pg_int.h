@@ -65,7 +65,7 @@ int pg_del(store_txn_t *t, store_kind_t kind, const char *account, const char *k
 int pg_query(store_txn_t *t, const store_query_t *q, store_record_t **out, size_t *n, ecs_error_t *err);
 int pg_count(store_txn_t *t, const store_query_t *q, int64_t *count, ecs_error_t *err);
 
-int pg_notify(store_txn_t *t, const char *account, const char *instance, ecs_error_t *err);
+int pg_notify(store_txn_t *t, const char *account, const char *instance, bool polls, ecs_error_t *err);
 int pg_listen(store_t *s, store_change_fn fn, void *arg, ecs_error_t *err);
 void pg_listen_stop(pg_store_t *s);
 

@@ -1,5 +1,6 @@
 /* store_pg_listen.c - servers sharing one database tell each other what
- * changed: a write transaction sends NOTIFY ecsd 'SCOPE<TAB>INSTANCE'
+ * changed: a write transaction sends NOTIFY ecsd 'SCOPE<TAB>INSTANCE<TAB>P|R'
+ * (P: answer its agent's polls; R: only its record changed, a heartbeat)
  * (PostgreSQL delivers it only once the transaction commits, and drops it
  * after a rollback), and every server's listener thread, on a connection
  * of its own that is never in a transaction, hands it to the server
@@ -36,10 +37,10 @@ struct pg_listener {
     bool stopping;
 };
 
-int pg_notify(store_txn_t *t, const char *account, const char *instance, ecs_error_t *err)
+int pg_notify(store_txn_t *t, const char *account, const char *instance, bool polls, ecs_error_t *err)
 {
     char payload[256];
-    snprintf(payload, sizeof payload, "%s\t%s", account, instance ? instance : "");
+    snprintf(payload, sizeof payload, "%s\t%s\t%s", account, instance ? instance : "", polls ? "P" : "R");
     const char *vals[] = {payload};
     PGresult *res = pg_exec(((pg_txn_t *)t)->conn, "SELECT pg_notify('ecsd', $1)", 1, vals, NULL, err, "notify");
     PQclear(res);
@@ -75,10 +76,11 @@ static void deliver(pg_listener_t *l, const char *payload)
     char buf[256];
     snprintf(buf, sizeof buf, "%s", payload);
     char *tab = strchr(buf, '\t');
-    if (tab == NULL)
+    char *tab2 = tab ? strchr(tab + 1, '\t') : NULL;
+    if (tab2 == NULL)
         return; /* not ours */
-    *tab = '\0';
-    l->fn(l->arg, buf, tab[1] != '\0' ? tab + 1 : NULL);
+    *tab = *tab2 = '\0';
+    l->fn(l->arg, buf, tab[1] != '\0' ? tab + 1 : NULL, strcmp(tab2 + 1, "P") == 0);
 }
 
 static void *listener_main(void *arg)
@@ -98,7 +100,7 @@ static void *listener_main(void *arg)
             }
             if (!had) {
                 log_info("store: the change listener reconnected; every poll is answered again");
-                l->fn(l->arg, NULL, NULL);
+                l->fn(l->arg, NULL, NULL, true);
             }
             had = true;
         }

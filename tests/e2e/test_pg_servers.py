@@ -368,3 +368,29 @@ if harness.PG_BASE:
             finally:
                 for h in hosts:
                     h.close()
+
+    def test_heartbeats_on_one_server_keep_the_agent_connected_on_the_other(server):
+        """An agent polling only server A stays connected for server B's
+        placement: B's capacity index learns A's heartbeats."""
+        with peers(server, 2, extra_args=["--agent-timeout", "3"]) as (_, b):
+            a = harness.Server(extra_args=["--store", b.extra_args[b.extra_args.index("--store") + 1],
+                                           "--agent-timeout", "3"]).start()
+            try:
+                eb = b.client()
+                cluster = unique("heard")
+                eb.create_cluster(clusterName=cluster)
+                agent = FakeAgent(a, cluster, cpu=1024, memory=1024).register()
+                agent.poll(wait=1)
+                fam = new_td(eb, 10, 10)
+                assert len(eb.run_task(cluster=cluster, taskDefinition=fam)["tasks"]) == 1  # B loads its index
+                end = time.time() + 6  # twice the agent timeout, polling A only
+                while time.time() < end:
+                    agent.poll(wait=1)
+                r = eb.run_task(cluster=cluster, taskDefinition=fam)
+                assert len(r["tasks"]) == 1, r["failures"]
+                assert eb.describe_container_instances(cluster=cluster, containerInstances=[agent.arn])[
+                    "containerInstances"][0]["agentConnected"] is True
+            finally:
+                rc = a.stop()
+                a.cleanup()
+                assert rc == 0
