@@ -7,6 +7,10 @@
 #   scripts/pg-test.sh down NAME  stops it (immediate) and removes the folder
 #   scripts/pg-test.sh stop NAME   stops it as a crash would (immediate), keeping its data
 #   scripts/pg-test.sh start NAME  starts it again on the same port
+#   scripts/pg-test.sh standby NAME PRIMARY
+#                                  a streaming standby of server PRIMARY (pg_basebackup -R),
+#                                  application_name NAME (for synchronous_standby_names);
+#                                  prints its URI; `down NAME` removes it
 #
 # PostgreSQL refuses to run as root: when run as root, the server runs as
 # the user postgres (the Debian package's). Trust authentication, fsync off
@@ -14,7 +18,7 @@
 # a test server on loopback whose data is thrown away, never a real one.
 set -euo pipefail
 cmd=${1:-} name=${2:-}
-[ -n "$cmd" ] && [ -n "$name" ] || { echo "usage: $0 up|down|stop|start NAME" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$name" ] || { echo "usage: $0 up|down|stop|start|promote NAME, standby NAME PRIMARY" >&2; exit 2; }
 case $name in *[!A-Za-z0-9_-]*) echo "pg-test: NAME must be letters, digits, - and _" >&2; exit 2 ;; esac
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -x "$bindir/initdb" ] || { echo "pg-test: no PostgreSQL server (scripts/setup.sh installs postgresql-15)" >&2; exit 1; }
@@ -54,6 +58,28 @@ down)
     [ -d "$dir/data" ] && as_pg "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
     rm -rf "$dir"
     ;;
+standby)
+    primary=${3:-}
+    [ -f "/tmp/ecsd-pg-$primary/port" ] || { echo "pg-test: no server $primary" >&2; exit 1; }
+    rm -rf "$dir"
+    mkdir -m 0700 "$dir"
+    [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    as_pg "$bindir/pg_basebackup" -D "$dir/data" -R -X stream -c fast \
+        -d "host=127.0.0.1 port=$(cat "/tmp/ecsd-pg-$primary/port") user=postgres application_name=$name" \
+        >"$dir/basebackup.log" 2>&1 || { cat "$dir/basebackup.log" >&2; exit 1; }
+    cat >>"$dir/data/postgresql.conf" <<CONF
+port = $port
+unix_socket_directories = '$dir'
+CONF
+    as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start >/dev/null ||
+        { cat "$dir/server.log" >&2; exit 1; }
+    echo "$port" >"$dir/port"
+    echo "postgresql://postgres@127.0.0.1:$port"
+    ;;
+promote)
+    as_pg "$bindir/pg_ctl" -D "$dir/data" -w -t 30 promote >/dev/null
+    ;;
 stop)
     as_pg "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null
     ;;
@@ -62,5 +88,5 @@ start)
         { cat "$dir/server.log" >&2; exit 1; }
     ;;
 *)
-    echo "usage: $0 up|down|stop|start NAME" >&2; exit 2 ;;
+    echo "usage: $0 up|down|stop|start|promote NAME, standby NAME PRIMARY" >&2; exit 2 ;;
 esac
