@@ -1,6 +1,8 @@
 /* store.c - forwards the store interface to the backend's table. */
 #include "store/store.h"
 
+#include "common/clock.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +49,14 @@ int store_count(store_txn_t *t, const store_query_t *q, int64_t *count, ecs_erro
 }
 
 bool store_conflicted(store_t *s) { return s->backend->conflicted != NULL && s->backend->conflicted(s); }
+
+int store_now_ms(store_txn_t *t, int64_t *now_ms, ecs_error_t *err)
+{
+    if (t->store->backend->now_ms != NULL)
+        return t->store->backend->now_ms(t, now_ms, err);
+    *now_ms = clock_now_ms();
+    return 0;
+}
 
 bool store_shared(const store_t *s) { return s->backend->shared; }
 

@@ -135,6 +135,10 @@ int store_count(store_txn_t *t, const store_query_t *q, int64_t *count, ecs_erro
  * thread's next store_begin on s. Always false on SQLite, whose writers
  * queue. */
 bool store_conflicted(store_t *s);
+/* The store's clock, epoch milliseconds: the database server's on
+ * PostgreSQL (one clock for every ecsd server sharing it, as a lease's
+ * expiry needs), this machine's on SQLite. */
+int store_now_ms(store_txn_t *t, int64_t *now_ms, ecs_error_t *err);
 /* True when other processes may write the store concurrently (PostgreSQL):
  * an operation may then have to run again (store_conflicted). */
 bool store_shared(const store_t *s);
@@ -179,6 +183,7 @@ typedef struct store_backend {
     void (*close)(store_t *s);
     /* Optional (NULL: nothing to do, never conflicts, not shared). */
     bool (*conflicted)(store_t *s);
+    int (*now_ms)(store_txn_t *t, int64_t *now_ms, ecs_error_t *err);
     bool shared;
     int (*notify)(store_txn_t *t, const char *account, const char *instance, bool polls, ecs_error_t *err);
     int (*listen)(store_t *s, store_change_fn fn, void *arg, ecs_error_t *err);

@@ -333,6 +333,7 @@ static const store_backend_t pg_backend = {
     .count = pg_count,
     .close = pg_close,
     .conflicted = pg_conflicted,
+    .now_ms = pg_now_ms,
     .shared = true,
     .notify = pg_notify,
     .listen = pg_listen,

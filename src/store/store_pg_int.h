@@ -63,6 +63,7 @@ int pg_get(store_txn_t *t, store_kind_t kind, const char *account, const char *k
 int pg_put(store_txn_t *t, store_kind_t kind, const char *account, const store_record_t *rec, ecs_error_t *err);
 int pg_del(store_txn_t *t, store_kind_t kind, const char *account, const char *key, ecs_error_t *err);
 int pg_query(store_txn_t *t, const store_query_t *q, store_record_t **out, size_t *n, ecs_error_t *err);
+int pg_now_ms(store_txn_t *t, int64_t *now_ms, ecs_error_t *err);
 int pg_count(store_txn_t *t, const store_query_t *q, int64_t *count, ecs_error_t *err);
 
 int pg_notify(store_txn_t *t, const char *account, const char *instance, bool polls, ecs_error_t *err);

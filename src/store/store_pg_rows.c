@@ -227,6 +227,17 @@ int pg_query(store_txn_t *t, const store_query_t *q, store_record_t **out, size_
     return 0;
 }
 
+int pg_now_ms(store_txn_t *t, int64_t *now_ms, ecs_error_t *err)
+{
+    PGresult *res = pg_exec(txn_conn(t), "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint", 0, NULL,
+                            NULL, err, "clock");
+    if (res == NULL)
+        return -1;
+    *now_ms = col_int(res, 0, 0);
+    PQclear(res);
+    return 0;
+}
+
 /* Counted from the (kind, account, cluster, status) index: no counts table
  * (pg_schema.c says why). */
 int pg_count(store_txn_t *t, const store_query_t *q, int64_t *count, ecs_error_t *err)
