@@ -43,6 +43,9 @@ static const char *const migrations[] = {
     "CREATE INDEX resources_status_num ON resources (kind, status, num);"
     "CREATE INDEX resources_service_tasks ON resources"
     " (kind, account, cluster, service, status, desired, num, key, started_by) WHERE service IS NOT NULL;",
+    /* 2: the table every write transaction locks first, so that writers
+     * of all servers run one at a time (store_pg.c, WRITER_LOCK). */
+    "CREATE TABLE ecsd_writer ();",
 };
 
 static int fail(PGconn *db, PGresult *res, ecs_error_t *err, const char *what)
