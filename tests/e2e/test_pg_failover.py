@@ -141,11 +141,12 @@ def load_and_check(servers, disrupt):
             if stop.is_set():
                 return
             token = uuid.uuid4().hex
+            sent = time.time()
             try:
                 r = c.run_task(cluster=cluster, taskDefinition=family, count=1, clientToken=token)
                 with lock:
                     acked[token] = r["tasks"][0]["taskArn"]
-                    ack_times.append(time.time())
+                    ack_times.append((sent, time.time()))
             except ClientError as e:
                 status = e.response["ResponseMetadata"]["HTTPStatusCode"]
                 with lock:
@@ -168,7 +169,7 @@ def load_and_check(servers, disrupt):
     for th in threads:
         th.join(timeout=60)
     assert not failed, failed
-    after = [t for t in ack_times if t > t_kill]
+    after = [done for sent, done in ack_times if sent > t_kill]  # sent after the kill: durable on the new primary
     first_ack = min(after) - t_kill if after else None
 
     # the servers answer again on the promoted standby

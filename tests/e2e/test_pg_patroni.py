@@ -128,10 +128,11 @@ if os.environ.get("ECSD_PATRONI"):
                 name = leader()
                 with open(os.path.join(d, name, "postmaster.pid")) as f:
                     pm = int(f.readline())
-                procs[name].send_signal(signal.SIGKILL)
-                for p in children(procs[name].pid):
-                    kill_tree(p)
+                patronis = children(procs[name].pid)  # runuser's child, before runuser goes
+                for p in patronis:
+                    os.kill(p, signal.SIGKILL)
                 kill_tree(pm)
+                procs[name].send_signal(signal.SIGKILL)
                 procs[name].wait()
                 t = time.time()
                 end = t + 60
@@ -148,7 +149,8 @@ if os.environ.get("ECSD_PATRONI"):
                     s.stop()
                     s.cleanup()
             print(f"    {len(r['acked'])} acknowledged, {len(r['unknown'])} unknown, first write acknowledged "
-                  f"{r['first_ack_s']}s after the kill")
+                  f"{r['first_ack_s']:.2f}s after the kill" if r["first_ack_s"] is not None else "    no write after the kill")
+            assert r["first_ack_s"] is not None, "no write acknowledged after the failover"
             assert len(r["acked"]) > 20
             assert not r["lost"], f"acknowledged tasks lost: {r['lost'][:5]}"
             assert all(len(v) == 1 for v in r["retried"].values())
@@ -158,9 +160,9 @@ if os.environ.get("ECSD_PATRONI"):
         finally:
             for name, p in procs.items():
                 if p.poll() is None:
-                    p.send_signal(signal.SIGKILL)
                     for c in children(p.pid):
                         kill_tree(c)
+                    p.send_signal(signal.SIGKILL)
                     p.wait()
             for name in ("n1", "n2", "n3"):
                 try:
@@ -170,4 +172,10 @@ if os.environ.get("ECSD_PATRONI"):
                     pass
             for log in logs:
                 log.close()
+            keep = "/tmp/ecsd-patroni-logs"  # for a look after a failure
+            shutil.rmtree(keep, ignore_errors=True)
+            os.makedirs(keep)
+            for f in os.listdir(d):
+                if f.endswith(".log"):
+                    shutil.copy(os.path.join(d, f), keep)
             shutil.rmtree(d, ignore_errors=True)
