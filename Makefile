@@ -2,7 +2,7 @@
 # (see scripts/test.sh). Sanitizer builds go to build-asan/.
 CC ?= gcc
 BUILD ?= build
-PKGS := libmicrohttpd jansson sqlite3 libcrypto libcurl
+PKGS := libmicrohttpd jansson sqlite3 libcrypto libcurl libpq
 CFLAGS_BASE := -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	-Wno-missing-field-initializers -Isrc $(shell pkg-config --cflags $(PKGS))
 LDLIBS := $(shell pkg-config --libs $(PKGS)) -lpthread

@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libssl-dev
           libcurl4-openssl-dev curl
+          libpq-dev postgresql-15                            # the PostgreSQL store (--store postgresql://) and its tests
           docker.io busybox-static docker-registry iproute2  # the container tests
           clang libclang-rt-14-dev)                          # libFuzzer, sanitizers (scripts/fuzz.sh)
 [ "${ECSD_SETUP_EXTRA:-}" ] && read -r -a extra <<<"$ECSD_SETUP_EXTRA" && packages+=("${extra[@]}")

@@ -35,6 +35,23 @@ stage banned scripts/check-banned.sh
 stage unit build/unit_tests
 stage unit-asan build-asan/unit_tests
 ECSD_BIN=build-asan/ecsd stage e2e python3 tests/e2e/run.py
+# The PostgreSQL store (issue 15): a throw-away server as user postgres in
+# a temporary folder on loopback (scripts/pg-test.sh); the store's unit tests
+# on it, and end-to-end modules with every server on it (test_pg_servers:
+# several servers on one database; test_pg_failover: a primary killed under
+# load, its synchronous standby promoted), in a few minutes.
+if pg_url=$(scripts/pg-test.sh up "test-$$"); then
+    trap 'scripts/pg-test.sh down "test-$$"' EXIT
+    ECSD_TEST_PG=$pg_url stage unit-pg build-asan/unit_tests store
+    ECSD_STORE=$pg_url ECSD_BIN=build-asan/ecsd stage e2e-pg python3 tests/e2e/run.py test_pg_servers test_pg_failover \
+        test_smoke test_tasks test_placement.py test_services test_concurrency test_durability \
+        test_instances test_agent_protocol
+    scripts/pg-test.sh down "test-$$"
+    trap - EXIT
+else
+    echo "!! scripts/pg-test.sh up test-$$ failed"
+    broken=$((broken + 1))
+fi
 # Each libFuzzer target for FUZZ_SECONDS (default 20) from its seed corpus.
 stage fuzz scripts/fuzz.sh
 

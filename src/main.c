@@ -184,7 +184,9 @@ static int run_server(const ecsd_config_t *cfg, const char *what)
         return 1;
     }
     store_t *store = NULL;
-    if (store_open_sqlite_region(cfg->data_dir, cfg->region, &store, &err) < 0) {
+    bool pg = store_is_pg_url(cfg->store);
+    if ((pg ? store_open_pg(cfg->store, &store, &err)
+            : store_open_sqlite_region(cfg->data_dir, cfg->region, &store, &err)) < 0) {
         log_error("%s", err.message);
         free((char *)tls.cert_pem);
         free((char *)tls.key_pem);
@@ -210,6 +212,12 @@ static int run_server(const ecsd_config_t *cfg, const char *what)
     svc.on_change_arg = sched;
     http_server_t *http = NULL;
     int rc = 0;
+    /* Other servers' commits answer this one's polls (PostgreSQL). */
+    if (hub != NULL && cap != NULL && store_listen(store, model_remote_change, &svc, &err) < 0) {
+        log_error("%s", err.message);
+        rc = 1;
+        goto out;
+    }
     if (hub == NULL || cap == NULL || sched == NULL || sched_start(sched) < 0 ||
         http_start(cfg->listen, atoi(cfg->threads), atoi(cfg->idle_timeout), &svc, use_tls ? &tls : NULL, &http,
                    &err) < 0) {
@@ -222,7 +230,7 @@ static int run_server(const ecsd_config_t *cfg, const char *what)
     bool dev_failed = strcmp(what, "dev") == 0 && dev_agent_start(cfg, http_port(http), use_tls, creds, &dev) < 0;
     log_info("ecsd %s %s: serving the ECS API on %s://%s (port %d), region %s, %s, data in %s", what,
              ECSD_VERSION, use_tls ? "https" : "http", cfg->listen, http_port(http), cfg->region,
-             creds ? "SigV4 authentication" : "NO authentication", cfg->data_dir);
+             creds ? "SigV4 authentication" : "NO authentication", pg ? "PostgreSQL" : cfg->data_dir);
     for (rc = dev_failed ? 1 : 0; !dev_failed;) {
         int sig = 0;
         sigwait(&stop, &sig);
@@ -241,6 +249,7 @@ static int run_server(const ecsd_config_t *cfg, const char *what)
     poll_hub_shutdown(hub); /* answers the waiting polls, so the HTTP server can stop */
     http_stop(http);
 out:
+    store_listen(store, NULL, NULL, &err); /* before the hub and the index it uses go */
     sched_free(sched); /* after the HTTP threads, which ring it */
     poll_hub_free(hub);
     cap_free(cap);

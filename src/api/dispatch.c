@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "api/api.h"
 #include "api/poll.h"
@@ -73,16 +76,22 @@ static json_t *parse_body(const api_request_t *req, ecs_error_t *err)
 /* Runs op in one transaction. The answer is rendered before the commit, so
  * a failure after the commit cannot turn a done change into a 500 (which
  * clients would retry). */
-static int run_op(const model_service_t *svc, const char *account, const char *region, const api_op_t *op,
-                  json_t *in, api_response_t *resp, ecs_error_t *err)
+static int run_op_once(const model_service_t *svc, const char *account, const char *region, const api_op_t *op,
+                       json_t *in, api_response_t *resp, bool *conflict, ecs_error_t *err)
 {
+    *conflict = false;
     char scope[MODEL_SCOPE_MAX];
     model_scope_make(scope, account, region);
     model_ctx_t ctx = {.region = region, .account = account, .scope = scope, .now_ms = clock_now_ms(), .svc = svc};
-    if (store_begin(svc->store, (op->flags & API_OP_WRITE) ? STORE_WRITE : STORE_READ, &ctx.txn, err) < 0)
+    if (store_begin(svc->store, (op->flags & API_OP_WRITE) ? STORE_WRITE : STORE_READ, &ctx.txn, err) < 0) {
+        *conflict = store_conflicted(svc->store);
         return -1;
+    }
+    /* *conflict is read at each failure, before model_effects_abandon
+     * begins a transaction of its own on this thread. */
     cleanup_json json_t *out = NULL;
     if (op->handler(&ctx, in, &out, err) < 0) {
+        *conflict = store_conflicted(svc->store);
         store_rollback(ctx.txn);
         model_effects_abandon(svc, ctx.scope, &ctx.fx);
         return -1;
@@ -94,7 +103,10 @@ static int run_op(const model_service_t *svc, const char *account, const char *r
         model_effects_abandon(svc, ctx.scope, &ctx.fx);
         return ecs_server_err(err, "Cannot serialise the answer.");
     }
-    if (store_commit(ctx.txn, err) < 0) {
+    if (((op->flags & API_OP_WRITE) && model_effects_notify(svc, ctx.txn, ctx.scope, &ctx.fx, err) < 0) ||
+        store_commit(ctx.txn, err) < 0) {
+        *conflict = store_conflicted(svc->store);
+        store_rollback(ctx.txn);
         free(body);
         model_effects_abandon(svc, ctx.scope, &ctx.fx);
         return -1;
@@ -104,6 +116,48 @@ static int run_op(const model_service_t *svc, const char *account, const char *r
     resp->body = body;
     resp->body_len = body_len;
     return 0;
+}
+
+/* How often an operation that lost a race with another server's
+ * transaction is run again (store_conflicted: nothing of it happened)
+ * before the client is told to retry (503 ServerException). */
+#define OP_TRIES 10
+
+static void backoff(int attempt)
+{
+    /* 1 ms, 2, 4, ... up to 50, with jitter, so that the losers of one race
+     * do not meet again at once. The seed is the thread's own and random:
+     * rand()'s default seed is the same in every process, and two servers
+     * would retry in step and collide again. */
+    static _Thread_local unsigned seed;
+    if (seed == 0 && getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed)
+        seed = (unsigned)time(NULL) ^ (unsigned)getpid();
+    long max_ms = attempt < 6 ? 1L << attempt : 50;
+    long ms = 1 + rand_r(&seed) % max_ms;
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Runs op; on a store shared with other servers, again from the start
+ * (with the request as it came: a handler may change its input) while it
+ * loses races, at most OP_TRIES times. */
+static int run_op(const model_service_t *svc, const char *account, const char *region, const api_op_t *op,
+                  json_t *in, api_response_t *resp, ecs_error_t *err)
+{
+    bool conflict = false;
+    if (!store_shared(svc->store))
+        return run_op_once(svc, account, region, op, in, resp, &conflict, err);
+    cleanup_json json_t *pristine = json_deep_copy(in);
+    for (int attempt = 0;; attempt++) {
+        cleanup_json json_t *input = json_deep_copy(pristine);
+        if (pristine == NULL || input == NULL)
+            return ecs_server_err(err, "Out of memory.");
+        int rc = run_op_once(svc, account, region, op, input, resp, &conflict, err);
+        if (rc == 0 || !conflict || attempt + 1 == OP_TRIES)
+            return rc;
+        log_debug("request %s: %s lost a race (%s); running it again", resp->request_id, op->name, err->message);
+        backoff(attempt);
+    }
 }
 
 void api_dispatch(const model_service_t *svc, const api_request_t *req, api_response_t *resp)

@@ -50,7 +50,7 @@ static int read_params(const json_t *in, poll_params_t *p, ecs_error_t *err)
 }
 
 /* Records that the agent was heard from, in its own short transaction. */
-static int heartbeat(const model_service_t *svc, const char *scope, const char *id, ecs_error_t *err)
+static int heartbeat_once(const model_service_t *svc, const char *scope, const char *id, ecs_error_t *err)
 {
     model_ctx_t ctx = {.scope = scope, .now_ms = clock_now_ms(), .svc = svc};
     if (store_begin(svc->store, STORE_WRITE, &ctx.txn, err) < 0)
@@ -60,6 +60,10 @@ static int heartbeat(const model_service_t *svc, const char *scope, const char *
     if (found == 1) {
         rec.num = ctx.now_ms;
         found = store_put(ctx.txn, STORE_INSTANCE, scope, &rec, err) < 0 ? -1 : 1;
+        /* Other servers' capacity indexes learn the heartbeat, or they
+         * would count an agent that polls only this one as disconnected. */
+        if (found == 1 && store_notify(ctx.txn, scope, id, false, err) < 0)
+            found = -1;
     }
     if (found < 0 || store_commit(ctx.txn, err) < 0) {
         if (found < 0)
@@ -73,6 +77,17 @@ static int heartbeat(const model_service_t *svc, const char *scope, const char *
     }
     store_record_clear(&rec);
     return 0;
+}
+
+/* Again while it loses a race with another server's write of the instance
+ * (a placement there): bounded, as api/dispatch.c does. */
+static int heartbeat(const model_service_t *svc, const char *scope, const char *id, ecs_error_t *err)
+{
+    for (int attempt = 1;; attempt++) {
+        int rc = heartbeat_once(svc, scope, id, err);
+        if (rc == 0 || attempt == 8 || !store_conflicted(svc->store))
+            return rc;
+    }
 }
 
 /* The tasks of the instance that are not STOPPED, each with its effective

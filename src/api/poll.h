@@ -43,7 +43,8 @@ void poll_hub_add(poll_hub_t *hub, poll_waiter_t *w);
  * (the caller answers at once instead). */
 bool poll_hub_arm(poll_hub_t *hub, poll_waiter_t *w, void (*suspend)(void *arg), void *arg);
 void poll_hub_remove(poll_hub_t *hub, poll_waiter_t *w);
-/* Fires the waiters of one instance of a scope (instance NULL: all of the scope). */
+/* Fires the waiters of one instance of a scope (instance NULL: all of the
+ * scope; account NULL: every waiter, after changes may have been missed). */
 void poll_hub_wake(poll_hub_t *hub, const char *account, const char *instance);
 
 /* Answers POST /v1/poll. Returns 1 with resp filled; or 0 when the

@@ -141,7 +141,7 @@ void poll_hub_wake(poll_hub_t *hub, const char *account, const char *instance)
     pthread_mutex_lock(&hub->lock);
     for (poll_waiter_t *w = hub->head, *next; w != NULL; w = next) {
         next = w->next;
-        if (strcmp(w->account, account) == 0 && (instance == NULL || strcmp(w->instance, instance) == 0))
+        if ((account == NULL || strcmp(w->account, account) == 0) && (instance == NULL || strcmp(w->instance, instance) == 0))
             fire(hub, w);
     }
     pthread_mutex_unlock(&hub->lock);

@@ -24,6 +24,9 @@ static const config_option_t options[] = {
      "address and port the API listens on"},
     {"data-dir", "ECSD_DATA_DIR", "./ecsd-data", OPT(data_dir), CFG_SERVER | CFG_AGENT,
      "folder of the durable state"},
+    {"store", "ECSD_STORE", "", OPT(store), CFG_SERVER,
+     "where the state is: empty for SQLite in --data-dir, or a PostgreSQL connection URI "
+     "(postgresql://host1:5432,host2:5432/ecsd; several servers may share one)"},
     {"region", "ECSD_REGION", "us-east-1", OPT(region), CFG_SERVER | CFG_AGENT,
      "default region: of unsigned requests and of data stored before regions (the agent signs for it)"},
     {"regions", "ECSD_REGIONS", "", OPT(regions), CFG_SERVER,
@@ -235,6 +238,11 @@ int config_check(const ecsd_config_t *cfg, unsigned scope)
         }
         if (check_regions(cfg->regions, cfg->region) < 0)
             return -1;
+        if (cfg->store[0] != '\0' && strncmp(cfg->store, "postgresql://", 13) != 0 &&
+            strncmp(cfg->store, "postgres://", 11) != 0) {
+            fprintf(stderr, "ecsd: --store must be empty (SQLite in --data-dir) or a postgresql:// URI\n");
+            return -1;
+        }
         long timeout = config_int(cfg->agent_timeout), retention = config_int(cfg->task_retention);
         if (timeout < 1 || timeout > 86400 || retention < 1 || retention > 30 * 86400) {
             fprintf(stderr, "ecsd: --agent-timeout must be 1..86400 and --task-retention 1..2592000\n");

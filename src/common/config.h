@@ -13,6 +13,7 @@ enum config_scope { CFG_SERVER = 1u << 0, CFG_AGENT = 1u << 1, CFG_DEV = CFG_SER
 typedef struct ecsd_config {
     char *listen;      /* server: ADDR:PORT */
     char *data_dir;
+    char *store;       /* server: "" (SQLite in data_dir) or a postgresql:// URI */
     char *region;      /* server: the default region; agent: the region it signs for */
     char *regions;     /* server: comma-separated regions served, "" for any */
     char *account_id;

@@ -241,7 +241,7 @@ void cap_forget(cap_index_t *ix, const char *account)
 {
     cap_lock(ix);
     for (cap_cluster_t *cc = ix->clusters; cc != NULL; cc = cc->next)
-        if (strcmp(cc->account, account) == 0)
+        if (account == NULL || strcmp(cc->account, account) == 0)
             cc->stale = true;
     cap_unlock(ix);
 }

@@ -74,7 +74,7 @@ void cap_cluster_apply(cap_cluster_t *cc, const store_record_t *rec, bool force)
 /* As cap_update, whatever the versions: the store's record is the truth
  * (after a rolled-back transaction changed the entry). Takes the lock. */
 void cap_reset(cap_index_t *ix, const char *account, const store_record_t *rec);
-/* Marks every cluster of the account for reloading. */
+/* Marks every cluster of the account (NULL: of every account) for reloading. */
 void cap_forget(cap_index_t *ix, const char *account);
 
 /* A throw-away single-cluster index for callers without a shared one. */

@@ -84,3 +84,43 @@ void model_effects_apply(const model_service_t *svc, const char *scope, const mo
     for (int i = 0; i < fx->n_wake; i++)
         svc->wake_polls(svc->hub, scope, fx->wake[i]);
 }
+
+int model_effects_notify(const model_service_t *svc, store_txn_t *txn, const char *scope, const model_effects_t *fx,
+                         ecs_error_t *err)
+{
+    if (!store_shared(svc->store))
+        return 0;
+    if (fx->wake_all)
+        return store_notify(txn, scope, NULL, true, err);
+    for (int i = 0; i < fx->n_wake; i++)
+        if (store_notify(txn, scope, fx->wake[i], true, err) < 0)
+            return -1;
+    return 0;
+}
+
+void model_remote_change(void *arg, const char *scope, const char *instance, bool polls)
+{
+    const model_service_t *svc = arg;
+    if (scope == NULL || instance == NULL) {
+        if (svc->cap != NULL)
+            cap_forget(svc->cap, scope);
+        if (svc->wake_polls != NULL)
+            svc->wake_polls(svc->hub, scope, NULL);
+        return;
+    }
+    if (svc->cap != NULL) { /* the entry only moves forward in version (capacity.h) */
+        ecs_error_t err;
+        store_txn_t *txn = NULL;
+        if (store_begin(svc->store, STORE_READ, &txn, &err) < 0) {
+            cap_forget(svc->cap, scope);
+        } else {
+            store_record_t rec = {0};
+            if (store_get(txn, STORE_INSTANCE, scope, instance, &rec, &err) == 1)
+                cap_update(svc->cap, scope, &rec);
+            store_record_clear(&rec);
+            store_rollback(txn);
+        }
+    }
+    if (polls && svc->wake_polls != NULL)
+        svc->wake_polls(svc->hub, scope, instance);
+}

@@ -96,6 +96,19 @@ void model_wake_instance(model_ctx_t *ctx, const char *instance_id);
  * answered), model_effects_abandon after a rollback (the capacity index
  * re-reads what the operation had changed in it). */
 void model_effects_apply(const model_service_t *svc, const char *scope, const model_effects_t *fx);
+/* Inside the write transaction, just before its commit: the other servers
+ * sharing the store are told which instances changed (store_notify), so
+ * that they answer their agents' polls and re-read their capacity entries
+ * once it commits. Nothing on a store no other server shares. */
+int model_effects_notify(const model_service_t *svc, store_txn_t *txn, const char *scope, const model_effects_t *fx,
+                         ecs_error_t *err);
+/* What a server does when another one committed a change (a
+ * store_change_fn; arg is the model_service_t): its capacity entry is re-read
+ * (and so its last heartbeat) and, with polls, the polls of the instance
+ * are answered; instance NULL: every one of
+ * the scope; scope NULL: of every scope (the listener may have missed
+ * changes). */
+void model_remote_change(void *arg, const char *scope, const char *instance, bool polls);
 void model_effects_abandon(const model_service_t *svc, const char *scope, const model_effects_t *fx);
 
 #endif

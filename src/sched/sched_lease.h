@@ -12,7 +12,11 @@
  *
  * The holder's name is the host and the advertised URL: a restarted server
  * is the same holder and takes over at once; two servers on one store must
- * be reachable at different URLs anyway. */
+ * be reachable at different URLs anyway. Every acquisition bumps the
+ * lease's epoch, and the fence checks holder and epoch: a process that hung
+ * while its restarted twin (same name) took over cannot pass for it. The
+ * lease's end is judged by the store's clock (store_now_ms: the database's
+ * on PostgreSQL), one clock for every server sharing it. */
 #ifndef ECSD_SCHED_SCHED_LEASE_H
 #define ECSD_SCHED_SCHED_LEASE_H
 
@@ -26,7 +30,9 @@
 
 typedef struct sched_lease {
     char holder[320];
-    int64_t until_ms; /* end of our lease as we last wrote it; 0: not held */
+    int64_t until_ms;   /* end of our lease as we last wrote it (store clock); 0: not held */
+    int64_t epoch;      /* the lease's epoch when we took it; 0: never held by this process */
+    int64_t renewed_ms; /* this machine's clock when we last wrote it */
 } sched_lease_t;
 
 void lease_init(sched_lease_t *l, const char *advertise_url);
@@ -35,7 +41,9 @@ void lease_init(sched_lease_t *l, const char *advertise_url);
  * -1 store error. */
 int lease_acquire(store_t *store, sched_lease_t *l, int64_t now_ms, ecs_error_t *err);
 
-/* Inside a write transaction: 1 while the lease is still ours. */
+/* Inside a write transaction: 1 while the lease is still ours (holder and
+ * epoch, not run out by the store's clock; now_ms is not used, kept for
+ * the callers). */
 int lease_check(store_txn_t *txn, const sched_lease_t *l, int64_t now_ms, ecs_error_t *err);
 
 /* Gives the lease up (clean stop), so another process need not wait. */

@@ -503,7 +503,8 @@ int svc_reconcile(const model_service_t *svc, const sched_lease_t *lease, const 
             out->due_ms = now_ms + LEASE_RENEW_MS;
         if (!act) /* nothing happened after all: no record was written */
             out->wrote = false, out->started = 0, out->stopped = 0;
-    } else if (store_commit(ctx.txn, err) < 0) {
+    } else if (model_effects_notify(svc, ctx.txn, scope, &ctx.fx, err) < 0 || store_commit(ctx.txn, err) < 0) {
+        store_rollback(ctx.txn); /* after a failed notify; nothing once commit ended it */
         model_effects_abandon(svc, scope, &ctx.fx);
         rc = -1;
     } else {

@@ -1,7 +1,10 @@
 /* store.c - forwards the store interface to the backend's table. */
 #include "store/store.h"
 
+#include "common/clock.h"
+
 #include <stdlib.h>
+#include <string.h>
 
 int store_begin(store_t *s, store_mode_t mode, store_txn_t **out, ecs_error_t *err)
 {
@@ -43,6 +46,33 @@ int store_query(store_txn_t *t, const store_query_t *q, store_record_t **out, si
 int store_count(store_txn_t *t, const store_query_t *q, int64_t *count, ecs_error_t *err)
 {
     return t->store->backend->count(t, q, count, err);
+}
+
+bool store_conflicted(store_t *s) { return s->backend->conflicted != NULL && s->backend->conflicted(s); }
+
+int store_now_ms(store_txn_t *t, int64_t *now_ms, ecs_error_t *err)
+{
+    if (t->store->backend->now_ms != NULL)
+        return t->store->backend->now_ms(t, now_ms, err);
+    *now_ms = clock_now_ms();
+    return 0;
+}
+
+bool store_shared(const store_t *s) { return s->backend->shared; }
+
+int store_notify(store_txn_t *t, const char *account, const char *instance, bool polls, ecs_error_t *err)
+{
+    return t->store->backend->notify ? t->store->backend->notify(t, account, instance, polls, err) : 0;
+}
+
+int store_listen(store_t *s, store_change_fn fn, void *arg, ecs_error_t *err)
+{
+    return s->backend->listen ? s->backend->listen(s, fn, arg, err) : 0;
+}
+
+bool store_is_pg_url(const char *url)
+{
+    return url != NULL && (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0);
 }
 
 void store_close(store_t *s)

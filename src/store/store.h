@@ -8,8 +8,9 @@
  * (model/context.h), so one account's regions are apart. Backends compare
  * it byte for byte and never parse it.
  *
- * Operations see only this interface; the backend behind it (SQLite today,
- * PostgreSQL later) is a table of function pointers (store_backend_t).
+ * Operations see only this interface; the backend behind it (SQLite, the
+ * default, or PostgreSQL: store_pg.c) is a table of function pointers
+ * (store_backend_t).
  *
  * Threads: a store_t is shared by all threads. A store_txn_t belongs to the
  * thread that began it and is used by that thread only. Every API operation
@@ -100,6 +101,14 @@ typedef enum store_mode { STORE_READ = 0, STORE_WRITE = 1 } store_mode_t;
 #define STORE_DEFAULT_REGION "us-east-1"
 int store_open_sqlite_region(const char *data_dir, const char *default_region, store_t **out, ecs_error_t *err);
 int store_open_sqlite(const char *data_dir, store_t **out, ecs_error_t *err);
+/* Opens the PostgreSQL backend (store_pg.c) on a libpq connection string
+ * ("postgresql://host1:5432,host2:5432/ecsd?..."; every connection is made
+ * with target_session_attrs=read-write, so it finds the primary), creating
+ * and migrating the schema under an advisory lock (N servers may start at
+ * once). */
+int store_open_pg(const char *conninfo, store_t **out, ecs_error_t *err);
+/* True for a --store value naming PostgreSQL (postgresql:// or postgres://). */
+bool store_is_pg_url(const char *url);
 void store_close(store_t *s);
 
 int store_begin(store_t *s, store_mode_t mode, store_txn_t **out, ecs_error_t *err);
@@ -119,6 +128,40 @@ int store_delete(store_txn_t *t, store_kind_t kind, const char *account, const c
 int store_query(store_txn_t *t, const store_query_t *q, store_record_t **out, size_t *n,
                 ecs_error_t *err);
 int store_count(store_txn_t *t, const store_query_t *q, int64_t *count, ecs_error_t *err);
+
+/* After a store call of this thread failed (store_begin and store_commit
+ * included): true when its transaction lost a race with a concurrent one
+ * (PostgreSQL's serialization failure, deadlock, unique violation, or a
+ * connection lost before COMMIT) and nothing of it happened, so running
+ * the whole operation again is safe and may succeed. Valid until the
+ * thread's next store_begin on s. Always false on SQLite, whose writers
+ * queue. */
+bool store_conflicted(store_t *s);
+/* The store's clock, epoch milliseconds: the database server's on
+ * PostgreSQL (one clock for every ecsd server sharing it, as a lease's
+ * expiry needs), this machine's on SQLite. */
+int store_now_ms(store_txn_t *t, int64_t *now_ms, ecs_error_t *err);
+/* True when other processes may write the store concurrently (PostgreSQL):
+ * an operation may then have to run again (store_conflicted). */
+bool store_shared(const store_t *s);
+
+/* Inside a write transaction: asks that the other servers sharing the
+ * store be told, once it commits, that the instance of this scope changed
+ * (instance NULL: every instance of the scope); polls: its agent's polls
+ * are to be answered (false: only its record changed, e.g. a heartbeat).
+ * A no-op where no other server can share the store (SQLite). */
+int store_notify(store_txn_t *t, const char *account, const char *instance, bool polls, ecs_error_t *err);
+
+/* What a server does when another one committed a change: account,
+ * instance and polls as given to store_notify (instance NULL: all of the account,
+ * account NULL: everything, after the listener reconnected and may have
+ * missed some). Called on the store's listener thread. */
+typedef void (*store_change_fn)(void *arg, const char *account, const char *instance, bool polls);
+/* Starts listening for other servers' changes (PostgreSQL: LISTEN on a
+ * connection of its own). 0 also when the backend has nothing to listen to.
+ * fn NULL stops the listener (before what fn uses is freed; store_close
+ * stops it too). */
+int store_listen(store_t *s, store_change_fn fn, void *arg, ecs_error_t *err);
 
 void store_record_clear(store_record_t *r); /* frees members, not r */
 void store_records_free(store_record_t *rs, size_t n);
@@ -140,6 +183,12 @@ typedef struct store_backend {
                  ecs_error_t *err);
     int (*count)(store_txn_t *t, const store_query_t *q, int64_t *count, ecs_error_t *err);
     void (*close)(store_t *s);
+    /* Optional (NULL: nothing to do, never conflicts, not shared). */
+    bool (*conflicted)(store_t *s);
+    int (*now_ms)(store_txn_t *t, int64_t *now_ms, ecs_error_t *err);
+    bool shared;
+    int (*notify)(store_txn_t *t, const char *account, const char *instance, bool polls, ecs_error_t *err);
+    int (*listen)(store_t *s, store_change_fn fn, void *arg, ecs_error_t *err);
 } store_backend_t;
 
 /* Every backend's store_t begins with this. */

@@ -177,18 +177,18 @@ static int sq_begin(store_t *base, store_mode_t mode, store_txn_t **out, ecs_err
         return -1;
     if (c->txn.active)
         return ecs_server_err(err, "store: nested transaction on one thread");
-    sqlite3_stmt *st = conn_stmt(c, mode == STORE_WRITE ? "BEGIN IMMEDIATE" : "BEGIN", err);
+    sqlite3_stmt *st = conn_stmt(c, mode != STORE_READ ? "BEGIN IMMEDIATE" : "BEGIN", err);
     if (st == NULL)
         return -1;
-    if (mode == STORE_WRITE)
+    if (mode != STORE_READ)
         pthread_mutex_lock(&s->write_lock);
     if (sqlite3_step(st) != SQLITE_DONE) {
-        if (mode == STORE_WRITE)
+        if (mode != STORE_READ)
             pthread_mutex_unlock(&s->write_lock);
         return db_err(c, err, "begin");
     }
     c->txn.active = true;
-    c->txn.writing = mode == STORE_WRITE;
+    c->txn.writing = mode != STORE_READ;
     *out = &c->txn.base;
     return 0;
 }

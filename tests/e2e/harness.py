@@ -26,6 +26,30 @@ KEY_ID, SECRET = "AKIDECSDTEST", "ecsd-test-secret"
 ACCOUNT2, KEY_ID2, SECRET2 = "210987654321", "AKIDECSDOTHER", "ecsd-other-secret"
 
 
+# ECSD_STORE=postgresql://USER@HOST:PORT (scripts/pg-test.sh up): every
+# Server keeps its state in a PostgreSQL database of its own on that server
+# (named after its data folder, so a restart on the same folder finds it
+# again) instead of SQLite in the folder.
+PG_BASE = os.environ.get("ECSD_STORE", "").rstrip("/")
+
+
+def pg_sql(sql, db="postgres"):
+    p = subprocess.run(["psql", "-X", "-q", "-tA", "-v", "ON_ERROR_STOP=1", f"{PG_BASE}/{db}", "-c", sql],
+                       capture_output=True, text=True, timeout=60)
+    if p.returncode != 0:
+        raise RuntimeError(f"psql {sql!r}: {p.stderr}")
+    return p.stdout.strip()
+
+
+def pg_database(data_dir):
+    """The URI of the PostgreSQL database of this data folder, created when missing."""
+    import hashlib
+    name = "ecsd_" + hashlib.sha1(os.path.realpath(data_dir).encode()).hexdigest()[:16]
+    if pg_sql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'") != "1":
+        pg_sql(f"CREATE DATABASE {name}")
+    return f"{PG_BASE}/{name}", name
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -45,6 +69,10 @@ class Server:
         with open(self.creds_path, "w") as f:
             f.write(f"# test keys\n{KEY_ID} {SECRET} {ACCOUNT}\n{KEY_ID2} {SECRET2} {ACCOUNT2}\n")
         self.extra_args += ["--credentials", self.creds_path] if auth else ["--insecure-no-auth"]
+        self.pg_name = None
+        if PG_BASE and "--store" not in self.extra_args:
+            url, self.pg_name = pg_database(self.data_dir)
+            self.extra_args += ["--store", url]
         self.tls_ca = tls_ca  # the server serves HTTPS with a certificate this CA file trusts
         self.env = env or {}
         self.proc = None
@@ -106,6 +134,8 @@ class Server:
     def cleanup(self):
         if self.own_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
+            if self.pg_name:
+                pg_sql(f"DROP DATABASE IF EXISTS {self.pg_name} WITH (FORCE)")
 
     def client(self, region=REGION, key=(KEY_ID, SECRET), verify=None, **cfg):
         return boto3.client(

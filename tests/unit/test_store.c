@@ -1,8 +1,12 @@
-/* Tests for the store interface over its SQLite backend (store/store.c,
- * store/store_sqlite.c): records, filters, orders, keyset cursors,
- * transactions, durability across reopen, and concurrent writers. */
+/* Tests for the store interface (store/store.c) over its backends:
+ * records, filters, orders, keyset cursors, transactions, durability
+ * across reopen, and concurrent writers. Every STORE_TEST runs on SQLite
+ * (store_sqlite.c) and, when ECSD_TEST_PG names a PostgreSQL server
+ * (postgresql://USER@HOST:PORT, scripts/pg-test.sh up), again on
+ * PostgreSQL (store_pg*.c), each time in a database of its own. */
 #include <dirent.h>
 #include <jansson.h>
+#include <libpq-fe.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,23 +20,84 @@
 #define ACCOUNT "000000000000"
 #define OTHER_ACCOUNT "111111111111"
 
+/* The PostgreSQL server of the tests; NULL: the tests run on SQLite only. */
+static const char *pg_base(void)
+{
+    const char *b = getenv("ECSD_TEST_PG");
+    return b != NULL && b[0] != '\0' ? b : NULL;
+}
+
+static bool on_pg; /* the backend fixture_open opens; set by STORE_TEST */
+
+/* TEST(name) that runs its body on each backend. */
+#define STORE_TEST(name_)                                                          \
+    static void name_##_on(int *test_failed_);                                     \
+    TEST(name_)                                                                    \
+    {                                                                              \
+        on_pg = false;                                                             \
+        name_##_on(test_failed_);                                                  \
+        if (pg_base() != NULL) {                                                   \
+            int before_ = *test_failed_;                                           \
+            *test_failed_ = 0;                                                     \
+            on_pg = true;                                                          \
+            name_##_on(test_failed_);                                              \
+            if (*test_failed_)                                                     \
+                fprintf(stderr, "  (the failures above were on PostgreSQL)\n");    \
+            *test_failed_ |= before_;                                              \
+            on_pg = false;                                                         \
+        }                                                                          \
+    }                                                                              \
+    static void name_##_on(int *test_failed_)
+
 typedef struct fixture {
     char dir[64];
+    char db[64];   /* PostgreSQL: the database of this fixture */
+    char url[512];
     store_t *s;
 } fixture_t;
 
+/* Runs one statement on the test server's maintenance database. */
+static int pg_admin(const char *sql)
+{
+    char url[512];
+    snprintf(url, sizeof url, "%s/postgres", pg_base());
+    PGconn *db = PQconnectdb(url);
+    PGresult *res = PQstatus(db) == CONNECTION_OK ? PQexec(db, sql) : NULL;
+    int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : -1;
+    if (rc < 0)
+        fprintf(stderr, "  %s: %s\n", sql, PQerrorMessage(db));
+    PQclear(res);
+    PQfinish(db);
+    return rc;
+}
+
+/* Opens (again) the store of f, on the fixture's backend. */
+static int fixture_reopen(fixture_t *f)
+{
+    ecs_error_t err;
+    int rc = f->db[0] ? store_open_pg(f->url, &f->s, &err) : store_open_sqlite(f->dir, &f->s, &err);
+    if (rc < 0)
+        fprintf(stderr, "  store_open: %s\n", err.message);
+    return rc;
+}
+
 static int fixture_open(fixture_t *f)
 {
+    static int seq;
     snprintf(f->dir, sizeof f->dir, "/tmp/ecsd-unit-store.XXXXXX");
     f->s = NULL;
+    f->db[0] = '\0';
     if (mkdtemp(f->dir) == NULL)
         return -1;
-    ecs_error_t err;
-    if (store_open_sqlite(f->dir, &f->s, &err) < 0) {
-        fprintf(stderr, "  store_open_sqlite: %s\n", err.message);
-        return -1;
+    if (on_pg) {
+        char sql[128];
+        snprintf(f->db, sizeof f->db, "ecsd_unit_%d_%d", (int)getpid(), ++seq);
+        snprintf(f->url, sizeof f->url, "%s/%s", pg_base(), f->db);
+        snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->db);
+        if (pg_admin(sql) < 0)
+            return -1;
     }
-    return 0;
+    return fixture_reopen(f);
 }
 
 static void rm_dir(const char *dir)
@@ -55,7 +120,13 @@ static void rm_dir(const char *dir)
 static void fixture_close(fixture_t *f)
 {
     store_close(f->s);
+    f->s = NULL;
     rm_dir(f->dir);
+    if (f->db[0]) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", f->db);
+        pg_admin(sql);
+    }
 }
 
 /* A record to put: strings are borrowed (store_put copies). */
@@ -128,7 +199,7 @@ static int64_t count_of(store_t *s, const store_query_t *q)
     return n;
 }
 
-TEST(store_put_get_delete)
+STORE_TEST(store_put_get_delete)
 {
     fixture_t f;
     REQUIRE(fixture_open(&f) == 0);
@@ -187,7 +258,7 @@ TEST(store_put_get_delete)
     fixture_close(&f);
 }
 
-TEST(store_keys_are_exact_bytes)
+STORE_TEST(store_keys_are_exact_bytes)
 {
     fixture_t f;
     REQUIRE(fixture_open(&f) == 0);
@@ -227,7 +298,7 @@ static const row_t td_rows[] = {
 };
 #define N_TD (sizeof td_rows / sizeof td_rows[0])
 
-TEST(store_query_filters)
+STORE_TEST(store_query_filters)
 {
     fixture_t f;
     REQUIRE(fixture_open(&f) == 0);
@@ -301,7 +372,7 @@ TEST(store_query_filters)
     fixture_close(&f);
 }
 
-TEST(store_query_orders)
+STORE_TEST(store_query_orders)
 {
     fixture_t f;
     REQUIRE(fixture_open(&f) == 0);
@@ -382,7 +453,7 @@ static int page_all(store_t *s, store_query_t q, int limit, const row_t *extra, 
     return total;
 }
 
-TEST(store_keyset_pages)
+STORE_TEST(store_keyset_pages)
 {
     fixture_t f;
     REQUIRE(fixture_open(&f) == 0);
@@ -429,7 +500,7 @@ TEST(store_keyset_pages)
     fixture_close(&f);
 }
 
-TEST(store_rollback_discards)
+STORE_TEST(store_rollback_discards)
 {
     fixture_t f;
     REQUIRE(fixture_open(&f) == 0);
@@ -459,7 +530,7 @@ TEST(store_rollback_discards)
     fixture_close(&f);
 }
 
-TEST(store_nested_transaction_refused)
+STORE_TEST(store_nested_transaction_refused)
 {
     fixture_t f;
     REQUIRE(fixture_open(&f) == 0);
@@ -473,7 +544,7 @@ TEST(store_nested_transaction_refused)
     fixture_close(&f);
 }
 
-TEST(store_commit_persists_across_reopen)
+STORE_TEST(store_commit_persists_across_reopen)
 {
     fixture_t f;
     REQUIRE(fixture_open(&f) == 0);
@@ -487,7 +558,7 @@ TEST(store_commit_persists_across_reopen)
     store_close(f.s);
     f.s = NULL;
 
-    REQUIRE(store_open_sqlite(f.dir, &f.s, &err) == 0);
+    REQUIRE(fixture_reopen(&f) == 0);
     store_query_t q = {.kind = STORE_TASKDEF, .account = ACCOUNT};
     char keys[512];
     CHECK_INT(keys_of(f.s, &q, keys, sizeof keys), (int)N_TD);
@@ -506,7 +577,7 @@ TEST(store_commit_persists_across_reopen)
     CHECK_INT(put_rows(f.s, STORE_TASKDEF, ACCOUNT, more, 1), 0);
     store_close(f.s);
     f.s = NULL;
-    REQUIRE(store_open_sqlite(f.dir, &f.s, &err) == 0);
+    REQUIRE(fixture_reopen(&f) == 0);
     CHECK_INT(count_of(f.s, &q), N_TD + 1);
     fixture_close(&f);
 }
@@ -520,6 +591,13 @@ TEST(store_open_fails_cleanly)
     CHECK(s == NULL);
     CHECK_STR(err.type, "ServerException");
     CHECK(strlen(err.message) > 0);
+    /* A PostgreSQL that does not answer (nothing listens on port 1). */
+    s = NULL;
+    err = (ecs_error_t){0};
+    CHECK_INT(store_open_pg("postgresql://ecsd@127.0.0.1:1/ecsd?connect_timeout=2", &s, &err), -1);
+    CHECK(s == NULL);
+    CHECK_STR(err.type, "ServerException");
+    CHECK(strstr(err.message, "PostgreSQL") != NULL);
 }
 
 /* --- concurrency ---------------------------------------------------- */
@@ -532,6 +610,7 @@ typedef struct counter_arg {
     int pause_us;  /* sleep between transactions, so that the threads interleave */
     int done;      /* transactions committed */
     int failures;  /* begin/get/put/commit errors */
+    int conflicts; /* transactions run again after losing a race (PostgreSQL) */
     char last_error[ECS_ERROR_MESSAGE_MAX];
 } counter_arg_t;
 
@@ -564,7 +643,12 @@ static void *counter_thread(void *p)
     counter_arg_t *a = p;
     for (int i = 0; i < COUNTER_ROUNDS; i++) {
         ecs_error_t err = {0};
-        if (counter_increment(a->s, &err) == 0) {
+        int rc;
+        /* As api/dispatch.c does: again while the store says the
+         * transaction lost a race and did nothing. */
+        for (int tries = 0; (rc = counter_increment(a->s, &err)) < 0 && tries < 100 && store_conflicted(a->s); tries++)
+            a->conflicts++;
+        if (rc == 0) {
             a->done++;
         } else {
             if (a->failures++ == 0)
@@ -617,7 +701,7 @@ static int run_counter(store_t *s, int pause_us, int *done, int64_t *value)
     return failures;
 }
 
-TEST(store_concurrent_write_transactions_serialise)
+STORE_TEST(store_concurrent_write_transactions_serialise)
 {
     /* Back to back: each thread begins its next transaction at once. */
     fixture_t f;
@@ -632,7 +716,7 @@ TEST(store_concurrent_write_transactions_serialise)
     fixture_close(&f);
 }
 
-TEST(store_concurrent_write_transactions_interleaved)
+STORE_TEST(store_concurrent_write_transactions_interleaved)
 {
     /* With a pause between transactions the two threads take turns, as
      * HTTP workers serving requests do (back to back, one thread tends to
@@ -674,7 +758,7 @@ static int write_from_other_thread(store_t *s, const char *key)
     return a.rc;
 }
 
-TEST(store_sees_other_threads_commits)
+STORE_TEST(store_sees_other_threads_commits)
 {
     fixture_t f;
     REQUIRE(fixture_open(&f) == 0);
@@ -728,5 +812,62 @@ TEST(store_sees_other_threads_commits)
     } else {
         fprintf(stderr, "  begin: %s\n", err.message);
     }
+    fixture_close(&f);
+}
+
+/* A write transaction that lost a race with another one fails as a
+ * conflict (store_conflicted) and leaves nothing behind; the next one of
+ * the thread starts clean. SQLite's writers queue, so there it never is. */
+STORE_TEST(store_lost_race_is_a_conflict)
+{
+    fixture_t f;
+    REQUIRE(fixture_open(&f) == 0);
+    static const row_t first[] = {{"counter", NULL, "ACTIVE", NULL, 0}};
+    REQUIRE(put_rows(f.s, STORE_FAMILY, ACCOUNT, first, 1) == 0);
+    ecs_error_t err;
+    store_txn_t *t = NULL;
+    store_record_t got = {0};
+    if (!on_pg) { /* a reader beside a writer: no conflict, the writer waits for no one */
+        REQUIRE(store_begin(f.s, STORE_READ, &t, &err) == 0);
+        CHECK_INT(store_get(t, STORE_FAMILY, ACCOUNT, "counter", &got, &err), 1);
+        store_record_clear(&got);
+        REQUIRE(write_from_other_thread(f.s, "other") == 0);
+        store_rollback(t);
+        CHECK(!store_conflicted(f.s));
+        fixture_close(&f);
+        return;
+    }
+    REQUIRE(store_begin(f.s, STORE_WRITE, &t, &err) == 0);
+    CHECK_INT(store_get(t, STORE_FAMILY, ACCOUNT, "counter", &got, &err), 1);
+    CHECK_INT(got.version, 1);
+    store_record_clear(&got);
+    /* A writer that does not queue behind ecsd's writers' lock (ecsd's own
+     * would: store_pg.c, WRITER_LOCK) changes the row and commits. */
+    PGconn *peer = PQconnectdb(f.url);
+    PGresult *res = PQexec(peer, "UPDATE resources SET doc = '{\"n\":1}', version = version + 1"
+                                 " WHERE kind = 3 AND key = 'counter'");
+    CHECK(PQresultStatus(res) == PGRES_COMMAND_OK);
+    PQclear(res);
+    PQfinish(peer);
+    /* This one writes what it read: a lost update, refused. */
+    store_record_t r = {.key = "counter", .num = 1, .doc = json_pack("{s:i}", "n", 1)};
+    int rc = store_put(t, STORE_FAMILY, ACCOUNT, &r, &err);
+    if (rc == 0)
+        rc = store_commit(t, &err);
+    else
+        store_rollback(t);
+    json_decref(r.doc);
+    CHECK_INT(rc, -1);
+    CHECK(store_conflicted(f.s));
+    CHECK_INT(err.status, 503);
+    CHECK_STR(err.type, "ServerException");
+    /* The other's write stands, once (version 2); the thread goes on. */
+    REQUIRE(store_begin(f.s, STORE_READ, &t, &err) == 0);
+    CHECK(!store_conflicted(f.s));
+    CHECK_INT(store_get(t, STORE_FAMILY, ACCOUNT, "counter", &got, &err), 1);
+    CHECK_INT(got.version, 2);
+    CHECK_INT(json_integer_value(json_object_get(got.doc, "n")), 1);
+    store_record_clear(&got);
+    store_rollback(t);
     fixture_close(&f);
 }
