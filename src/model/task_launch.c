@@ -102,7 +102,7 @@ static int check_platform_version(const json_t *in, const char *launch_type, ecs
                                   "LATEST, 1.4.0 and 1.3.0.", pv);
 }
 
-static int check_network(const json_t *in, const json_t *taskdef, ecs_error_t *err)
+static int check_network(const json_t *in, const json_t *taskdef, const char *launch_type, ecs_error_t *err)
 {
     const json_t *nc = member(in, "networkConfiguration");
     const json_t *vpc = member(nc, "awsvpcConfiguration");
@@ -122,6 +122,9 @@ static int check_network(const json_t *in, const json_t *taskdef, ecs_error_t *e
         return ecs_invalid_param(err, "subnets can have at most 16 items.");
     if (json_array_size(json_object_get(vpc, "securityGroups")) > 5)
         return ecs_invalid_param(err, "securityGroups can have at most 5 items.");
+    const char *pub = json_string_value(member(vpc, "assignPublicIp"));
+    if (pub != NULL && strcmp(pub, "ENABLED") == 0 && strcmp(launch_type, "FARGATE") != 0)
+        return ecs_invalid_param(err, "Assign public IP is not supported for this launch type.");
     return 0;
 }
 
@@ -163,7 +166,7 @@ int task_launch_read(const json_t *in, bool run_task, const json_t *cluster_doc,
         return ecs_invalid_param(err, "Task definition does not support launch_type %s.", out->launch_type);
     if (run_task && check_platform_version(in, out->launch_type, err) < 0)
         return -1;
-    if (check_network(in, taskdef, err) < 0)
+    if (check_network(in, taskdef, out->launch_type, err) < 0)
         return -1;
     const char *ebs = NULL;
     if (check_volumes(in, taskdef, &ebs, err) < 0)

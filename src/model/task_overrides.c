@@ -105,8 +105,10 @@ static int check_container(const json_t *o, size_t k, const json_t *taskdef, ecs
                                  k, name, json_integer_value(soft));
     json_int_t hard = effective_int(o, def, "memory"), reserve = effective_int(o, def, "memoryReservation");
     if ((mem != NULL || soft != NULL) && hard > 0 && reserve > hard)
-        return ecs_invalid_param(err, "overrides.containerOverrides[%zu]: container %s: memoryReservation %" JSON_INTEGER_FORMAT
-                                      " MiB must not be more than its memory %" JSON_INTEGER_FORMAT " MiB.",
+        return ecs_invalid_param(err,
+                                 "overrides.containerOverrides[%zu]: container %s: memoryReservation "
+                                 "%" JSON_INTEGER_FORMAT " MiB must not be more than its memory "
+                                 "%" JSON_INTEGER_FORMAT " MiB.",
                                  k, name, reserve, hard);
     return check_requirements(member(o, "resourceRequirements"), k, taskdef, err);
 }
@@ -206,7 +208,8 @@ json_t *task_overrides_apply(const json_t *taskdef, const json_t *overrides)
     json_t *o;
     json_array_foreach(member(overrides, "inferenceAcceleratorOverrides"), i, o) {
         const char *dev = json_string_value(json_object_get(o, "deviceName"));
-        json_t *acc = dev ? (json_t *)find_named(json_object_get(td, "inferenceAccelerators"), "deviceName", dev) : NULL;
+        json_t *accs = json_object_get(td, "inferenceAccelerators");
+        json_t *acc = dev ? (json_t *)find_named(accs, "deviceName", dev) : NULL;
         json_t *type = member(o, "deviceType");
         if (acc != NULL && type != NULL)
             json_object_set_new(acc, "deviceType", json_deep_copy(type));

@@ -236,6 +236,9 @@ def test_member_refusals(server):
         (dict(taskDefinition=awsvpc, networkConfiguration={"awsvpcConfiguration": {
             "subnets": ["s"], "securityGroups": [f"sg-{i}" for i in range(6)]}}),
          "securityGroups can have at most 5 items."),
+        (dict(taskDefinition=awsvpc, networkConfiguration={"awsvpcConfiguration": {
+            "subnets": ["s"], "assignPublicIp": "ENABLED"}}),
+         "Assign public IP is not supported for this launch type."),
         (dict(taskDefinition=awsvpc, launchType="EXTERNAL", networkConfiguration=vpc),
          "Task definition does not support launch_type EXTERNAL."),
         (dict(volumeConfigurations=[{"name": "data", "managedEBSVolume": {"roleArn": "arn:aws:iam::1:role/r"}}]),

@@ -17,7 +17,8 @@
 
 static const char TASKDEF[] =
     "{\"family\":\"web\",\"revision\":3,\"networkMode\":\"bridge\",\"containerDefinitions\":["
-    "{\"name\":\"app\",\"image\":\"busybox\",\"cpu\":100,\"memory\":200,\"environment\":[{\"name\":\"A\",\"value\":\"1\"}]},"
+    "{\"name\":\"app\",\"image\":\"busybox\",\"cpu\":100,\"memory\":200,"
+    "\"environment\":[{\"name\":\"A\",\"value\":\"1\"}]},"
     "{\"name\":\"side\",\"image\":\"busybox\",\"memoryReservation\":50}],"
     "\"inferenceAccelerators\":[{\"deviceName\":\"dev0\",\"deviceType\":\"eia2.medium\"}]}";
 
@@ -247,7 +248,8 @@ TEST(task_view_fills_ecs_defaults_of_older_records)
     cleanup_json json_t *v = task_view(&rec);
     CHECK(json_is_false(json_object_get(v, "enableExecuteCommand")));
     CHECK(json_object_get(v, "_ecsd") == NULL);
-    cleanup_json json_t *want = load("{\"containerOverrides\":[{\"name\":\"a\"}],\"inferenceAcceleratorOverrides\":[]}");
+    cleanup_json json_t *want =
+        load("{\"containerOverrides\":[{\"name\":\"a\"}],\"inferenceAcceleratorOverrides\":[]}");
     CHECK(json_equal(json_object_get(v, "overrides"), want));
     /* the record itself is left as it was */
     CHECK(json_object_get(json_object_get(doc, "overrides"), "inferenceAcceleratorOverrides") == NULL);
