@@ -88,6 +88,13 @@ def test_modern_task_definition_round_trip(server):
     err = r["error"]
     assert err and err["name"] == "ClientException" and err["status"] == 400, err
     assert "Unable to describe task definition." in err["message"], err
+    # DeleteTaskDefinitions: the INACTIVE revision goes DELETE_IN_PROGRESS, the ACTIVE one fails
+    deleted = r["deleteTd"]
+    assert [t["taskDefinitionArn"] for t in deleted["taskDefinitions"]] == [f"{td_arn[:-2]}-del:1"], deleted
+    assert deleted["taskDefinitions"][0]["status"] == "DELETE_IN_PROGRESS", deleted
+    assert deleted["failures"] == [{"arn": f"{name}-del:2", "reason": "The specified task definition is still in "
+                                    "ACTIVE status. Please deregister the target and try again."}], deleted
+    assert r["describeDeleted"]["taskDefinition"]["status"] == "DELETE_IN_PROGRESS", r["describeDeleted"]
 
 
 def test_the_same_definition_through_boto3_matches(server):

@@ -293,3 +293,20 @@ def test_deleted_revisions_go_once_unused(server):
     # the name is kept: the next revision is 2
     assert ecs.register_task_definition(family=unused, containerDefinitions=[c()])["taskDefinition"]["revision"] == 2
     assert ecs.list_task_definition_families(familyPrefix=unused)["families"] == [unused]
+
+
+def test_cli_delete_task_definitions(server):
+    """The aws CLI's delete-task-definitions: the INACTIVE revision is deleted,
+    the ACTIVE one is a failure of the answer; describe-task-definition shows
+    the status afterwards."""
+    ecs = server.client()
+    family = unique("clidel")
+    for _ in range(2):
+        ecs.register_task_definition(family=family, containerDefinitions=[c()])
+    server.cli("deregister-task-definition", "--task-definition", f"{family}:1")
+    out = server.cli("delete-task-definitions", "--task-definitions", f"{family}:1", f"{family}:2")
+    assert [t["taskDefinitionArn"] for t in out["taskDefinitions"]] == [f"{TD_ARN}{family}:1"], out
+    assert out["taskDefinitions"][0]["status"] == "DELETE_IN_PROGRESS", out
+    assert [f["arn"] for f in out["failures"]] == [f"{family}:2"], out
+    got = server.cli("describe-task-definition", "--task-definition", f"{family}:1")
+    assert got["taskDefinition"]["status"] == "DELETE_IN_PROGRESS", got

@@ -57,6 +57,14 @@ async function main() {
   } catch (e) {
     result.error = { name: e.name, message: e.message, status: e.$metadata && e.$metadata.httpStatusCode };
   }
+  // DeleteTaskDefinitions: a revision of a family of its own, deregistered then
+  // deleted; an ACTIVE one is a failure of the answer, not an error
+  const del = { ...taskDefinition, family: `${name}-del` };
+  await call(sdk.RegisterTaskDefinitionCommand, del);
+  await call(sdk.RegisterTaskDefinitionCommand, del);
+  await call(sdk.DeregisterTaskDefinitionCommand, { taskDefinition: `${name}-del:1` });
+  result.deleteTd = await call(sdk.DeleteTaskDefinitionsCommand, { taskDefinitions: [`${name}-del:1`, `${name}-del:2`] });
+  result.describeDeleted = await call(sdk.DescribeTaskDefinitionCommand, { taskDefinition: `${name}-del:1` });
   process.stdout.write(JSON.stringify(result));
 }
 
