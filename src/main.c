@@ -19,7 +19,9 @@
 #include "common/log.h"
 #include "model/capacity.h"
 #include "sched/janitor.h"
+#include "sched/logs_janitor.h"
 #include "sched/scheduler.h"
+#include "store/logs_store.h"
 #include "store/store.h"
 
 #define ECSD_VERSION "0.1.0"
@@ -193,6 +195,15 @@ static int run_server(const ecsd_config_t *cfg, const char *what)
         credentials_free(creds);
         return 1;
     }
+    logs_store_t *logs = NULL; /* CloudWatch Logs: its own file, so log traffic never holds the ECS store's lock */
+    if (logs_store_open(cfg->data_dir, &logs, &err) < 0) {
+        log_error("%s", err.message);
+        store_close(store);
+        free((char *)tls.cert_pem);
+        free((char *)tls.key_pem);
+        credentials_free(creds);
+        return 1;
+    }
     char advertise[300];
     if (cfg->advertise_url[0] != '\0')
         snprintf(advertise, sizeof advertise, "%s", cfg->advertise_url);
@@ -205,7 +216,7 @@ static int run_server(const ecsd_config_t *cfg, const char *what)
     cap_index_t *cap = cap_new();
     model_service_t svc = {.store = store, .region = cfg->region, .regions = cfg->regions, .account = cfg->account_id, .creds = creds,
                          .volume_prefixes = cfg->volume_prefixes, .advertise_url = advertise, .agent_timeout_s = atoi(cfg->agent_timeout), .hub = hub, .wake_polls = poll_hub_wake,
-                         .cap = cap};
+                         .cap = cap, .logs = logs};
     /* The service scheduler's doorbell is set before any request can ring it. */
     sched_t *sched = hub && cap ? sched_new(&svc, atoi(cfg->scheduler_tick)) : NULL;
     svc.on_change = sched_ring;
@@ -226,6 +237,8 @@ static int run_server(const ecsd_config_t *cfg, const char *what)
         goto out;
     }
     janitor_t *janitor = janitor_start(store, atoi(cfg->task_retention), 60);
+    logs_janitor_t *logs_janitor =
+        logs_janitor_start(logs, (int64_t)atol(cfg->logs_max_mb) * 1024 * 1024, atoi(cfg->logs_sweep_interval));
     dev_agent_t dev = {0};
     bool dev_failed = strcmp(what, "dev") == 0 && dev_agent_start(cfg, http_port(http), use_tls, creds, &dev) < 0;
     log_info("ecsd %s %s: serving the ECS API on %s://%s (port %d), region %s, %s, data in %s", what,
@@ -245,6 +258,7 @@ static int run_server(const ecsd_config_t *cfg, const char *what)
     }
     agent_stop(dev.agent);
     janitor_stop(janitor);
+    logs_janitor_stop(logs_janitor);
     sched_stop(sched); /* its last commits may still wake polls */
     poll_hub_shutdown(hub); /* answers the waiting polls, so the HTTP server can stop */
     http_stop(http);
@@ -254,6 +268,7 @@ out:
     poll_hub_free(hub);
     cap_free(cap);
     store_close(store);
+    logs_store_close(logs);
     credentials_free(creds);
     free((char *)tls.cert_pem);
     free((char *)tls.key_pem);

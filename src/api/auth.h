@@ -14,5 +14,9 @@
 /* 0 with account and region filled, or -1 with AWS's authentication error. */
 int api_authenticate(const model_service_t *svc, const sigv4_request_t *req, char account[13],
                      char region[MODEL_REGION_MAX], ecs_error_t *err);
+/* The same for a request signed for another service's signing name
+ * ("logs": CloudWatch Logs' requests on the same endpoint). */
+int api_authenticate_for(const model_service_t *svc, const char *service, const sigv4_request_t *req,
+                         char account[13], char region[MODEL_REGION_MAX], ecs_error_t *err);
 
 #endif

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/logs_api.h"
 #include "api/poll.h"
 #include "api/validate.h"
 #include "common/cleanup.h"
@@ -166,6 +167,10 @@ void api_dispatch(const model_service_t *svc, const api_request_t *req, api_resp
     err.status = 0;
     err.type[0] = err.message[0] = '\0';
     cleanup_json json_t *in = NULL;
+    if (logs_target(req->target)) { /* CloudWatch Logs' protocol: api/logs_dispatch.c */
+        logs_dispatch(svc, req, resp);
+        return;
+    }
     ids_uuid4(resp->request_id);
     const api_op_t *op = lookup_op(req->target, &err);
     if (op == NULL)

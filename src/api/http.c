@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "api/auth.h"
+#include "api/logs_api.h"
 #include "api/poll.h"
 #include "common/log.h"
 
@@ -30,6 +31,7 @@ typedef struct http_request {
     size_t len, cap;
     bool too_large;
     bool is_poll;          /* POST /v1/poll: an agent's blocking poll */
+    bool is_logs;          /* X-Amz-Target Logs_20140328.*: signed for "logs", bodies up to LOGS_MAX_BODY */
     bool waiting;          /* suspended in the poll hub */
     poll_waiter_t waiter;
     struct MHD_Connection *conn;
@@ -197,7 +199,8 @@ static int authenticate(http_server_t *h, http_request_t *req, const char *url, 
     sigv4_request_t sreq = {.method = method, .path = url, .query = query.len ? query.text : NULL,
                             .headers = headers.h, .n_headers = headers.n,
                             .body = (const unsigned char *)req->body, .body_len = req->len};
-    return api_authenticate(h->svc, &sreq, req->account, req->region, err);
+    return api_authenticate_for(h->svc, req->is_logs ? LOGS_SIGNING_NAME : "ecs", &sreq, req->account, req->region,
+                                err);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -222,20 +225,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (strcmp(method, "POST") != 0)
             return send_error(conn, 405, "UnknownOperationException", "Only POST is allowed here.");
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl != NULL && strtoull(cl, NULL, 10) > HTTP_MAX_BODY)
+        bool is_logs = !is_poll && logs_target(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Amz-Target"));
+        if (cl != NULL && strtoull(cl, NULL, 10) > (is_logs ? LOGS_MAX_BODY : HTTP_MAX_BODY))
             return send_error(conn, 413, "SerializationException",
-                              "The request body is larger than the limit of 262144 bytes.");
+                              is_logs ? "The request body is larger than the limit of 5242880 bytes."
+                                      : "The request body is larger than the limit of 262144 bytes.");
         req = calloc(1, sizeof *req);
         if (req == NULL)
             return MHD_NO;
         req->is_poll = strcmp(url, "/v1/poll") == 0 && h->svc->hub != NULL;
+        req->is_logs = is_logs;
         req->conn = conn;
         req->server = h;
         *con_cls = req;
         return MHD_YES;
     }
     if (*upload_size > 0) {
-        if (!req->too_large && req->len + *upload_size > HTTP_MAX_BODY)
+        if (!req->too_large && req->len + *upload_size > (req->is_logs ? LOGS_MAX_BODY : HTTP_MAX_BODY))
             req->too_large = true; /* chunked upload: keep reading, answer at the end */
         if (!req->too_large) {
             if (req->len + *upload_size > req->cap) {
@@ -256,7 +262,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (req->too_large)
         return send_error(conn, 413, "SerializationException",
-                          "The request body is larger than the limit of 262144 bytes.");
+                          req->is_logs ? "The request body is larger than the limit of 5242880 bytes."
+                                       : "The request body is larger than the limit of 262144 bytes.");
     if (!req->waiting) { /* a resumed poll was authenticated before it waited */
         ecs_error_t err;
         if (authenticate(h, req, url, method, &err) < 0) {

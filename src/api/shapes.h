@@ -50,6 +50,19 @@ typedef struct api_op_input {
     uint16_t shape;    /* its input structure */
 } api_op_input_t;
 
+/* One service's tables, so one walker serves several models (ECS's here;
+ * CloudWatch Logs' in api/logs_shapes_gen.c). */
+typedef struct api_shape_table {
+    const api_shape_t *shapes;
+    const api_member_t *members;
+    const char *const *enums;
+    const api_op_input_t *ops; /* sorted by op */
+    size_t n_ops;
+} api_shape_table_t;
+
+/* CloudWatch Logs' input shapes (api/logs_shapes_gen.c, scripts/gen-shapes.py --service logs). */
+extern const api_shape_table_t api_logs_shapes;
+
 extern const api_shape_t api_shapes[];
 extern const api_member_t api_members[];
 extern const char *const api_enum_values[];

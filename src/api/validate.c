@@ -29,6 +29,7 @@ enum fault_rank {
 };
 
 typedef struct walk {
+    const api_shape_table_t *t; /* the model walked: ECS's or another service's */
     ecs_error_t *err;
     int rank;                 /* fault_rank of what err holds */
     size_t len;               /* strlen(path) */
@@ -153,7 +154,7 @@ static void fault_enum(walk_t *w, const api_shape_t *s, const json_t *v)
     size_t at = n > 0 && (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1;
     for (unsigned i = 0; i < s->count && at < sizeof msg - 1; i++) {
         n = snprintf(msg + at, sizeof msg - at, "%s%s", i > 0 ? ", " : "",
-                     api_enum_values[s->first + i]);
+                     w->t->enums[s->first + i]);
         at += n > 0 ? (size_t)n : 0;
     }
     if (at < sizeof msg - 1)
@@ -164,19 +165,20 @@ static void fault_enum(walk_t *w, const api_shape_t *s, const json_t *v)
 /* ---- lookups ---- */
 
 /* The member of structure `s` named key (klen bytes), or NULL. */
-static const api_member_t *find_member(const api_shape_t *s, const char *key, size_t klen)
+static const api_member_t *find_member(const api_shape_table_t *t, const api_shape_t *s, const char *key,
+                                       size_t klen)
 {
     if (memchr(key, '\0', klen) != NULL) /* no member name holds a NUL */
         return NULL;
     size_t lo = s->first, hi = (size_t)s->first + s->count;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        const char *name = api_members[mid].name;
+        const char *name = t->members[mid].name;
         int c = strncmp(name, key, klen);
         if (c == 0 && name[klen] != '\0')
             c = 1; /* name is longer than key */
         if (c == 0)
-            return &api_members[mid];
+            return &t->members[mid];
         if (c < 0)
             lo = mid + 1;
         else
@@ -192,7 +194,7 @@ static const struct {
     {"SettingName", "dualStackIPv6"}, /* a documented account setting, missing from SettingName */
 };
 
-static bool enum_has(const api_shape_t *s, const json_t *v)
+static bool enum_has(const api_shape_table_t *t, const api_shape_t *s, const json_t *v)
 {
     const char *str = json_string_value(v);
     size_t len = json_string_length(v);
@@ -201,7 +203,7 @@ static bool enum_has(const api_shape_t *s, const json_t *v)
             memcmp(enum_extra[i].value, str, len) == 0)
             return true;
     for (unsigned i = 0; i < s->count; i++) {
-        const char *e = api_enum_values[s->first + i];
+        const char *e = t->enums[s->first + i];
         if (strlen(e) == len && memcmp(e, str, len) == 0)
             return true;
     }
@@ -225,19 +227,19 @@ static int walk_struct(walk_t *w, const api_shape_t *s, const json_t *obj, int d
         const char *key = json_object_iter_key(it);
         size_t klen = json_object_iter_key_len(it);
         const json_t *v = json_object_iter_value(it);
-        const api_member_t *m = find_member(s, key, klen);
+        const api_member_t *m = find_member(w->t, s, key, klen);
         if (m == NULL || json_is_null(v))
             continue; /* unknown to the model: ignored; null: absent */
         if (m->flags & API_MEMBER_REQUIRED)
             required_seen++;
         size_t saved = path_push_name(w, key, klen);
-        if (walk_value(w, &api_shapes[m->shape], v, depth + 1) < 0)
+        if (walk_value(w, &w->t->shapes[m->shape], v, depth + 1) < 0)
             return -1;
         path_pop(w, saved);
     }
     if (required_seen < s->nrequired) {
         for (unsigned i = 0; i < s->count; i++) {
-            const api_member_t *m = &api_members[s->first + i];
+            const api_member_t *m = &w->t->members[s->first + i];
             const json_t *v = json_object_get(obj, m->name);
             if ((m->flags & API_MEMBER_REQUIRED) && (v == NULL || json_is_null(v))) {
                 fault_required(w, m);
@@ -261,7 +263,7 @@ static int walk_value(walk_t *w, const api_shape_t *s, const json_t *v, int dept
     case API_SHAPE_LIST: {
         if (!json_is_array(v))
             return type_fault(w, s, v);
-        const api_shape_t *item = &api_shapes[s->item];
+        const api_shape_t *item = &w->t->shapes[s->item];
         for (size_t i = 0; i < json_array_size(v); i++) {
             size_t saved = path_push_index(w, i);
             if (walk_value(w, item, json_array_get(v, i), depth + 1) < 0)
@@ -273,7 +275,7 @@ static int walk_value(walk_t *w, const api_shape_t *s, const json_t *v, int dept
     case API_SHAPE_MAP: {
         if (!json_is_object(v))
             return type_fault(w, s, v);
-        const api_shape_t *item = &api_shapes[s->item];
+        const api_shape_t *item = &w->t->shapes[s->item];
         OBJECT_FOREACH(v, it) {
             size_t saved = path_push_name(w, json_object_iter_key(it),
                                           json_object_iter_key_len(it));
@@ -288,7 +290,7 @@ static int walk_value(walk_t *w, const api_shape_t *s, const json_t *v, int dept
     case API_SHAPE_ENUM:
         if (!json_is_string(v))
             return type_fault(w, s, v);
-        if (!enum_has(s, v))
+        if (!enum_has(w->t, s, v))
             fault_enum(w, s, v);
         return 0;
     case API_SHAPE_INTEGER:
@@ -315,14 +317,24 @@ static int op_cmp(const void *key, const void *elem)
     return strcmp(key, ((const api_op_input_t *)elem)->op);
 }
 
-int api_validate_input(const char *op, const json_t *in, ecs_error_t *err)
+/* ECS's tables (api/shapes_gen.c). */
+static api_shape_table_t ecs_tables(void)
 {
-    const api_op_input_t *oi = bsearch(op, api_op_inputs, api_op_inputs_count,
-                                       sizeof api_op_inputs[0], op_cmp);
+    return (api_shape_table_t){api_shapes, api_members, api_enum_values, api_op_inputs, api_op_inputs_count};
+}
+
+static const api_op_input_t *find_op(const api_shape_table_t *t, const char *op)
+{
+    return bsearch(op, t->ops, t->n_ops, sizeof t->ops[0], op_cmp);
+}
+
+int api_validate_input_in(const api_shape_table_t *t, const char *op, const json_t *in, ecs_error_t *err)
+{
+    const api_op_input_t *oi = find_op(t, op);
     if (oi == NULL)
         return 0;
-    const api_shape_t *s = &api_shapes[oi->shape];
-    walk_t w = {.err = err, .rank = FAULT_NONE, .len = 0};
+    const api_shape_t *s = &t->shapes[oi->shape];
+    walk_t w = {.t = t, .err = err, .rank = FAULT_NONE, .len = 0};
     w.path[0] = '\0';
     if (in == NULL || !json_is_object(in))
         return in == NULL ? ecs_err(err, 400, "SerializationException",
@@ -333,46 +345,57 @@ int api_validate_input(const char *op, const json_t *in, ecs_error_t *err)
     return w.rank == FAULT_NONE ? 0 : -1;
 }
 
+int api_validate_input(const char *op, const json_t *in, ecs_error_t *err)
+{
+    api_shape_table_t t = ecs_tables();
+    return api_validate_input_in(&t, op, in, err);
+}
+
 /* ---- members unknown to the model ---- */
 
-static void strip_value(const api_shape_t *s, json_t *v, int depth);
+static void strip_value(const api_shape_table_t *t, const api_shape_t *s, json_t *v, int depth);
 
-static void strip_struct(const api_shape_t *s, json_t *obj, int depth)
+static void strip_struct(const api_shape_table_t *t, const api_shape_t *s, json_t *obj, int depth)
 {
     void *it = json_object_iter(obj);
     while (it != NULL) {
         const char *key = json_object_iter_key(it);
-        const api_member_t *m = find_member(s, key, json_object_iter_key_len(it));
+        const api_member_t *m = find_member(t, s, key, json_object_iter_key_len(it));
         json_t *v = json_object_iter_value(it);
         it = json_object_iter_next(obj, it);
         if (m == NULL)
             json_object_del(obj, key); /* the iterator is already past it */
         else
-            strip_value(&api_shapes[m->shape], v, depth + 1);
+            strip_value(t, &t->shapes[m->shape], v, depth + 1);
     }
 }
 
-static void strip_value(const api_shape_t *s, json_t *v, int depth)
+static void strip_value(const api_shape_table_t *t, const api_shape_t *s, json_t *v, int depth)
 {
     if (depth > WALK_DEPTH_MAX)
         return;
     if (s->kind == API_SHAPE_STRUCTURE && json_is_object(v)) {
-        strip_struct(s, v, depth);
+        strip_struct(t, s, v, depth);
     } else if (s->kind == API_SHAPE_LIST && json_is_array(v)) {
         for (size_t i = 0; i < json_array_size(v); i++)
-            strip_value(&api_shapes[s->item], json_array_get(v, i), depth + 1);
+            strip_value(t, &t->shapes[s->item], json_array_get(v, i), depth + 1);
     } else if (s->kind == API_SHAPE_MAP && json_is_object(v)) {
         const char *k;
         json_t *x;
         json_object_foreach(v, k, x)
-            strip_value(&api_shapes[s->item], x, depth + 1);
+            strip_value(t, &t->shapes[s->item], x, depth + 1);
     }
+}
+
+void api_strip_unknown_in(const api_shape_table_t *t, const char *op, json_t *in)
+{
+    const api_op_input_t *oi = find_op(t, op);
+    if (oi != NULL && json_is_object(in))
+        strip_struct(t, &t->shapes[oi->shape], in, 0);
 }
 
 void api_strip_unknown(const char *op, json_t *in)
 {
-    const api_op_input_t *oi = bsearch(op, api_op_inputs, api_op_inputs_count,
-                                       sizeof api_op_inputs[0], op_cmp);
-    if (oi != NULL && json_is_object(in))
-        strip_struct(&api_shapes[oi->shape], in, 0);
+    api_shape_table_t t = ecs_tables();
+    api_strip_unknown_in(&t, op, in);
 }

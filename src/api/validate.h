@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "api/shapes.h"
 #include "common/error.h"
 
 /* Checks the request object `in` of operation `op` (e.g.
@@ -30,5 +31,9 @@ int api_validate_input(const char *op, const json_t *in, ecs_error_t *err);
  * every depth, so handlers that keep what the client sent (task
  * definitions) keep only members of the model. */
 void api_strip_unknown(const char *op, json_t *in);
+
+/* The same two against another service's model (api_logs_shapes). */
+int api_validate_input_in(const api_shape_table_t *t, const char *op, const json_t *in, ecs_error_t *err);
+void api_strip_unknown_in(const api_shape_table_t *t, const char *op, json_t *in);
 
 #endif

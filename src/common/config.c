@@ -44,6 +44,10 @@ static const config_option_t options[] = {
      "seconds without a poll before an agent counts as disconnected"},
     {"task-retention", "ECSD_TASK_RETENTION", "3600", OPT(task_retention), CFG_SERVER,
      "seconds a STOPPED task stays describable"},
+    {"logs-sweep-interval", "ECSD_LOGS_SWEEP_INTERVAL", "60", OPT(logs_sweep_interval), CFG_SERVER,
+     "seconds between the logs janitor's passes (retention policies, --logs-max-mb)"},
+    {"logs-max-mb", "ECSD_LOGS_MAX_MB", "1024", OPT(logs_max_mb), CFG_SERVER,
+     "MiB of log messages the CloudWatch Logs store keeps (DATA_DIR/logs.db); the oldest go first (0: no bound)"},
     {"credentials", "ECSD_CREDENTIALS", "", OPT(credentials), CFG_SERVER,
      "file of accepted keys: ACCESS_KEY_ID SECRET ACCOUNT_ID per line (re-read on SIGHUP)"},
     {"insecure-no-auth", "ECSD_INSECURE_NO_AUTH", "", OPT(insecure_no_auth), CFG_SERVER,
@@ -246,6 +250,12 @@ int config_check(const ecsd_config_t *cfg, unsigned scope)
         long timeout = config_int(cfg->agent_timeout), retention = config_int(cfg->task_retention);
         if (timeout < 1 || timeout > 86400 || retention < 1 || retention > 30 * 86400) {
             fprintf(stderr, "ecsd: --agent-timeout must be 1..86400 and --task-retention 1..2592000\n");
+            return -1;
+        }
+        long logs_mb = config_int(cfg->logs_max_mb);
+        long sweep = config_int(cfg->logs_sweep_interval);
+        if (logs_mb < 0 || logs_mb > 1024 * 1024 || sweep < 1 || sweep > 86400) {
+            fprintf(stderr, "ecsd: --logs-max-mb must be 0..1048576 and --logs-sweep-interval 1..86400\n");
             return -1;
         }
         long t = config_int(cfg->threads);

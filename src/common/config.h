@@ -23,6 +23,8 @@ typedef struct ecsd_config {
     char *advertise_url;  /* server: base URL agents are told to poll */
     char *agent_timeout;  /* server: seconds of agent silence before agentConnected: false */
     char *task_retention; /* server: seconds a STOPPED task stays describable */
+    char *logs_max_mb;    /* server: MiB of messages the logs store keeps */
+    char *logs_sweep_interval; /* server: seconds between the logs janitor's passes */
     char *credentials;    /* server: path of the credentials file, "" for none */
     char *insecure_no_auth; /* server: "1" serves without authentication */
     char *tls_cert, *tls_key; /* server: PEM files for HTTPS, "" for plain HTTP */

@@ -17,6 +17,7 @@
 struct poll_hub;
 struct cap_index;
 struct credentials;
+struct logs_store;
 
 /* What every request shares; read-only while the server runs. */
 typedef struct model_service {
@@ -43,6 +44,7 @@ typedef struct model_service {
      * scheduler's doorbell. NULL: nobody listens. */
     void (*on_change)(void *arg);
     void *on_change_arg;
+    struct logs_store *logs;   /* CloudWatch Logs' store (store/logs_store.h); NULL: Logs not served */
 } model_service_t;
 
 #define MODEL_WAKE_MAX 16 /* a placement touches at most 10 instances */
