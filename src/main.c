@@ -215,7 +215,8 @@ static int run_server(const ecsd_config_t *cfg, const char *what)
     poll_hub_t *hub = poll_hub_new();
     cap_index_t *cap = cap_new();
     model_service_t svc = {.store = store, .region = cfg->region, .regions = cfg->regions, .account = cfg->account_id, .creds = creds,
-                         .volume_prefixes = cfg->volume_prefixes, .advertise_url = advertise, .agent_timeout_s = atoi(cfg->agent_timeout), .hub = hub, .wake_polls = poll_hub_wake,
+                         .volume_prefixes = cfg->volume_prefixes, .advertise_url = advertise, .agent_timeout_s = atoi(cfg->agent_timeout),
+                         .host_lost_after_s = atoi(cfg->host_lost_after), .hub = hub, .wake_polls = poll_hub_wake,
                          .cap = cap, .logs = logs};
     /* The service scheduler's doorbell is set before any request can ring it. */
     sched_t *sched = hub && cap ? sched_new(&svc, atoi(cfg->scheduler_tick)) : NULL;

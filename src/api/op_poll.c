@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "model/instance.h"
+#include "model/instance_lost.h"
+#include "common/log.h"
 #include "model/params.h"
 #include "api/poll.h"
 #include "model/task.h"
@@ -58,6 +60,8 @@ static int heartbeat_once(const model_service_t *svc, const char *scope, const c
     store_record_t rec = {0};
     int found = store_get(ctx.txn, STORE_INSTANCE, scope, id, &rec, err);
     if (found == 1) {
+        if (instance_clear_lost(rec.doc)) /* its old tasks are gone from its poll: the agent stops them */
+            log_info("container instance %s is heard from again after it was lost", id);
         rec.num = ctx.now_ms;
         found = store_put(ctx.txn, STORE_INSTANCE, scope, &rec, err) < 0 ? -1 : 1;
         /* Other servers' capacity indexes learn the heartbeat, or they

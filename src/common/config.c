@@ -42,6 +42,9 @@ static const config_option_t options[] = {
      "base URL agents poll (empty: http://<listen address>)"},
     {"agent-timeout", "ECSD_AGENT_TIMEOUT", "60", OPT(agent_timeout), CFG_SERVER,
      "seconds without a poll before an agent counts as disconnected"},
+    {"host-lost-after", "ECSD_HOST_LOST_AFTER", "120", OPT(host_lost_after), CFG_SERVER,
+     "seconds past --agent-timeout before a silent host counts as lost: its tasks stop, services replace them "
+     "(0: never)"},
     {"task-retention", "ECSD_TASK_RETENTION", "3600", OPT(task_retention), CFG_SERVER,
      "seconds a STOPPED task stays describable"},
     {"logs-sweep-interval", "ECSD_LOGS_SWEEP_INTERVAL", "60", OPT(logs_sweep_interval), CFG_SERVER,
@@ -250,6 +253,11 @@ int config_check(const ecsd_config_t *cfg, unsigned scope)
         long timeout = config_int(cfg->agent_timeout), retention = config_int(cfg->task_retention);
         if (timeout < 1 || timeout > 86400 || retention < 1 || retention > 30 * 86400) {
             fprintf(stderr, "ecsd: --agent-timeout must be 1..86400 and --task-retention 1..2592000\n");
+            return -1;
+        }
+        long lost = config_int(cfg->host_lost_after);
+        if (lost < 0 || lost > 30 * 86400) {
+            fprintf(stderr, "ecsd: --host-lost-after must be 0..2592000 (0: hosts are never lost)\n");
             return -1;
         }
         long logs_mb = config_int(cfg->logs_max_mb);

@@ -22,6 +22,7 @@ typedef struct ecsd_config {
     char *log_level;
     char *advertise_url;  /* server: base URL agents are told to poll */
     char *agent_timeout;  /* server: seconds of agent silence before agentConnected: false */
+    char *host_lost_after; /* server: seconds past agent_timeout before a silent host is lost, "0": never */
     char *task_retention; /* server: seconds a STOPPED task stays describable */
     char *logs_max_mb;    /* server: MiB of messages the logs store keeps */
     char *logs_sweep_interval; /* server: seconds between the logs janitor's passes */

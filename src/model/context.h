@@ -32,6 +32,7 @@ typedef struct model_service {
     struct credentials *creds; /* keys accepted (SigV4); NULL: no authentication (--insecure-no-auth) */
     const char *advertise_url; /* base URL agents are told to poll, e.g. "http://127.0.0.1:7070" */
     int agent_timeout_s;       /* an agent silent this long reads agentConnected: false */
+    int host_lost_after_s;     /* ... and this much longer, its host is lost (model/instance_lost.h); 0: never */
     const char *volume_prefixes; /* ':'-separated folders host volumes must lie in; NULL or "": any */
     struct poll_hub *hub;      /* wakes agents' blocking polls; NULL in tests without HTTP */
     /* Answers the blocking polls of one instance of a scope (instance

@@ -9,6 +9,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "sched/host_lost.h"
 #include "sched/sched_lease.h"
 #include "sched/strmap.h"
 #include "sched/svc_reconcile.h"
@@ -40,6 +41,7 @@ struct sched {
     strmap_t seen_svc;  /* id -> store version of the service record last reconciled */
     strmap_t seen_task; /* account\x1ftask id -> its stoppedAt (ms), already taken into account */
     int64_t last_scan_ms, next_full_ms;
+    host_lost_t lost;
 };
 
 static void make_id(char out[ID_MAX], const char *account, const char *key)
@@ -159,10 +161,16 @@ int sched_tick(sched_t *s, bool rung, sched_tick_stats_t *st)
         log_warn("scheduler: lease: %s", err.message);
     if (held <= 0) { /* another process acts; when we take over, we look at everything */
         s->next_full_ms = 0;
+        host_lost_free(&s->lost);
         strmap_free(&s->hot);
         return held;
     }
     st->leader = true;
+    int lost_tasks = 0;
+    if (host_lost_sweep(&s->lost, s->svc, &s->lease, now, &lost_tasks, &err) < 0)
+        log_warn("scheduler: lost hosts: %s", err.message);
+    else if (lost_tasks > 0)
+        rung = true; /* their services are looked at in this very tick */
     st->full_pass = now >= s->next_full_ms;
     strmap_t dirty = {0};
     if (collect(s, now, rung, st->full_pass, &dirty, &err) < 0) {
@@ -298,6 +306,7 @@ void sched_free(sched_t *s)
     strmap_free(&s->hot);
     strmap_free(&s->seen_svc);
     strmap_free(&s->seen_task);
+    host_lost_free(&s->lost);
     pthread_cond_destroy(&s->cond);
     pthread_mutex_destroy(&s->lock);
     free(s);

@@ -8,6 +8,8 @@ is told to stop STOPPED. Knobs make them slow, or make every start fail.
         host.crash(task_arn)      # the container died: reported STOPPED, exit 137
     AutoAgent(..., broken=lambda task: task["taskDefinitionArn"].endswith(":2"))
                               # revision 2's containers exit at once (exit 1)
+    host.paused.set()             # its link is cut: it neither polls nor reports; its tasks run on
+    host.paused.clear()           # back: it stops what the server no longer lists (host.orphans)
 """
 import threading
 import time
@@ -26,6 +28,8 @@ class AutoAgent:
         self.broken = broken
         self.started, self.stopped = set(), set()
         self.errors = 0
+        self.paused = threading.Event()
+        self.orphans = set()  # tasks it ran that the server stopped listing: stopped on its return
         self._quit = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -75,11 +79,20 @@ class AutoAgent:
 
     def _run(self):
         while not self._quit.is_set():
+            if self.paused.is_set():
+                time.sleep(0.05)
+                continue
             try:
-                for task in self.agent.poll(wait=1)["tasks"]:
+                listed = self.agent.poll(wait=1)["tasks"]
+                for task in listed:
                     if self._quit.is_set():
                         return
                     self._handle(task)
+                arns = {t["taskArn"] for t in listed}
+                for arn in self.started - self.stopped - arns:  # as ecsd's agent: no longer listed, stopped
+                    self.agent.report_task(arn, "STOPPED", "no longer listed by the server")
+                    self.stopped.add(arn)
+                    self.orphans.add(arn)
             except Exception:  # the server restarting, or stopping at the end of a test
                 self.errors += 1
                 self.agent.index = 0
