@@ -9,6 +9,7 @@
 
 #include "api/sigv4.h"
 #include "common/cleanup.h"
+#include "common/log.h"
 
 #define TARGET_PREFIX "AmazonEC2ContainerServiceV20141113."
 #define AMZ_JSON "application/x-amz-json-1.1"
@@ -16,7 +17,9 @@
 #define CALL_TIMEOUT_S 60L
 
 struct agent_client {
-    char base[512];    /* scheme://authority, no trailing slash */
+    char base[AGENT_CLIENT_ENDPOINTS_MAX][512]; /* scheme://authority, no trailing slash */
+    int n_base;
+    atomic_int current; /* the endpoint that answered last */
     char *region, *access_key, *secret_key;
     atomic_bool cancelled;
 };
@@ -26,20 +29,40 @@ typedef struct answer {
     size_t len, cap;
 } answer_t;
 
+/* One URL of the list into out (its scheme://authority). -1 when it is none. */
+static int read_base(const char *url, size_t url_len, char out[512])
+{
+    const char *auth = memmem(url, url_len, "://", 3);
+    if (auth == NULL)
+        return -1;
+    size_t rest = url_len - (size_t)(auth + 3 - url), len = (size_t)(auth + 3 - url);
+    for (size_t i = 0; i < rest && strchr("/?#", auth[3 + i]) == NULL; i++)
+        len++;
+    if (len >= 512 || len == (size_t)(auth + 3 - url))
+        return -1;
+    memcpy(out, url, len);
+    out[len] = '\0';
+    return 0;
+}
+
 agent_client_t *agent_client_new(const char *endpoint, const char *region, const char *access_key,
                                  const char *secret_key)
 {
-    const char *auth = strstr(endpoint, "://");
-    if (auth == NULL)
-        return NULL;
-    size_t len = (size_t)(auth + 3 - endpoint) + strcspn(auth + 3, "/?#");
     agent_client_t *c = calloc(1, sizeof *c);
-    if (c == NULL || len >= sizeof c->base) {
-        free(c);
+    if (c == NULL)
         return NULL;
+    for (const char *p = endpoint;; p++) {
+        size_t len = strcspn(p, ",");
+        if (c->n_base == AGENT_CLIENT_ENDPOINTS_MAX || read_base(p, len, c->base[c->n_base]) < 0) {
+            free(c);
+            return NULL;
+        }
+        c->n_base++;
+        p += len;
+        if (*p == '\0')
+            break;
     }
-    memcpy(c->base, endpoint, len);
-    c->base[len] = '\0';
+    atomic_init(&c->current, 0);
     c->region = strdup(region);
     c->access_key = strdup(access_key);
     c->secret_key = strdup(secret_key);
@@ -187,12 +210,32 @@ done:
     return rc;
 }
 
+/* An endpoint that gives no answer, or a gateway's "not now", is left for
+ * the next of the list; any other answer is the server's. */
+static bool try_next(const ecs_error_t *err)
+{
+    return err->status == AGENT_CLIENT_UNREACHABLE || err->status == 502 || err->status == 503 ||
+           err->status == 504;
+}
+
 int agent_client_call(agent_client_t *c, const char *op, const char *body, json_t **out, ecs_error_t *err)
 {
     char target[160];
     snprintf(target, sizeof target, TARGET_PREFIX "%s", op);
-    return post(c, c->base, "/", target, AMZ_JSON, body, CALL_TIMEOUT_S, out, err);
+    int first = atomic_load(&c->current), rc = -1;
+    for (int k = 0; k < c->n_base; k++) {
+        int i = (first + k) % c->n_base;
+        rc = post(c, c->base[i], "/", target, AMZ_JSON, body, CALL_TIMEOUT_S, out, err);
+        if (rc == 0 || !try_next(err) || atomic_load(&c->cancelled)) {
+            if (i != first && atomic_compare_exchange_strong(&c->current, &first, i))
+                log_warn("server %s did not answer: %s answers now", c->base[first], c->base[i]);
+            return rc;
+        }
+    }
+    return rc;
 }
+
+int agent_client_endpoints(const agent_client_t *c) { return c->n_base; }
 
 int agent_client_post(agent_client_t *c, const char *url, const char *body, long timeout_s, json_t **out,
                       ecs_error_t *err)

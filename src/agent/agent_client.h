@@ -19,8 +19,13 @@
 
 typedef struct agent_client agent_client_t;
 
+#define AGENT_CLIENT_ENDPOINTS_MAX 16
+
 /* endpoint: "http://HOST:PORT" (a trailing path or slash is ignored for
- * ECS operations). Credentials may be empty (requests are still signed). */
+ * ECS operations), or several separated by commas: a call goes to the one
+ * that answered last, and to the next of the list when that one gives no
+ * answer (or 502/503/504). NULL for a malformed list. Credentials may be
+ * empty (requests are still signed). */
 agent_client_t *agent_client_new(const char *endpoint, const char *region, const char *access_key,
                                  const char *secret_key);
 void agent_client_free(agent_client_t *c);
@@ -33,6 +38,9 @@ int agent_client_call(agent_client_t *c, const char *op, const char *body, json_
 /* POST of JSON to a full URL (the poll endpoint), waiting up to timeout_s. */
 int agent_client_post(agent_client_t *c, const char *url, const char *body, long timeout_s, json_t **out,
                       ecs_error_t *err);
+
+/* How many endpoints the client was given. */
+int agent_client_endpoints(const agent_client_t *c);
 
 /* True for errors a later retry may cure: no answer, 5xx, throttling,
  * authentication (keys may be added to the server). */

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/agent_client.h"
+
 int agent_parse_duration(const char *s, int64_t *ms)
 {
     if (s == NULL || !isdigit((unsigned char)s[0]))
@@ -102,6 +104,25 @@ void agent_opts_attributes(const agent_opts_t *o, json_t *list)
     json_decref(obj);
 }
 
+/* --endpoint: one http(s) URL, or several separated by commas (the
+ * servers of one control plane, tried in turn: agent_client.h). */
+static int check_endpoints(const char *list, ecs_error_t *err)
+{
+    int n = 0;
+    for (const char *p = list;; p++) {
+        size_t len = strcspn(p, ",");
+        bool http = (len > 7 && strncmp(p, "http://", 7) == 0) || (len > 8 && strncmp(p, "https://", 8) == 0);
+        if (!http)
+            return ecs_invalid_param(err, "--endpoint must be an http:// or https:// URL, or several separated by "
+                                          "commas, not '%.200s'", list);
+        if (++n > AGENT_CLIENT_ENDPOINTS_MAX)
+            return ecs_invalid_param(err, "--endpoint: at most %d URLs", AGENT_CLIENT_ENDPOINTS_MAX);
+        p += len;
+        if (*p == '\0')
+            return 0;
+    }
+}
+
 int agent_opts_from_config(const ecsd_config_t *cfg, agent_opts_t *o, ecs_error_t *err)
 {
     *o = (agent_opts_t){.cluster = cfg->cluster, .endpoint = cfg->endpoint, .data_dir = cfg->data_dir,
@@ -112,8 +133,8 @@ int agent_opts_from_config(const ecsd_config_t *cfg, agent_opts_t *o, ecs_error_
     o->secret_key = first_set(cfg->secret_key, "AWS_SECRET_ACCESS_KEY", "");
     if (strncmp(o->docker_host, "unix://", 7) != 0 || o->docker_host[7] != '/')
         return ecs_invalid_param(err, "--docker-host must be unix:///PATH, not '%.200s'", o->docker_host);
-    if (strncmp(o->endpoint, "http://", 7) != 0 && strncmp(o->endpoint, "https://", 8) != 0)
-        return ecs_invalid_param(err, "--endpoint must be an http:// or https:// URL, not '%.200s'", o->endpoint);
+    if (check_endpoints(o->endpoint, err) < 0)
+        return -1;
     if (o->cluster[0] == '\0' || strlen(o->cluster) > 255)
         return ecs_invalid_param(err, "--cluster must be a cluster name");
     char *end;

@@ -124,7 +124,10 @@ void *agent_poll_main(void *arg)
                 log_warn("poll: %s: %s (retrying)", err.type, err.message);
             if (!agent_sleep(a, agent_backoff_next(&b)))
                 break;
-            if (failures % 5 == 0) /* the server may be back at another address */
+            /* the server may be back at another address; with several
+             * servers, ask another where to poll at once */
+            if (failures % 5 == 0 ||
+                (err.status == AGENT_CLIENT_UNREACHABLE && agent_client_endpoints(a->client) > 1))
                 break;
         }
     }

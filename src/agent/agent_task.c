@@ -208,44 +208,88 @@ agent_health_t agent_task_health(const agent_task_t *t)
     return checked > 0 && healthy == checked ? AGENT_HEALTH_HEALTHY : AGENT_HEALTH_UNKNOWN;
 }
 
-static void report_container(agent_task_t *t, agent_container_t *c, const agent_sink_t *s)
+/* What changed of container c since its last report, as one item of
+ * SubmitTaskStateChange's `containers` (the members of a
+ * SubmitContainerStateChange without cluster and task); marks it sent. */
+static json_t *container_change(agent_task_t *t, agent_container_t *c)
 {
     c->sent = c->known;
     if (c->known == AGENT_RUNNING && c->health != AGENT_HEALTH_NONE) {
         c->health_sent = c->health;
         t->health_sent = agent_task_health(t);
     }
-    if (t->silent || s == NULL)
-        return;
-    json_t *body = json_pack("{s:s, s:s, s:s, s:s}", "cluster", s->cluster, "task", t->arn, "containerName",
-                             c->name, "status", agent_status_name(c->known));
-    if (body == NULL)
-        return;
+    json_t *ch = json_pack("{s:s, s:s}", "containerName", c->name, "status", agent_status_name(c->known));
+    if (ch == NULL)
+        return NULL;
     if (c->known == AGENT_RUNNING && json_array_size(c->bindings) > 0)
-        json_object_set(body, "networkBindings", c->bindings);
+        json_object_set(ch, "networkBindings", c->bindings);
     if (c->known == AGENT_RUNNING && c->health != AGENT_HEALTH_NONE) { /* ecsd's own members */
-        json_object_set_new(body, "healthStatus", json_string(agent_health_name(c->health)));
-        json_object_set_new(body, "taskHealthStatus", json_string(agent_health_name(t->health_sent)));
+        json_object_set_new(ch, "healthStatus", json_string(agent_health_name(c->health)));
+        json_object_set_new(ch, "taskHealthStatus", json_string(agent_health_name(t->health_sent)));
     }
     if (c->known == AGENT_STOPPED) {
         if (c->has_exit_code)
-            json_object_set_new(body, "exitCode", json_integer(c->exit_code));
+            json_object_set_new(ch, "exitCode", json_integer(c->exit_code));
         if (c->reason != NULL)
-            json_object_set_new(body, "reason", json_stringn(c->reason, strnlen(c->reason, REASON_SENT_MAX)));
+            json_object_set_new(ch, "reason", json_stringn(c->reason, strnlen(c->reason, REASON_SENT_MAX)));
     }
+    return ch;
+}
+
+static void report_container(agent_task_t *t, agent_container_t *c, const agent_sink_t *s)
+{
+    json_t *body = container_change(t, c);
+    if (body == NULL || t->silent || s == NULL) {
+        json_decref(body);
+        return;
+    }
+    json_object_set_new(body, "cluster", json_string(s->cluster));
+    json_object_set_new(body, "task", json_string(t->arn));
     s->fn(s->arg, "SubmitContainerStateChange", body);
 }
 
+/* The task's report carries every container change not yet sent: a task
+ * that starts or stops costs one report, not one per container. */
 static void report_task(agent_task_t *t, const char *status, const char *reason, const agent_sink_t *s)
 {
-    if (t->silent || s == NULL)
+    json_t *changes = json_array();
+    for (size_t i = 0; i < t->n; i++)
+        if (t->c[i].sent < t->c[i].known)
+            json_array_append_new(changes, container_change(t, &t->c[i]));
+    if (t->silent || s == NULL) {
+        json_decref(changes);
         return;
+    }
     json_t *body = json_pack("{s:s, s:s, s:s}", "cluster", s->cluster, "task", t->arn, "status", status);
-    if (body == NULL)
+    if (body == NULL) {
+        json_decref(changes);
         return;
+    }
+    if (json_array_size(changes) > 0)
+        json_object_set_new(body, "containers", changes);
+    else
+        json_decref(changes);
     if (reason != NULL)
         json_object_set_new(body, "reason", json_stringn(reason, strnlen(reason, REASON_SENT_MAX)));
     s->fn(s->arg, "SubmitTaskStateChange", body);
+}
+
+/* The task's RUNNING report has gone, or its containers' reports go on
+ * their own (a task that is stopping). */
+static bool task_started(const agent_task_t *t) { return t->running_sent || t->desired_stopped; }
+
+/* While the task starts, a container's RUNNING waits for the task's own
+ * report, which comes when the last container runs: unless its health is
+ * to be told as it changes, or a dependsOn condition may hold the others
+ * back for long (startTimeout). */
+static bool holds_report(const agent_task_t *t, const agent_container_t *c)
+{
+    if (c->health != AGENT_HEALTH_NONE)
+        return false;
+    for (size_t i = 0; i < t->n; i++)
+        if (json_array_size(json_object_get(t->c[i].def, "dependsOn")) > 0)
+            return false;
+    return true;
 }
 
 void agent_task_check(agent_task_t *t, const agent_sink_t *s)
@@ -278,9 +322,9 @@ void agent_task_container_running(agent_task_t *t, size_t i, json_t *bindings, c
     c->known = AGENT_RUNNING;
     json_decref(c->bindings);
     c->bindings = bindings ? bindings : json_array();
-    if (c->sent < AGENT_RUNNING)
+    agent_task_check(t, s); /* the task's report carries it when the task is now RUNNING */
+    if (c->sent < AGENT_RUNNING && (task_started(t) || !holds_report(t, c)))
         report_container(t, c, s);
-    agent_task_check(t, s);
 }
 
 bool agent_task_container_stopped(agent_task_t *t, size_t i, const int *exit_code, const char *reason, bool failed,
@@ -298,8 +342,6 @@ bool agent_task_container_stopped(agent_task_t *t, size_t i, const int *exit_cod
     }
     if (reason != NULL && c->reason == NULL)
         c->reason = strdup(reason);
-    if (c->sent < AGENT_STOPPED)
-        report_container(t, c, s);
     bool began = false;
     if (c->essential && !t->desired_stopped) {
         t->desired_stopped = true;
@@ -307,7 +349,9 @@ bool agent_task_container_stopped(agent_task_t *t, size_t i, const int *exit_cod
         if (failed && reason != NULL && t->stop_reason == NULL)
             t->stop_reason = strdup(reason);
     }
-    agent_task_check(t, s);
+    agent_task_check(t, s); /* the task's STOPPED report carries it when it was the last */
+    if (c->sent < AGENT_STOPPED)
+        report_container(t, c, s); /* others still run: on its own */
     return began;
 }
 

@@ -7,7 +7,8 @@
  * agents retry a report until it is acknowledged. A container report may
  * carry ecsd's members healthStatus (the container's) and taskHealthStatus
  * (the task's, which the agent derives from its essential containers):
- * stored on the container and the task until the task stops. */
+ * stored on the container and the task until the task stops.
+ * SubmitTaskStateChange may carry its containers' changes in `containers`. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,51 +165,65 @@ static bool apply_health(store_record_t *task, json_t *container, const json_t *
     return c || t;
 }
 
-int op_submit_container_state_change(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+/* Applies one container's change to the loaded task, in memory: a
+ * SubmitContainerStateChange, or an item of SubmitTaskStateChange's
+ * `containers` (the same members: containerName, status, exitCode, reason,
+ * networkBindings, and ecsd's health members). *changed when the document
+ * changed; only dynamic host ports are stored at once (on the instance). */
+static int apply_container(model_ctx_t *ctx, store_record_t *task, const json_t *ch, bool *changed,
+                           ecs_error_t *err)
 {
-    store_record_t task = {0};
-    int found = load_reported_task(ctx, in, &task, err);
-    if (found <= 0)
-        goto answer;
-    const char *name = param_str(in, "containerName"), *status = param_str(in, "status");
+    const char *name = param_str(ch, "containerName"), *status = param_str(ch, "status");
     json_t *container = NULL, *c;
     size_t i;
-    json_array_foreach(json_object_get(task.doc, "containers"), i, c) {
+    json_array_foreach(json_object_get(task->doc, "containers"), i, c) {
         const char *n = json_string_value(json_object_get(c, "name"));
         if (name != NULL && n != NULL && strcmp(n, name) == 0)
             container = c;
     }
-    bool health_changed = apply_health(&task, container, in);
+    if (apply_health(task, container, ch))
+        *changed = true;
     int to = task_status_rank(status);
     if (container == NULL || to <= task_status_rank(json_string_value(json_object_get(container, "lastStatus"))) ||
-        strcmp(task.status, "STOPPED") == 0) {
-        if (health_changed) {
-            set_last_status(&task, task.status); /* bumps the version */
-            found = task_put(ctx, &task, err) < 0 ? -1 : found;
-        }
-        goto answer; /* unknown, late or repeated: acknowledged, nothing else changes */
-    }
+        strcmp(task->status, "STOPPED") == 0)
+        return 0; /* unknown, late or repeated: acknowledged, nothing else changes */
+    *changed = true;
     json_object_set_new(container, "lastStatus", json_string(status));
-    json_t *bindings = json_object_get(in, "networkBindings");
+    json_t *bindings = json_object_get(ch, "networkBindings");
     if (json_is_array(bindings) && json_array_size(bindings) > 0) {
         json_object_set_new(container, "networkBindings", normalise_bindings(bindings));
-        if (strcmp(status, "RUNNING") == 0 && reserve_bound_ports(ctx, &task, bindings, err) < 0) {
-            found = -1;
-            goto answer;
-        }
+        if (strcmp(status, "RUNNING") == 0 && reserve_bound_ports(ctx, task, bindings, err) < 0)
+            return -1;
     }
-    json_t *exit_code = json_object_get(in, "exitCode");
+    json_t *exit_code = json_object_get(ch, "exitCode");
     if (json_is_integer(exit_code))
         json_object_set(container, "exitCode", exit_code);
-    const char *reason = param_str(in, "reason");
+    const char *reason = param_str(ch, "reason");
     if (reason != NULL)
         json_object_set_new(container, "reason", json_stringn(reason, strnlen(reason, REASON_MAX)));
-    if (strcmp(task.status, "PENDING") == 0 && all_containers(&task, "RUNNING"))
-        mark_running(ctx, &task);
+    return 0;
+}
+
+/* After container changes: the task is RUNNING once all its containers
+ * are; else its version moves on. Stored. */
+static int put_changed(model_ctx_t *ctx, store_record_t *task, ecs_error_t *err)
+{
+    if (strcmp(task->status, "PENDING") == 0 && all_containers(task, "RUNNING"))
+        mark_running(ctx, task);
     else
-        set_last_status(&task, task.status); /* bumps the version */
-    found = task_put(ctx, &task, err) < 0 ? -1 : found;
-answer:
+        set_last_status(task, task->status); /* bumps the version */
+    return task_put(ctx, task, err);
+}
+
+int op_submit_container_state_change(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
+{
+    store_record_t task = {0};
+    int found = load_reported_task(ctx, in, &task, err);
+    bool changed = false;
+    if (found == 1 && apply_container(ctx, &task, in, &changed, err) < 0)
+        found = -1;
+    if (found == 1 && changed && put_changed(ctx, &task, err) < 0)
+        found = -1;
     store_record_clear(&task);
     if (found < 0)
         return -1;
@@ -216,19 +231,35 @@ answer:
     return 0;
 }
 
+/* A task's report, with the changes of its containers in `containers` (as
+ * the ECS agent sends them: one report for a task's start or stop, not one
+ * per container); each item is applied as a SubmitContainerStateChange,
+ * then the task's own status. */
 int op_submit_task_state_change(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
     store_record_t task = {0};
     int found = load_reported_task(ctx, in, &task, err);
     const char *status = param_str(in, "status");
-    if (found <= 0 || task_status_rank(status) <= task_status_rank(task.status))
-        goto answer; /* unknown, late or repeated: acknowledged, nothing changes */
+    bool changed = false;
+    size_t i;
+    json_t *ch;
+    json_array_foreach(found == 1 ? json_object_get(in, "containers") : NULL, i, ch)
+        if (json_is_object(ch) && apply_container(ctx, &task, ch, &changed, err) < 0) {
+            found = -1;
+            goto answer;
+        }
+    if (found <= 0)
+        goto answer;
+    if (task_status_rank(status) <= task_status_rank(task.status)) { /* late or repeated */
+        if (changed && put_changed(ctx, &task, err) < 0)
+            found = -1;
+        goto answer;
+    }
     if (strcmp(status, "RUNNING") == 0) {
         mark_running(ctx, &task);
         found = task_put(ctx, &task, err) < 0 ? -1 : found;
     } else {
         /* STOPPED: containers the agent did not report are stopped with it */
-        size_t i;
         json_t *c;
         json_array_foreach(json_object_get(task.doc, "containers"), i, c)
             json_object_set_new(c, "lastStatus", json_string("STOPPED"));

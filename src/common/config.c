@@ -63,7 +63,7 @@ static const config_option_t options[] = {
     {"tls-key", "ECSD_TLS_KEY", "", OPT(tls_key), CFG_SERVER, "PEM private key of --tls-cert"},
     {"cluster", "ECSD_CLUSTER", "default", OPT(cluster), CFG_AGENT, "cluster the host joins"},
     {"endpoint", "ECSD_ENDPOINT", "http://127.0.0.1:7070", OPT(endpoint), CFG_AGENT,
-     "URL of the ecsd server"},
+     "URL of the ecsd server, or several separated by commas (tried in turn when one does not answer)"},
     {"docker-host", "ECSD_DOCKER_HOST", "", OPT(docker_host), CFG_AGENT,
      "Docker engine, unix:///PATH (empty: $DOCKER_HOST, else unix:///var/run/docker.sock)"},
     {"stop-timeout", "ECSD_STOP_TIMEOUT", "30", OPT(stop_timeout), CFG_AGENT,

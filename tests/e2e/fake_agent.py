@@ -169,10 +169,13 @@ class FakeAgent:
             kw["networkBindings"] = bindings
         return self.ecs.submit_container_state_change(**kw)
 
-    def report_task(self, task, status, reason=None):
+    def report_task(self, task, status, reason=None, containers=None):
+        """containers: the containers' changes in the same report (ContainerStateChange items)."""
         kw = {"cluster": self.cluster, "task": task, "status": status}
         if reason is not None:
             kw["reason"] = reason
+        if containers is not None:
+            kw["containers"] = containers
         return self.ecs.submit_task_state_change(**kw)
 
     def start_task(self, task, names=None, bindings=None):

@@ -353,8 +353,11 @@ def test_server_away_30s_exit_reported(server):
                 entries = [json.loads(line) for line in f if line.strip()]
             bodies = [json.loads(e["body"]) for e in entries if "body" in e]
             return [b for b in bodies if b["task"] == arn and b["status"] == "STOPPED"]
-        reports = ah.wait_for("the exit to be queued on disk", lambda: len(queued()) >= 2, timeout=20) and queued()
-        assert {"containerName": "main", "exitCode": 4}.items() <= reports[0].items(), reports
+        # one report: the task's STOPPED, carrying its container's exit (issue 16 point 3)
+        reports = ah.wait_for("the exit to be queued on disk", lambda: len(queued()) >= 1, timeout=20) and queued()
+        assert len(reports) == 1 and "containerName" not in reports[0], reports
+        assert {"containerName": "main", "status": "STOPPED", "exitCode": 4}.items() <= \
+            reports[0]["containers"][0].items(), reports
         # the agent itself dies and comes back while the server is still away
         env.agent.kill9()
         env.agent.start(wait_registered=False)

@@ -199,8 +199,24 @@ static void rig_close(rig_t *r)
     agent_fs_remove_tree(r->dir);
 }
 
+static void report_line(const json_t *b, char line[128])
+{
+    const char *name = json_string_value(json_object_get(b, "containerName"));
+    json_t *code = json_object_get(b, "exitCode");
+    const char *health = json_string_value(json_object_get(b, "healthStatus"));
+    const char *reason = json_string_value(json_object_get(b, "reason"));
+    char ex[24] = "";
+    if (code != NULL)
+        snprintf(ex, sizeof ex, " exit=%lld", (long long)json_integer_value(code));
+    snprintf(line, 128, "%s%s%s%s%s%s%s%.40s", json_string_value(json_object_get(b, "status")), name ? " " : "",
+             name ? name : "", ex, health ? " health=" : "", health ? health : "", reason ? " reason=" : "",
+             reason ? reason : "");
+}
+
 /* Waits (at most 5 s) for n reports and takes them out of the queue as
- * "status[ name][ exit=N]" lines. */
+ * "status[ name][ exit=N]" lines, a task report's container changes
+ * (its `containers`) first, each its own line. The number of lines, or -1
+ * when not exactly n reports came. */
 static int take_reports(rig_t *r, size_t n, char lines[][128])
 {
     for (int i = 0; i < 500 && agent_queue_pending(r->q) < n; i++)
@@ -208,26 +224,22 @@ static int take_reports(rig_t *r, size_t n, char lines[][128])
     usleep(50000); /* and no more than n */
     if (agent_queue_pending(r->q) != n)
         return -1;
+    int out = 0;
     for (size_t k = 0; k < n; k++) {
         agent_queue_item_t it;
         ecs_error_t err;
         if (agent_queue_peek(r->q, &it) != 1)
             return -1;
         cleanup_json json_t *b = json_loads(it.body, 0, NULL);
-        const char *name = json_string_value(json_object_get(b, "containerName"));
-        json_t *code = json_object_get(b, "exitCode");
-        const char *health = json_string_value(json_object_get(b, "healthStatus"));
-        const char *reason = json_string_value(json_object_get(b, "reason"));
-        char ex[24] = "";
-        if (code != NULL)
-            snprintf(ex, sizeof ex, " exit=%lld", (long long)json_integer_value(code));
-        snprintf(lines[k], 128, "%s%s%s%s%s%s%s%.40s", json_string_value(json_object_get(b, "status")),
-                 name ? " " : "", name ? name : "", ex, health ? " health=" : "", health ? health : "",
-                 reason ? " reason=" : "", reason ? reason : "");
+        json_t *list = json_object_get(b, "containers");
+        for (size_t i = 0; i < json_array_size(list) && out < 7; i++)
+            report_line(json_array_get(list, i), lines[out++]);
+        if (out < 8)
+            report_line(b, lines[out++]);
         agent_queue_ack(r->q, it.seq, &err);
         agent_queue_item_clear(&it);
     }
-    return 0;
+    return out;
 }
 
 static json_t *poll_answer(const char *task_status, const char *app_status, const char *db_status)
@@ -262,9 +274,9 @@ TEST(agent_engine_start_exit_cleanup)
     cleanup_json json_t *tasks = poll_answer("PENDING", "PENDING", "PENDING");
     agent_engine_apply(r.e, tasks);
     char l[8][128];
-    REQUIRE(take_reports(&r, 3, l) == 0);
-    CHECK_STR(l[0], "RUNNING db"); /* linked first */
-    CHECK_STR(l[1], "RUNNING app");
+    REQUIRE(take_reports(&r, 1, l) == 3); /* one report: the task's, with its containers */
+    CHECK_STR(l[0], "RUNNING app");
+    CHECK_STR(l[1], "RUNNING db");
     CHECK_STR(l[2], "RUNNING");
     CHECK_INT(f.creates, 2);
     CHECK_INT(f.starts, 2);
@@ -283,8 +295,8 @@ TEST(agent_engine_start_exit_cleanup)
     pthread_mutex_unlock(&f.lock);
     cleanup_json json_t *die = json_pack("{s:s, s:{s:s}}", "Action", "die", "Actor", "ID", id_of(&f, "db"));
     agent_engine_on_event(r.e, die);
-    REQUIRE(take_reports(&r, 3, l) == 0);
-    CHECK_STR(l[0], "STOPPED db exit=3");
+    REQUIRE(take_reports(&r, 2, l) == 3);
+    CHECK_STR(l[0], "STOPPED db exit=3"); /* app still ran: on its own */
     CHECK_STR(l[1], "STOPPED app exit=137");
     CHECK_STR(l[2], "STOPPED");
     CHECK_INT(f.stops, 1);
@@ -328,7 +340,7 @@ TEST(agent_engine_restart_adopts_and_stops_orphans)
     cleanup_json json_t *tasks = poll_answer("RUNNING", "RUNNING", "RUNNING");
     agent_engine_apply(r.e, tasks);
     char l[8][128];
-    REQUIRE(take_reports(&r, 1, l) == 0);
+    REQUIRE(take_reports(&r, 1, l) == 1);
     CHECK_STR(l[0], "STOPPED app exit=5"); /* the exit that happened meanwhile; nothing else */
     for (int i = 0; i < 100 && f.stops < 1; i++)
         usleep(10000);
@@ -363,9 +375,9 @@ TEST(agent_engine_restart_starts_a_created_container)
     cleanup_json json_t *tasks = poll_answer("PENDING", "PENDING", "PENDING");
     agent_engine_apply(r.e, tasks);
     char l[8][128];
-    REQUIRE(take_reports(&r, 3, l) == 0);
-    CHECK_STR(l[0], "RUNNING db");
-    CHECK_STR(l[1], "RUNNING app");
+    REQUIRE(take_reports(&r, 1, l) == 3); /* the task's report, with both */
+    CHECK_STR(l[0], "RUNNING app");
+    CHECK_STR(l[1], "RUNNING db");
     CHECK_STR(l[2], "RUNNING");
     CHECK_INT(f.creates, 1); /* only app */
     CHECK_INT(f.starts, 2);
@@ -401,8 +413,9 @@ TEST(agent_engine_health_restart_policy_and_refusal)
     REQUIRE(tasks != NULL);
     agent_engine_apply(r.e, tasks);
     char l[8][128];
-    REQUIRE(take_reports(&r, 3, l) == 0);
-    /* the awslogs task fails at once, without Docker; the other starts, health UNKNOWN */
+    /* the awslogs task fails at once, without Docker; the other starts, health UNKNOWN: two task reports,
+     * the second with its container */
+    REQUIRE(take_reports(&r, 2, l) == 3);
     int seen = 0;
     for (int k = 0; k < 3; k++) {
         seen |= strstr(l[k], "STOPPED reason=ResourceInitializationError: container l") == l[k] ? 1 : 0;
@@ -415,7 +428,7 @@ TEST(agent_engine_health_restart_policy_and_refusal)
     /* Docker's verdict comes as an event: reported with the container */
     cleanup_json json_t *healthy = json_pack("{s:s, s:{s:s}}", "Action", "health_status: healthy", "Actor", "ID", id);
     agent_engine_on_event(r.e, healthy);
-    REQUIRE(take_reports(&r, 1, l) == 0);
+    REQUIRE(take_reports(&r, 1, l) == 1);
     CHECK_STR(l[0], "RUNNING web health=HEALTHY");
     /* an exit with 1: started again, nothing reported, health back to UNKNOWN */
     pthread_mutex_lock(&f.lock);
@@ -428,7 +441,7 @@ TEST(agent_engine_health_restart_policy_and_refusal)
         usleep(10000);
     CHECK_INT(f.starts, 2);
     CHECK_INT(f.creates, 1); /* the same container */
-    REQUIRE(take_reports(&r, 1, l) == 0);
+    REQUIRE(take_reports(&r, 1, l) == 1);
     CHECK_STR(l[0], "RUNNING web health=UNKNOWN");
     cleanup_json json_t *view = agent_engine_tasks_json(r.e);
     cleanup_free char *vt = json_dumps(view, JSON_COMPACT);
@@ -439,7 +452,7 @@ TEST(agent_engine_health_restart_policy_and_refusal)
     find(&f, id)->exit_code = 0;
     pthread_mutex_unlock(&f.lock);
     agent_engine_on_event(r.e, die);
-    REQUIRE(take_reports(&r, 2, l) == 0);
+    REQUIRE(take_reports(&r, 1, l) == 2); /* the last container in the task's report */
     CHECK_STR(l[0], "STOPPED web exit=0");
     CHECK_STR(l[1], "STOPPED");
     CHECK_INT(f.starts, 2);

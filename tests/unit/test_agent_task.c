@@ -9,27 +9,51 @@
 
 #define ARN "arn:aws:ecs:us-east-1:123456789012:task/0a1b2c3d-0000-4000-8000-000000000001"
 
-/* A sink that keeps the reports as "op status[ name][ exit=N][ reason=R]". */
+/* A sink that keeps the reports as "op status[ name][ exit=N][ reason=R]",
+ * a task report's container changes after it as
+ * " {name STATUS[ exit=N][ reason=R][ bindings]; ...}". */
 typedef struct record {
-    char lines[32][300];
+    char lines[32][700];
     size_t n;
 } record_t;
 
-static void keep(void *arg, const char *op, json_t *body)
+static void change_text(const json_t *body, char *out, size_t size, bool with_status_first)
 {
-    record_t *r = arg;
     const char *name = json_string_value(json_object_get(body, "containerName"));
+    const char *status = json_string_value(json_object_get(body, "status"));
     const char *reason = json_string_value(json_object_get(body, "reason"));
     json_t *exit_code = json_object_get(body, "exitCode");
     json_t *b = json_object_get(body, "networkBindings");
     char code[24] = "";
     if (exit_code != NULL)
         snprintf(code, sizeof code, " exit=%lld", (long long)json_integer_value(exit_code));
+    if (with_status_first)
+        snprintf(out, size, "%s%s%s%s%s%s%s", status, name ? " " : "", name ? name : "", code, reason ? " reason=" : "",
+                 reason ? reason : "", json_array_size(b) ? " bindings" : "");
+    else
+        snprintf(out, size, "%s %s%s%s%s%s", name, status, code, reason ? " reason=" : "", reason ? reason : "",
+                 json_array_size(b) ? " bindings" : "");
+}
+
+static void keep(void *arg, const char *op, json_t *body)
+{
+    record_t *r = arg;
+    bool task = strcmp(op, "SubmitTaskStateChange") == 0;
+    char text[300], changes[300] = "";
+    change_text(body, text, sizeof text, true);
+    json_t *list = json_object_get(body, "containers");
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        char one[120];
+        change_text(json_array_get(list, i), one, sizeof one, false);
+        size_t len = strlen(changes);
+        snprintf(changes + len, sizeof changes - len, "%s%s", i == 0 ? " {" : "; ", one);
+    }
+    if (json_array_size(list) > 0) {
+        size_t len = strlen(changes);
+        snprintf(changes + len, sizeof changes - len, "}");
+    }
     if (r->n < 32)
-        snprintf(r->lines[r->n++], sizeof r->lines[0], "%s %s%s%s%s%s%s%s",
-                 strcmp(op, "SubmitTaskStateChange") == 0 ? "task" : "container",
-                 json_string_value(json_object_get(body, "status")), name ? " " : "", name ? name : "", code,
-                 reason ? " reason=" : "", reason ? reason : "", json_array_size(b) ? " bindings" : "");
+        snprintf(r->lines[r->n++], sizeof r->lines[0], "%s %s%s", task ? "task" : "container", text, changes);
     json_decref(body);
 }
 
@@ -106,20 +130,17 @@ TEST(agent_task_start_then_nonessential_then_essential_exit)
     CHECK_INT(agent_task_next(t, 0, &i), AGENT_ACT_PULL);
     CHECK_INT(i, 1); /* db first */
     start_all(t, &s);
-    REQUIRE(r.n == 4);
-    CHECK_STR(r.lines[0], "container RUNNING db bindings");
-    CHECK_STR(r.lines[1], "container RUNNING app bindings");
-    CHECK_STR(r.lines[2], "container RUNNING side bindings");
-    CHECK_STR(r.lines[3], "task RUNNING");
+    REQUIRE(r.n == 1); /* one report for the task's start, its containers in it */
+    CHECK_STR(r.lines[0], "task RUNNING {app RUNNING bindings; db RUNNING bindings; side RUNNING bindings}");
     CHECK_INT(agent_task_next(t, 0, &i), AGENT_ACT_NONE);
     /* the non-essential one exits 7: reported, nothing else happens */
     int code = 7;
     CHECK(!agent_task_container_stopped(t, 2, &code, NULL, false, &s));
-    REQUIRE(r.n == 5);
-    CHECK_STR(r.lines[4], "container STOPPED side exit=7");
+    REQUIRE(r.n == 2);
+    CHECK_STR(r.lines[1], "container STOPPED side exit=7");
     CHECK(!t->desired_stopped);
     CHECK(!agent_task_container_stopped(t, 2, &code, NULL, false, &s)); /* a second die: nothing */
-    CHECK_INT(r.n, 5);
+    CHECK_INT(r.n, 2);
     /* the essential db exits 3: the task stops its other container */
     code = 3;
     CHECK(agent_task_container_stopped(t, 1, &code, NULL, false, &s));
@@ -130,10 +151,10 @@ TEST(agent_task_start_then_nonessential_then_essential_exit)
     CHECK_INT(agent_task_next(t, 0, &i), AGENT_ACT_NONE); /* its stop is in flight */
     code = 143;
     agent_task_container_stopped(t, 0, &code, NULL, false, &s);
-    REQUIRE(r.n == 8);
-    CHECK_STR(r.lines[5], "container STOPPED db exit=3");
-    CHECK_STR(r.lines[6], "container STOPPED app exit=143");
-    CHECK_STR(r.lines[7], "task STOPPED"); /* no reason: the server says "Essential container in task exited" */
+    REQUIRE(r.n == 4);
+    CHECK_STR(r.lines[2], "container STOPPED db exit=3"); /* app still runs: on its own */
+    /* the last one travels in the task's report; no reason: the server says "Essential container in task exited" */
+    CHECK_STR(r.lines[3], "task STOPPED {app STOPPED exit=143}");
     CHECK(t->stopped_sent && t->stopped_ms > 0);
     cleanup_json json_t *view = agent_task_view(t);
     CHECK_STR(json_string_value(json_object_get(view, "KnownStatus")), "STOPPED");
@@ -158,11 +179,10 @@ TEST(agent_task_pull_failure_stops_with_reason)
     int guard = 0;
     while (agent_task_next(t, 0, &i) == AGENT_ACT_ABANDON && guard++ < 5)
         agent_task_container_stopped(t, i, NULL, NULL, false, &s);
-    REQUIRE(r.n == 4);
+    REQUIRE(r.n == 3);
     CHECK_STR(r.lines[0], "container STOPPED db reason=CannotPullContainerError: manifest unknown");
     CHECK_STR(r.lines[1], "container STOPPED app");
-    CHECK_STR(r.lines[2], "container STOPPED side");
-    CHECK_STR(r.lines[3], "task STOPPED reason=CannotPullContainerError: manifest unknown");
+    CHECK_STR(r.lines[2], "task STOPPED reason=CannotPullContainerError: manifest unknown {side STOPPED}");
     agent_task_free(t);
 }
 
@@ -189,8 +209,8 @@ TEST(agent_task_desired_stopped_and_unrunnable)
         int code = 137;
         agent_task_container_stopped(t, k, &code, NULL, false, &s);
     }
-    CHECK_INT(r.n, 4);
-    CHECK_STR(r.lines[3], "task STOPPED");
+    CHECK_INT(r.n, 3);
+    CHECK_STR(r.lines[2], "task STOPPED {side STOPPED exit=137}");
     agent_task_free(t);
 
     /* no task definition: reported STOPPED at once with a reason */
