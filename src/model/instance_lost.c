@@ -57,7 +57,7 @@ static int tell_services(model_ctx_t *ctx, const char *cluster, const char *id, 
     return 0;
 }
 
-int instance_mark_lost(model_ctx_t *ctx, const char *id, int *stopped, ecs_error_t *err)
+int instance_mark_lost(model_ctx_t *ctx, const char *id, int64_t heard_floor_ms, int *stopped, ecs_error_t *err)
 {
     *stopped = 0;
     int64_t lost_after_ms = instance_lost_after_ms(ctx->svc);
@@ -67,7 +67,7 @@ int instance_mark_lost(model_ctx_t *ctx, const char *id, int *stopped, ecs_error
         return found;
     /* judged again inside the transaction: a poll may have come since the sweep looked */
     if (lost_after_ms <= 0 || strcmp(rec.status, "INACTIVE") == 0 || instance_lost_at(rec.doc) != 0 ||
-        ctx->now_ms - rec.num < lost_after_ms) {
+        ctx->now_ms - (rec.num > heard_floor_ms ? rec.num : heard_floor_ms) < lost_after_ms) {
         store_record_clear(&rec);
         return 0;
     }

@@ -25,10 +25,13 @@
 int64_t instance_lost_after_ms(const model_service_t *svc);
 
 /* Inside ctx's write transaction: marks instance id lost when it is still
- * silent for at least instance_lost_after_ms, not INACTIVE and not
+ * silent for at least instance_lost_after_ms, its silence counted from
+ * its last heartbeat or from heard_floor_ms, whichever is later (the
+ * scheduler passes when it took the lead: a host is not lost for the time
+ * no server could hear it), not INACTIVE and not
  * marked already; stops its tasks (*stopped counts them) and adds an event
  * to each service that had one there. 1 marked, 0 nothing to do. */
-int instance_mark_lost(model_ctx_t *ctx, const char *id, int *stopped, ecs_error_t *err);
+int instance_mark_lost(model_ctx_t *ctx, const char *id, int64_t heard_floor_ms, int *stopped, ecs_error_t *err);
 
 /* The lost mark of an instance document: when it was set (ms), 0: none. */
 int64_t instance_lost_at(const json_t *doc);

@@ -13,13 +13,13 @@
 
 /* One host, in its own write transaction under the lease. */
 static int mark_one(const model_service_t *svc, const sched_lease_t *lease, const char *scope, const char *id,
-                    int *stopped, ecs_error_t *err)
+                    int64_t floor_ms, int *stopped, ecs_error_t *err)
 {
     model_ctx_t ctx = {.scope = scope, .now_ms = clock_now_ms(), .svc = svc};
     if (store_begin(svc->store, STORE_WRITE, &ctx.txn, err) < 0)
         return -1;
     int held = lease_check(ctx.txn, lease, ctx.now_ms, err);
-    int rc = held <= 0 ? held : instance_mark_lost(&ctx, id, stopped, err);
+    int rc = held <= 0 ? held : instance_mark_lost(&ctx, id, floor_ms, stopped, err);
     if (rc <= 0) {
         store_rollback(ctx.txn);
         model_effects_abandon(svc, scope, &ctx.fx);
@@ -69,7 +69,7 @@ static int sweep_status(host_lost_t *h, const model_service_t *svc, const sched_
             if (instance_lost_at(rows[i].doc) != 0 || (strmap_get(&h->done, key, &seen) && seen == rows[i].num))
                 continue;
             int k = 0;
-            int r = mark_one(svc, lease, rows[i].account, rows[i].key, &k, err);
+            int r = mark_one(svc, lease, rows[i].account, rows[i].key, h->lead_since_ms, &k, err);
             if (r < 0) {
                 rc = -1;
                 break;
@@ -102,6 +102,10 @@ int host_lost_sweep(host_lost_t *h, const model_service_t *svc, const sched_leas
     if (instance_lost_after_ms(svc) <= 0 || now_ms < h->next_ms)
         return 0;
     h->next_ms = now_ms + HOST_LOST_SWEEP_MS;
+    if (h->lead_since_ms == 0)
+        h->lead_since_ms = now_ms;
+    if (now_ms - h->lead_since_ms < instance_lost_after_ms(svc))
+        return 0; /* nobody could have been lost yet in this process's view */
     int marked = 0;
     if (sweep_status(h, svc, lease, "ACTIVE", now_ms, &marked, stopped, err) < 0 ||
         sweep_status(h, svc, lease, "DRAINING", now_ms, &marked, stopped, err) < 0)

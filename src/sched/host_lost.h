@@ -16,6 +16,11 @@
 typedef struct host_lost {
     strmap_t done;   /* scope\x1fid -> heartbeat (num) at which it was found lost: not looked at again */
     int64_t next_ms; /* when to sweep next */
+    /* When this process took the lead (0: not yet swept as leader). Silence
+     * counts from then at the earliest: after a restart or a failover of the
+     * servers, agents get a whole grace to find the server again, as Nomad
+     * gives every node a fresh heartbeat TTL after a leader election. */
+    int64_t lead_since_ms;
 } host_lost_t;
 
 /* Sweeps when due. Returns the number of hosts marked lost (tasks stopped

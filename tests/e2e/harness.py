@@ -59,7 +59,7 @@ def free_port():
 class Server:
     """One ecsd server process on a free loopback port with its own data folder."""
 
-    def __init__(self, data_dir=None, extra_args=(), env=None, auth=True, tls_ca=None):
+    def __init__(self, data_dir=None, extra_args=(), env=None, auth=True, tls_ca=None, listen_host="127.0.0.1"):
         """auth: serve with SigV4 and the test credentials (the default), or
         without authentication (--insecure-no-auth) when False."""
         self.own_dir = data_dir is None
@@ -74,13 +74,14 @@ class Server:
             url, self.pg_name = pg_database(self.data_dir)
             self.extra_args += ["--store", url]
         self.tls_ca = tls_ca  # the server serves HTTPS with a certificate this CA file trusts
+        self.listen_host = listen_host  # an address of the test's own namespace (test_hosts_docker: a bridge)
         self.env = env or {}
         self.proc = None
         self.port = None
 
     @property
     def endpoint(self):
-        return f"{'https' if self.tls_ca else 'http'}://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls_ca else 'http'}://{self.listen_host}:{self.port}"
 
     def start(self, port=None):
         self.port = port or free_port()
@@ -89,7 +90,7 @@ class Server:
         env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [BIN, "server", "--listen", f"127.0.0.1:{self.port}", "--data-dir", self.data_dir,
+            [BIN, "server", "--listen", f"{self.listen_host}:{self.port}", "--data-dir", self.data_dir,
              "--region", REGION, "--account-id", ACCOUNT] + self.extra_args,
             stdout=self.log, stderr=subprocess.STDOUT, env=env)
         deadline = time.time() + 20

@@ -54,12 +54,12 @@ def test_lost_host_tasks_replaced_and_stopped_on_return(_server):
             ecs.create_service(cluster=cluster, serviceName=name, taskDefinition=family, desiredCount=6,
                                placementStrategy=[{"type": "spread", "field": "instanceId"}])
             wait_for(lambda: describe(ecs, cluster, name)["runningCount"] == 6, what="6 running")
-            cut = hosts[0]
+            placed = {t["containerInstanceArn"] for t in tasks(ecs, cluster, serviceName=name)}
+            cut = next(h for h in hosts if h.arn in placed)  # a host that runs some of them
             alone = ecs.start_task(cluster=cluster, taskDefinition=family, containerInstances=[cut.arn])["tasks"][0]
             wait_for(lambda: ecs.describe_tasks(cluster=cluster, tasks=[alone["taskArn"]])["tasks"][0]["lastStatus"]
                      == "RUNNING", what="standalone task running")
             on_cut = {t["taskArn"] for t in tasks(ecs, cluster, serviceName=name) if t["containerInstanceArn"] == cut.arn}
-            assert on_cut, "the spread service has tasks on every host"
             high, done = [0], threading.Event()
 
             def sample():  # RUNNING service tasks in the server's view, all the while
@@ -147,3 +147,31 @@ def test_host_lost_after_checked(_server):
                                 "--insecure-no-auth", *bad],
                                capture_output=True, text=True, timeout=20)
         assert r.returncode != 0 and "--host-lost-after" in r.stderr, (bad, r.returncode, r.stderr)
+
+
+def test_server_restart_gives_hosts_a_whole_grace(_server):
+    """Silence while no server ran does not count: after a restart the
+    agents get the whole --agent-timeout + --host-lost-after to poll again
+    (else a server away for longer than that would lose every host)."""
+    with own_server(extra_args=LOST_ARGS) as server:
+        ecs = server.client()
+        cluster = ecs.create_cluster(clusterName=unique("lost"))["cluster"]["clusterName"]
+        family = unique("app")
+        ecs.register_task_definition(family=family, containerDefinitions=TD)
+        with AutoAgent(server, cluster) as host:
+            t = ecs.start_task(cluster=cluster, taskDefinition=family, containerInstances=[host.arn])["tasks"][0]
+            wait_for(lambda: ecs.describe_tasks(cluster=cluster, tasks=[t["taskArn"]])["tasks"][0]["lastStatus"]
+                     == "RUNNING", what="running")
+            host.paused.set()
+            port = server.port
+            assert server.stop() == 0
+            time.sleep(4)  # longer than the 3 s after which a silent host is lost
+            server.start(port=port)
+            ecs = server.client()
+            time.sleep(1.5)  # the restarted server's scheduler has swept by now
+            host.paused.clear()
+            wait_for(lambda: ecs.describe_container_instances(cluster=cluster, containerInstances=[host.arn])
+                     ["containerInstances"][0]["agentConnected"], what="connected again")
+            time.sleep(3)
+            d = ecs.describe_tasks(cluster=cluster, tasks=[t["taskArn"]])["tasks"][0]
+            assert d["lastStatus"] == "RUNNING" and "stopCode" not in d, d
