@@ -157,7 +157,10 @@ static int look(const model_service_t *svc, const char *account, const char *reg
     if (index == p->index && !force) {
         snprintf(w->account, sizeof w->account, "%s", ctx.scope);
         snprintf(w->instance, sizeof w->instance, "%s", id);
-        w->deadline_ms = ctx.now_ms + p->wait_s * 1000;
+        /* held at most half the agent timeout: its next poll, its heartbeat,
+         * comes in time however short --agent-timeout is */
+        int64_t hold_ms = p->wait_s * 1000, cap_ms = (int64_t)svc->agent_timeout_s * 1000 / 2;
+        w->deadline_ms = ctx.now_ms + (hold_ms < cap_ms ? hold_ms : cap_ms);
         rc = 0;
     } else {
         json_t *tasks = desired_tasks(&ctx, id, err);
