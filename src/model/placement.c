@@ -82,6 +82,13 @@ static const char *rules_fit(const place_candidate_t *c, const place_rules_t *r)
     return NULL;
 }
 
+bool place_rules_member_of(const place_rules_t *rules, const place_candidate_t *c)
+{
+    place_rules_t only = *rules;
+    only.distinct = false;
+    return rules_fit(c, &only) == NULL;
+}
+
 const char *place_fit(const place_candidate_t *c, const res_t *need, const json_t *required)
 {
     return place_fit_rules(c, need, required, NULL);

@@ -88,6 +88,10 @@ const char *place_fit(const place_candidate_t *c, const res_t *need, const json_
 const char *place_fit_rules(const place_candidate_t *c, const res_t *need, const json_t *required,
                             const place_rules_t *rules);
 
+/* Whether candidate c satisfies every memberOf constraint of rules (a
+ * DAEMON service's instances: the constraints choose where it runs). */
+bool place_rules_member_of(const place_rules_t *rules, const place_candidate_t *c);
+
 /* Index of the chosen candidate, or -1 with *closest (index, -1 when n is 0)
  * and *reason set. rng is the caller's random state (rand_r). Among the
  * candidates that fit, rules' strategies (NULL: none) choose in order,

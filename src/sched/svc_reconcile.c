@@ -258,14 +258,9 @@ static int start_tasks(rc_t *s, int n, ecs_error_t *err)
     cleanup_json json_t *tags = tags_for_service_task(s->rec.doc, td.doc, s->rec.cluster, s->name);
     task_spec_t spec = {.cluster = s->rec.cluster, .taskdef = td.doc, .started_by = dep_id(s, 0),
                         .service = s->name, .tags = tags};
-    /* Placement hook: the service's placementConstraints and
-     * placementStrategy (model/service_config.h), for task_place_random to
-     * honour once task_spec_t carries them (the cluster query language's
-     * placement); until then its tasks are placed at random among the
-     * instances that fit. */
-    const json_t *constraints, *strategy;
-    service_config_placement(s->rec.doc, &constraints, &strategy);
-    (void)constraints, (void)strategy;
+    /* the service's placementConstraints and placementStrategy, with its
+     * task definition's constraints (task_place_random parses them) */
+    service_config_placement(s->rec.doc, &spec.constraints, &spec.strategies);
     res_task_need(td.doc, &spec.need);
     cleanup_json json_t *ids = json_array();
     int rc = 0;
@@ -413,7 +408,7 @@ static int reconcile_in(rc_t *s, const char *key, svc_outcome_t *out, bool *act,
     read_params(s);
     if (service_is_daemon(s->rec.doc) && !s->params.draining) {
         /* one task per ACTIVE instance: that many is its desiredCount */
-        if (daemon_instances(ctx, s->rec.cluster, &s->hosts, err) < 0)
+        if (daemon_instances(ctx, s->rec.cluster, s->rec.doc, &s->hosts, err) < 0)
             return -1;
         s->params.desired = (int)json_array_size(s->hosts);
         if (json_integer_value(json_object_get(s->rec.doc, "desiredCount")) != s->params.desired)
