@@ -50,6 +50,10 @@ static const api_op_t ops[] = {
     {"DeleteAttributes",            op_delete_attributes,            API_OP_WRITE},
     {"ListAttributes",              op_list_attributes,              0},
     {"UpdateContainerInstancesState", op_update_container_instances_state, API_OP_WRITE},
+    {"CreateCapacityProvider",      op_create_capacity_provider,     API_OP_WRITE},
+    {"DescribeCapacityProviders",   op_describe_capacity_providers,  0},
+    {"UpdateCapacityProvider",      op_update_capacity_provider,     API_OP_WRITE},
+    {"DeleteCapacityProvider",      op_delete_capacity_provider,     API_OP_WRITE},
 };
 
 const api_op_t *api_op_find(const char *name, size_t len)

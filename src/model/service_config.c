@@ -430,12 +430,16 @@ const char *service_config_unplaceable(const json_t *doc)
     if (str_is(lt, "MANAGED_INSTANCES"))
         return "launchType MANAGED_INSTANCES: ecsd has no managed instances; its tasks run on registered container "
                "instances (launchType EC2)";
-    if (json_array_size(json_object_get(doc, "capacityProviderStrategy")) > 0)
-        return "capacityProviderStrategy: ecsd has no capacity of the capacity providers (FARGATE, FARGATE_SPOT); its "
-               "tasks run on registered container instances (launchType EC2)";
-    const json_t *keep = json_object_get(json_object_get(doc, "_ecsd"), "deploy");
+    /* Auto Scaling group providers place on their instances (model/task_place_cp.h) */
     size_t i;
     json_t *v;
+    json_array_foreach(json_object_get(doc, "capacityProviderStrategy"), i, v) {
+        const char *cp = json_string_value(json_object_get(v, "capacityProvider"));
+        if (cp != NULL && (strcmp(cp, "FARGATE") == 0 || strcmp(cp, "FARGATE_SPOT") == 0))
+            return "capacityProviderStrategy: ecsd has no capacity of the capacity providers (FARGATE, FARGATE_SPOT); "
+                   "its tasks run on registered container instances (launchType EC2)";
+    }
+    const json_t *keep = json_object_get(json_object_get(doc, "_ecsd"), "deploy");
     json_array_foreach(json_object_get(keep, "volumeConfigurations"), i, v)
         if (json_object_get(v, "managedEBSVolume") != NULL)
             return "volumeConfigurations: ecsd cannot create the EBS volume of managedEBSVolume";

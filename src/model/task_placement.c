@@ -13,6 +13,7 @@
 #include "common/arn.h"
 #include "common/cleanup.h"
 #include "model/capacity.h"
+#include "model/capacity_provider.h"
 #include "model/placement.h"
 #include "model/placement_tasks.h"
 #include "model/settings.h"
@@ -186,6 +187,8 @@ int task_place_random(model_ctx_t *ctx, const task_spec_t *spec, int count, json
     loaded_set_t L = {.n = 0};
     int rc = -1;
     cleanup_json json_t *required = attr_task_requires(spec->taskdef);
+    if (spec->capacity_provider != NULL) /* the provider's own instances only */
+        json_array_append_new(required, json_pack("{s:s, s:s}", "name", CP_ATTR, "value", spec->capacity_provider));
     place_rules_t rules;
     place_task_map_t *facts = NULL;
     char group[320];

@@ -8,6 +8,7 @@
 #include "model/service.h"
 #include "model/service_config.h"
 #include "model/tags.h"
+#include "model/task_place_cp.h"
 #include "model/task_placement.h"
 #include "model/taskdef.h"
 #include "common/cleanup.h"
@@ -261,6 +262,9 @@ static int start_tasks(rc_t *s, int n, ecs_error_t *err)
     /* the service's placementConstraints and placementStrategy, with its
      * task definition's constraints (task_place_random parses them) */
     service_config_placement(s->rec.doc, &spec.constraints, &spec.strategies);
+    /* Auto Scaling group providers (Fargate's were refused as unplaceable above) */
+    const json_t *cps = json_object_get(s->rec.doc, "capacityProviderStrategy");
+    spec.strategy = json_array_size(cps) > 0 ? cps : NULL;
     res_task_need(td.doc, &spec.need);
     cleanup_json json_t *ids = json_array();
     int rc = 0;
@@ -280,7 +284,8 @@ static int start_tasks(rc_t *s, int n, ecs_error_t *err)
             if (!none)
                 rc = task_place_on(s->ctx, &spec, free_hosts, tasks, failures, err);
         } else {
-            rc = task_place_random(s->ctx, &spec, k, tasks, failures, &none, err);
+            rc = spec.strategy != NULL ? task_place_strategy(s->ctx, &spec, k, tasks, failures, &none, err)
+                                       : task_place_random(s->ctx, &spec, k, tasks, failures, &none, err);
         }
         size_t i;
         json_t *t;
