@@ -10,6 +10,7 @@
 #include "model/tags.h"
 #include "model/task_place_cp.h"
 #include "model/task_placement.h"
+#include "model/task_protection.h"
 #include "model/taskdef.h"
 #include "common/cleanup.h"
 #include "common/clock.h"
@@ -161,30 +162,48 @@ static void task_events(rc_t *s, const char *verb, json_t *ids)
 
 /* Asks up to n tasks of deployment d (n_dep: of none known) whose
  * lastStatus is status to stop, the oldest first (in the order of the
- * service-tasks index, so no sort and no scan of the cluster). */
-static int stop_some(rc_t *s, int d, const char *status, int n, const char *reason, json_t *ids, ecs_error_t *err)
+ * service-tasks index, so no sort and no scan of the cluster). A RUNNING
+ * task under scale-in protection (model/task_protection.h) is passed
+ * over and counted in *protected; *stopped says how many were asked. */
+static int stop_some(rc_t *s, int d, const char *status, int n, const char *reason, json_t *ids, int *stopped,
+                     int *protected, ecs_error_t *err)
 {
-    bool orphans = d == s->n_dep;
-    store_query_t q = {.kind = STORE_TASK, .account = s->ctx->scope, .cluster = s->rec.cluster,
-                       .service = s->name, .started_by = orphans ? NULL : dep_id(s, d), .desired = "RUNNING",
-                       .status = status, .order = STORE_ORDER_NUM_KEY, .limit = orphans ? 0 : n};
-    store_record_t *rows = NULL;
-    size_t k = 0;
-    if (store_query(s->ctx->txn, &q, &rows, &k, err) < 0)
-        return -1;
-    int rc = 0;
-    for (size_t i = 0; i < k && n > 0 && rc == 0; i++) {
-        int known = 0;
-        while (orphans && known < s->n_dep &&
-               (rows[i].started_by == NULL || strcmp(rows[i].started_by, dep_id(s, known)) != 0))
-            known++;
-        if (orphans && known < s->n_dep && !drain_has(&s->drain, rows[i].instance))
-            continue;
-        rc = task_request_stop(s->ctx, &rows[i], reason, err);
-        json_array_append_new(ids, json_string(rows[i].key));
-        n--;
+    bool orphans = d == s->n_dep, running = strcmp(status, "RUNNING") == 0;
+    int rc = 0, skipped = 0, want = n;
+    /* the first look reads n rows; only when protected ones were among
+     * them, a second one reads them all (those asked to stop are no longer
+     * desired RUNNING) */
+    for (int pass = 0; pass < 2 && n > 0 && rc == 0; pass++) {
+        store_query_t q = {.kind = STORE_TASK, .account = s->ctx->scope, .cluster = s->rec.cluster,
+                           .service = s->name, .started_by = orphans ? NULL : dep_id(s, d), .desired = "RUNNING",
+                           .status = status, .order = STORE_ORDER_NUM_KEY, .limit = orphans || pass > 0 ? 0 : n};
+        store_record_t *rows = NULL;
+        size_t k = 0;
+        if (store_query(s->ctx->txn, &q, &rows, &k, err) < 0)
+            return -1;
+        skipped = 0;
+        for (size_t i = 0; i < k && n > 0 && rc == 0; i++) {
+            int known = 0;
+            while (orphans && known < s->n_dep &&
+                   (rows[i].started_by == NULL || strcmp(rows[i].started_by, dep_id(s, known)) != 0))
+                known++;
+            if (orphans && known < s->n_dep && !drain_has(&s->drain, rows[i].instance))
+                continue;
+            if (running && task_protected(rows[i].doc, s->ctx->now_ms)) {
+                skipped++;
+                continue;
+            }
+            rc = task_request_stop(s->ctx, &rows[i], reason, err);
+            json_array_append_new(ids, json_string(rows[i].key));
+            n--;
+        }
+        store_records_free(rows, k);
+        if (orphans || skipped == 0) /* it read every candidate, or nothing was passed over */
+            break;
     }
-    store_records_free(rows, k);
+    *stopped = want - n;
+    if (n > 0 && skipped > 0) /* the ones it had to leave */
+        *protected += n < skipped ? n : skipped;
     return rc;
 }
 
@@ -193,13 +212,26 @@ static int stop_tasks(rc_t *s, ecs_error_t *err)
     char reason[128];
     snprintf(reason, sizeof reason, "Scaling activity initiated by (deployment %s)", dep_id(s, 0));
     cleanup_json json_t *ids = json_array();
+    int protected = 0;
     for (int d = 0; d < s->n_plan; d++) {
-        if ((s->pd[d].stop_pending > 0 && stop_some(s, d, "PENDING", s->pd[d].stop_pending, reason, ids, err) < 0) ||
-            (s->pd[d].stop_running > 0 && stop_some(s, d, "RUNNING", s->pd[d].stop_running, reason, ids, err) < 0))
+        plan_deploy_t *p = &s->pd[d];
+        if ((p->stop_pending > 0 &&
+             stop_some(s, d, "PENDING", p->stop_pending, reason, ids, &p->stop_pending, &protected, err) < 0) ||
+            (p->stop_running > 0 &&
+             stop_some(s, d, "RUNNING", p->stop_running, reason, ids, &p->stop_running, &protected, err) < 0))
             return -1;
     }
     s->stopped = (int)json_array_size(ids);
     task_events(s, "stopped", ids);
+    /* ECS's words; the scheduler tries again at its next pass */
+    if (protected > 0) {
+        char msg[MSG_MAX];
+        snprintf(msg, sizeof msg, "(service %s) was unable to scale in due to (reason: %d tasks under protection).",
+                 s->name, protected);
+        service_say(s->ctx, s->rec.doc, "protect", msg);
+    } else {
+        service_unsay(s->rec.doc, "protect");
+    }
     return 0;
 }
 
