@@ -68,6 +68,13 @@ def test_create_describe_update_delete(server):
     expect_error(lambda: ecs.create_capacity_provider(name=unique("cp"), autoScalingGroupProvider={
         "autoScalingGroupArn": "g2", "managedTerminationProtection": "ENABLED"}),
         "InvalidParameterException", "managed scaling must also be enabled")
+    # TagResource and friends on its ARN
+    arn = cp["capacityProviderArn"]
+    ecs.tag_resource(resourceArn=arn, tags=[{"key": "env", "value": "prod"}])
+    assert ecs.list_tags_for_resource(resourceArn=arn)["tags"] == [{"key": "team", "value": "web"},
+                                                                 {"key": "env", "value": "prod"}]
+    ecs.untag_resource(resourceArn=arn, tagKeys=["env"])
+    assert ecs.list_tags_for_resource(resourceArn=arn)["tags"] == [{"key": "team", "value": "web"}]
     # describe: AWS's two and the account's, a name or an ARN, MISSING ones
     r = ecs.describe_capacity_providers()
     names = [p["name"] for p in r["capacityProviders"]]
@@ -121,6 +128,7 @@ def test_create_describe_update_delete(server):
     d = ecs.delete_capacity_provider(capacityProvider=cp["capacityProviderArn"])["capacityProvider"]
     assert (d["status"], d["updateStatus"]) == ("INACTIVE", "DELETE_COMPLETE") and "updateStatusReason" not in d
     assert name not in [p["name"] for p in ecs.describe_capacity_providers()["capacityProviders"]]
+    expect_error(lambda: ecs.list_tags_for_resource(resourceArn=arn), "ResourceNotFoundException")
     assert ecs.describe_capacity_providers(capacityProviders=[name])["capacityProviders"][0]["status"] == "INACTIVE"
     expect_error(lambda: ecs.delete_capacity_provider(capacityProvider=name), "ClientException",
                  "The specified capacity provider does not exist.")
