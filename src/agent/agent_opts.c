@@ -94,6 +94,11 @@ void agent_opts_attributes(const agent_opts_t *o, json_t *list)
                                               o->availability_zone));
     if (o->instance_type != NULL && o->instance_type[0] != '\0')
         json_array_append_new(list, json_pack("{s:s, s:s}", "name", "ecs.instance-type", "value", o->instance_type));
+    /* the server reads it as the instance's capacityProviderName
+     * (model/capacity_provider.h CP_ATTR) */
+    if (o->capacity_provider != NULL && o->capacity_provider[0] != '\0')
+        json_array_append_new(list, json_pack("{s:s, s:s}", "name", "ecs.capacity-provider", "value",
+                                              o->capacity_provider));
     if (o->instance_attributes == NULL || o->instance_attributes[0] == '\0')
         return;
     json_t *obj = json_loads(o->instance_attributes, 0, NULL);
@@ -153,6 +158,12 @@ int agent_opts_from_config(const ecsd_config_t *cfg, agent_opts_t *o, ecs_error_
     o->availability_zone = cfg->availability_zone ? cfg->availability_zone : "";
     o->instance_type = cfg->instance_type ? cfg->instance_type : "";
     o->instance_attributes = cfg->instance_attributes ? cfg->instance_attributes : "";
+    o->capacity_provider = cfg->capacity_provider ? cfg->capacity_provider : "";
+    size_t cp_len = strlen(o->capacity_provider);
+    if (cp_len > 255 || strspn(o->capacity_provider, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+                            cp_len)
+        return ecs_invalid_param(err, "--capacity-provider must be the name of a capacity provider (up to 255 letters, "
+                                      "numbers, underscores and hyphens), not '%.100s'", o->capacity_provider);
     if (check_custom(o->instance_attributes, err) < 0)
         return -1;
     if (agent_parse_ports(cfg->extra_ports, o->extra_ports, AGENT_EXTRA_PORTS_MAX, &o->n_extra_ports) < 0)

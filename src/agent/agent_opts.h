@@ -35,6 +35,7 @@ typedef struct agent_opts {
     bool create_cluster;        /* `ecsd dev`: create the cluster when it is missing */
     const char *availability_zone; /* "" for none */
     const char *instance_type;     /* "" for none */
+    const char *capacity_provider; /* "" for none */
     const char *instance_attributes; /* JSON object text, "" for none (checked by agent_opts_from_config) */
 } agent_opts_t;
 

@@ -12,6 +12,7 @@
 #include "api/ops.h"
 #include "api/paging.h"
 #include "common/cleanup.h"
+#include "model/capacity_provider.h"
 #include "model/cluster.h"
 #include "model/params.h"
 #include "model/tags.h"
@@ -219,14 +220,42 @@ int op_update_cluster_settings(model_ctx_t *ctx, json_t *in, json_t **out, ecs_e
     return update(ctx, req, out, err);
 }
 
+/* ResourceInUseException when the request drops a provider of the
+ * cluster that its services or tasks use (ECS's rule). */
+static int check_removed(model_ctx_t *ctx, const json_t *in, ecs_error_t *err)
+{
+    store_record_t rec = {0};
+    if (api_load_active_cluster(ctx, in, &rec, err) < 0) {
+        store_record_clear(&rec);
+        return -1;
+    }
+    const json_t *keep = json_object_get(in, "capacityProviders");
+    int rc = 0;
+    size_t i, j;
+    json_t *p, *k;
+    json_array_foreach(json_object_get(rec.doc, "capacityProviders"), i, p) {
+        bool kept = false;
+        json_array_foreach(keep, j, k)
+            kept |= json_equal(p, k);
+        int used = kept || rc != 0 ? 0 : cp_in_use(ctx, rec.key, json_string_value(p), err);
+        if (used < 0)
+            rc = -1;
+        else if (used > 0)
+            rc = ecs_err(err, 400, "ResourceInUseException",
+                         "The specified capacity provider is in use and cannot be removed.");
+    }
+    store_record_clear(&rec);
+    return rc;
+}
+
 int op_put_cluster_capacity_providers(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
-    /* Both lists are required by the model (the generic check); an
-     * association the tasks of a provider use could not be removed
-     * (ResourceInUseException), but no task uses a capacity provider yet. */
+    /* Both lists are required by the model (the generic check). */
     cleanup_json json_t *req = json_pack("{s:O?, s:O?, s:O?}", "cluster", json_object_get(in, "cluster"),
                                          "capacityProviders", json_object_get(in, "capacityProviders"),
                                          "defaultCapacityProviderStrategy",
                                          json_object_get(in, "defaultCapacityProviderStrategy"));
+    if (check_removed(ctx, req, err) < 0)
+        return -1;
     return update(ctx, req, out, err);
 }

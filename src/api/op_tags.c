@@ -163,8 +163,16 @@ static int target_resolve(model_ctx_t *ctx, const char *arn, tag_target_t *t, ec
         int found = target_get(ctx, STORE_SERVICE, key, t, err);
         return found < 0 ? -1 : found ? 0 : service_missing(err);
     }
-    /* Taggable in ECS, not served yet: nothing of these types exists here. */
-    if (arn_part_eq(a.type, a.type_len, "capacity-provider") || arn_part_eq(a.type, a.type_len, "task-set"))
+    if (arn_part_eq(a.type, a.type_len, "capacity-provider")) { /* an account's own (CreateCapacityProvider) */
+        if (!part_copy(buf, sizeof buf, a.path, a.path_len))
+            return ecs_invalid_param(err, ARN_INVALID);
+        int found = mine ? target_get(ctx, STORE_CAPACITY_PROVIDER, buf, t, err) : 0;
+        if (found > 0 && strcmp(t->rec.status, "ACTIVE") != 0)
+            found = 0; /* deleted: its tags went with it */
+        return found < 0 ? -1 : found ? 0 : resource_missing(err);
+    }
+    /* Taggable in ECS, not served yet: nothing of this type exists here. */
+    if (arn_part_eq(a.type, a.type_len, "task-set"))
         return resource_missing(err);
     return ecs_invalid_param(err, ARN_INVALID);
 }

@@ -14,6 +14,7 @@
 #include "model/tags.h"
 #include "model/task.h"
 #include "model/task_launch.h"
+#include "model/task_place_cp.h"
 #include "model/task_overrides.h"
 #include "model/taskdef.h"
 #include "common/arn.h"
@@ -207,6 +208,8 @@ int op_run_task(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
     int rc = 0;
     if (r.launch.fail_reason != NULL)
         rc = launch_failures(ctx, &r, (size_t)count, NULL, failures, err);
+    else if (r.spec.strategy != NULL && strcmp(r.launch.launch_type, "EC2") == 0) /* Auto Scaling group providers */
+        rc = task_place_strategy(ctx, &r.spec, (int)count, tasks, failures, &no_instances, err);
     else
         rc = task_place_random(ctx, &r.spec, (int)count, tasks, failures, &no_instances, err);
     if (rc == 0 && no_instances)

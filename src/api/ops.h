@@ -70,4 +70,17 @@ int op_put_attributes(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *e
 int op_delete_attributes(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 int op_list_attributes(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 
+/* op_capacity_providers.c */
+int op_create_capacity_provider(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_describe_capacity_providers(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_update_capacity_provider(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_delete_capacity_provider(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+
+/* op_task_protection.c */
+int op_get_task_protection(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_update_task_protection(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+
+/* op_agent_update.c */
+int op_update_container_agent(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+
 #endif

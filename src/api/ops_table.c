@@ -50,6 +50,13 @@ static const api_op_t ops[] = {
     {"DeleteAttributes",            op_delete_attributes,            API_OP_WRITE},
     {"ListAttributes",              op_list_attributes,              0},
     {"UpdateContainerInstancesState", op_update_container_instances_state, API_OP_WRITE},
+    {"CreateCapacityProvider",      op_create_capacity_provider,     API_OP_WRITE},
+    {"DescribeCapacityProviders",   op_describe_capacity_providers,  0},
+    {"UpdateCapacityProvider",      op_update_capacity_provider,     API_OP_WRITE},
+    {"DeleteCapacityProvider",      op_delete_capacity_provider,     API_OP_WRITE},
+    {"GetTaskProtection",           op_get_task_protection,          0},
+    {"UpdateTaskProtection",        op_update_task_protection,       API_OP_WRITE},
+    {"UpdateContainerAgent",        op_update_container_agent,       0},
 };
 
 const api_op_t *api_op_find(const char *name, size_t len)

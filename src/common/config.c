@@ -80,6 +80,9 @@ static const config_option_t options[] = {
      "registered as the attribute ecs.availability-zone (spread and memberOf read it; empty: none)"},
     {"instance-type", "ECSD_INSTANCE_TYPE", "", OPT(instance_type), CFG_AGENT,
      "registered as the attribute ecs.instance-type (empty: none)"},
+    {"capacity-provider", "ECSD_CAPACITY_PROVIDER", "", OPT(capacity_provider), CFG_AGENT,
+     "the Auto Scaling group capacity provider the host belongs to, registered as the attribute "
+     "ecs.capacity-provider (tasks a strategy gives that provider go to its hosts; empty: none)"},
     {"instance-attributes", "ECSD_INSTANCE_ATTRIBUTES", "", OPT(instance_attributes), CFG_AGENT,
      "custom attributes as ECS_INSTANCE_ATTRIBUTES: a JSON object of at most 10 names and string values"},
     {"access-key", "ECSD_ACCESS_KEY_ID", "", OPT(access_key), CFG_AGENT,

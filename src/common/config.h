@@ -42,6 +42,7 @@ typedef struct ecsd_config {
     char *access_key, *secret_key; /* agent: signing credentials, "" for the AWS_* environment */
     char *availability_zone, *instance_type; /* agent: ecs.availability-zone / ecs.instance-type, "" for none */
     char *instance_attributes; /* agent: JSON object of custom attributes, "" for none */
+    char *capacity_provider;   /* agent: the capacity provider's name (ecs.capacity-provider), "" for none */
 } ecsd_config_t;
 
 /* Fills cfg from defaults, then ECSD_* environment, then argv flags

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/instance.h"
+
 struct cap_index {
     pthread_mutex_t lock; /* guards clusters and everything they hold */
     cap_cluster_t *clusters;
@@ -38,6 +40,7 @@ void cap_cluster_free(cap_cluster_t *cc)
     free(cc->meta);
     free(cc->slots);
     free(cc->name);
+    place_memo_free(cc->memo);
     free(cc);
 }
 
@@ -88,6 +91,14 @@ static int rehash(cap_cluster_t *cc, size_t n_slots)
     return 0;
 }
 
+/* A number no entry had before: a candidate's serial, by which placement's
+ * memo knows that an entry changed or moved (placement_memo.c). */
+static uint64_t next_serial(void)
+{
+    static _Atomic uint64_t serial;
+    return ++serial;
+}
+
 static void set_entry(cap_cluster_t *cc, size_t i, const store_record_t *rec)
 {
     json_t *avail = json_object_get(json_object_get(rec->doc, "_ecsd"), "avail");
@@ -102,6 +113,9 @@ static void set_entry(cap_cluster_t *cc, size_t i, const store_record_t *rec)
     m->attrs = json_incref(json_object_get(rec->doc, "attributes"));
     m->version = rec->version;
     m->heard_ms = rec->num;
+    bool no_groups = instance_groups(rec->doc) == NULL;
+    cc->n_no_groups += (size_t)no_groups - (size_t)m->no_groups;
+    m->no_groups = no_groups;
     cc->cands[i] = (place_candidate_t){.cpu = json_integer_value(json_object_get(avail, "cpu")),
                                        .mem = json_integer_value(json_object_get(avail, "mem")),
                                        .tcp = json_object_get(avail, "tcp"),
@@ -109,6 +123,7 @@ static void set_entry(cap_cluster_t *cc, size_t i, const store_record_t *rec)
                                        .attrs = m->attrs,
                                        .id = m->id,
                                        .doc = m->doc,
+                                       .serial = next_serial(),
                                        .connected = cc->cands[i].connected};
 }
 
@@ -139,6 +154,7 @@ static int add_entry(cap_cluster_t *cc, const store_record_t *rec)
 
 static void remove_entry(cap_cluster_t *cc, size_t i)
 {
+    cc->n_no_groups -= cc->meta[i].no_groups;
     meta_clear(&cc->meta[i]);
     size_t last = cc->n - 1;
     if (i != last) {

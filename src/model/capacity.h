@@ -32,6 +32,7 @@ typedef struct cap_meta {
     json_t *doc;     /* the stored document (cands[i].doc: what memberOf reads) */
     int64_t version; /* store version of the record this entry reflects */
     int64_t heard_ms;
+    bool no_groups;  /* a record of an older ecsd, without the task counts per group */
 } cap_meta_t;
 
 typedef struct cap_cluster {
@@ -43,6 +44,8 @@ typedef struct cap_cluster {
     int32_t *slots;           /* hash of id -> index, open addressing; -1 empty */
     size_t n_slots;
     bool stale;               /* to be reloaded whole at next use */
+    place_memo_t *memo;       /* placement's work kept between calls (placement.h), or NULL */
+    size_t n_no_groups;       /* entries with no_groups */
     struct cap_cluster *next;
 } cap_cluster_t;
 

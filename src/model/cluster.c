@@ -4,8 +4,8 @@
  * What ecsd does with them: settings and configuration are kept and shown
  * (Container Insights metrics and ECS Exec are not served here, so they
  * change nothing on the host); capacityProviders may name only the
- * providers that exist, which until capacity providers are served are
- * AWS's FARGATE and FARGATE_SPOT; a default Service Connect namespace given
+ * providers that exist: AWS's FARGATE and FARGATE_SPOT and the account's
+ * ACTIVE ones (model/capacity_provider.h); a default Service Connect namespace given
  * by name is shown as the ARN of a Cloud Map namespace of that name (ECS
  * creates one; ecsd has no Cloud Map, the ARN is derived from the name so
  * the same name always gives the same ARN). */
@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "model/capacity_provider.h"
 #include "model/params.h"
 #include "model/settings.h"
 #include "model/tags.h"
@@ -231,12 +232,6 @@ static int read_configuration(const json_t *cfg, const json_t *doc, json_t **out
     return 0;
 }
 
-static bool provider_exists(const char *name)
-{
-    /* Until capacity providers are served, AWS's Fargate providers are the
-     * only ones any account has. */
-    return strcmp(name, "FARGATE") == 0 || strcmp(name, "FARGATE_SPOT") == 0;
-}
 
 static bool list_has(const json_t *list, const char *s, size_t before)
 {
@@ -248,13 +243,18 @@ static bool list_has(const json_t *list, const char *s, size_t before)
     return false;
 }
 
-static int read_providers(const json_t *list, json_t **out, ecs_error_t *err)
+/* Each a provider of the account: AWS's Fargate ones or an ACTIVE one
+ * created by CreateCapacityProvider (model/capacity_provider.h). */
+static int read_providers(const model_ctx_t *ctx, const json_t *list, json_t **out, ecs_error_t *err)
 {
     size_t i;
     json_t *p;
     json_array_foreach(list, i, p) {
         const char *name = json_string_value(p);
-        if (name == NULL || !provider_exists(name))
+        int usable = name != NULL ? cp_usable(ctx, name, err) : 0;
+        if (usable < 0)
+            return -1;
+        if (usable == 0)
             return ecs_invalid_param(err, "The specified capacity provider was not found. Specify a valid capacity "
                                           "provider and try again. (capacityProviders[%zu]: '%.255s')", i,
                                      name ? name : "");
@@ -371,7 +371,7 @@ int cluster_spec_read(const model_ctx_t *ctx, const json_t *in, const json_t *do
     if (rc == 0 && json_is_object(cfg))
         rc = read_configuration(cfg, doc, &spec->configuration, err);
     if (rc == 0 && json_is_array(cps))
-        rc = read_providers(cps, &spec->providers, err);
+        rc = read_providers(ctx, cps, &spec->providers, err);
     if (rc == 0 && json_is_array(strategy)) {
         const json_t *providers = spec->providers ? spec->providers : json_object_get(doc, "capacityProviders");
         rc = cluster_strategy_read(strategy, providers, "defaultCapacityProviderStrategy", &spec->strategy, err);

@@ -447,6 +447,8 @@ static int parse_cond(parser_t *p)
     subj_t subj = p->q->nodes[ni].subj;
     if (subj == S_AGENT_VERSION || subj == S_EC2_ID || subj == S_REGISTERED_AT)
         p->q->needs |= CQL_NEEDS_RECORD;
+    if (subj == S_AGENT_CONNECTED)
+        p->q->needs |= CQL_NEEDS_AGENT;
     op_t op;
     if (!take_op(p, &op))
         return fail(p, p->tpos, "expected an operator (==, !=, >, >=, <, <=, exists, !exists, in, !in, =~, !~)");

@@ -44,6 +44,7 @@ typedef struct cql_instance {
 /* What evaluating a query reads beyond the instance record. */
 #define CQL_NEEDS_TASKS 1u    /* running_tasks or groups */
 #define CQL_NEEDS_RECORD 2u   /* agent_version, ec2_instance_id or registered_at_ms */
+#define CQL_NEEDS_AGENT 4u    /* agent_connected (changes without the record changing) */
 
 /* Parses expr (at most CQL_MAX_LEN characters). -1 with
  * InvalidParameterException naming field and the 1-based position of the

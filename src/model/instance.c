@@ -5,6 +5,7 @@
 #include "model/params.h"
 #include "common/arn.h"
 #include "model/capacity.h"
+#include "model/capacity_provider.h"
 #include "model/tags.h"
 
 int instance_id_from_param(const model_ctx_t *ctx, const char *field, const char *value, const char *cluster,
@@ -113,5 +114,13 @@ json_t *instance_view(const model_ctx_t *ctx, const store_record_t *rec, ecs_err
     json_object_set_new(v, "agentConnected", json_boolean(instance_agent_connected(ctx, rec)));
     json_object_set_new(v, "runningTasksCount", json_integer(running));
     json_object_set_new(v, "pendingTasksCount", json_integer(pending));
+    /* the capacity provider its agent names (model/capacity_provider.h) */
+    size_t i;
+    json_t *a;
+    json_array_foreach(json_object_get(rec->doc, "attributes"), i, a) {
+        const char *name = json_string_value(json_object_get(a, "name"));
+        if (name != NULL && strcmp(name, CP_ATTR) == 0 && json_is_string(json_object_get(a, "value")))
+            json_object_set(v, "capacityProviderName", json_object_get(a, "value"));
+    }
     return v;
 }

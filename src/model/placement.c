@@ -66,9 +66,12 @@ static cql_instance_t cql_view(const place_rules_t *r, const place_candidate_t *
     return ci;
 }
 
-static const char *rules_fit(const place_candidate_t *c, const place_rules_t *r)
+/* member: the memberOf verdict when already known (1 or 0), -1 to work it out. */
+static const char *rules_fit(const place_candidate_t *c, const place_rules_t *r, int member)
 {
-    if (r->n_member_of > 0) {
+    if (member == 0)
+        return PLACE_MEMBER_OF;
+    if (member < 0 && r->n_member_of > 0) {
         unsigned needs = 0;
         for (size_t i = 0; i < r->n_member_of; i++)
             needs |= cql_needs(r->member_of[i]);
@@ -82,19 +85,26 @@ static const char *rules_fit(const place_candidate_t *c, const place_rules_t *r)
     return NULL;
 }
 
+bool place_rules_member_of(const place_rules_t *rules, const place_candidate_t *c)
+{
+    place_rules_t only = *rules;
+    only.distinct = false;
+    return rules_fit(c, &only, -1) == NULL;
+}
+
 const char *place_fit(const place_candidate_t *c, const res_t *need, const json_t *required)
 {
     return place_fit_rules(c, need, required, NULL);
 }
 
-const char *place_fit_rules(const place_candidate_t *c, const res_t *need, const json_t *required,
-                            const place_rules_t *rules)
+static const char *fit(const place_candidate_t *c, const res_t *need, const json_t *required,
+                       const place_rules_t *rules, int member)
 {
     if (!c->connected)
         return "AGENT";
     if (json_array_size(required) > 0 && attr_first_missing(c->attrs, required) != NULL)
         return "ATTRIBUTE";
-    const char *why = rules != NULL ? rules_fit(c, rules) : NULL;
+    const char *why = rules != NULL ? rules_fit(c, rules, member) : NULL;
     if (why != NULL)
         return why;
     if (need->cpu > c->cpu)
@@ -106,6 +116,12 @@ const char *place_fit_rules(const place_candidate_t *c, const res_t *need, const
     if (need->udp.n > 0 && (c->res ? res_ports_clash(&c->res->udp, &need->udp) : json_ports_clash(c->udp, &need->udp)))
         return "RESOURCE:PORTS_UDP";
     return NULL;
+}
+
+const char *place_fit_rules(const place_candidate_t *c, const res_t *need, const json_t *required,
+                            const place_rules_t *rules)
+{
+    return fit(c, need, required, rules, -1);
 }
 
 #define PROBES 32
@@ -122,7 +138,7 @@ static size_t value_slot(const char **keys, size_t n_slots, const char *v)
     return i;
 }
 
-static const char *attr_value_of(const place_candidate_t *c, const char *name)
+const char *place_attr_value(const place_candidate_t *c, const char *name)
 {
     size_t i;
     json_t *a;
@@ -193,7 +209,7 @@ void place_rules_forget(const place_rules_t *r)
 /* Values of strategy st's attribute as small integers: val[i] for each
  * candidate, count[v] the group's tasks on the candidates of value v
  * (those that do not fit too). */
-static int cache_spread_values(place_cache_t *k, const place_rules_t *r, const place_strategy_t *st, int s)
+static int cache_spread_values(place_cache_t *k, const place_strategy_t *st, int s)
 {
     size_t n = k->n, n_slots = 16, n_vals = 0;
     while (n_slots < 2 * n)
@@ -204,14 +220,14 @@ static int cache_spread_values(place_cache_t *k, const place_rules_t *r, const p
     k->count[s] = calloc(n ? n : 1, sizeof *k->count[s]);
     int rc = keys && ids && k->val[s] && k->count[s] ? 0 : -1;
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        const char *v = attr_value_of(&k->c[i], st->attr);
+        const char *v = place_attr_value(&k->c[i], st->attr);
         size_t slot = value_slot(keys, n_slots, v);
         if (keys[slot] == NULL) {
             keys[slot] = v;
             ids[slot] = (int)n_vals++;
         }
         k->val[s][i] = ids[slot];
-        k->count[s][ids[slot]] += cand_group_count(r, &k->c[i]);
+        k->count[s][ids[slot]] += k->inst[i]; /* cache_build counted them */
     }
     free(keys);
     free(ids);
@@ -232,15 +248,43 @@ static int cache_build(place_cache_t *k, const place_candidate_t *c, size_t n, c
         cache_drop(k);
         return -1;
     }
-    for (size_t i = 0; i < n; i++) {
-        k->why[i] = place_fit_rules(&c[i], need, required, r);
-        k->inst[i] = cand_group_count(r, &c[i]);
-    }
-    for (size_t s = 0; s < r->n_strategies; s++)
-        if (r->strategies[s].kind == PLACE_SPREAD_ATTRIBUTE && cache_spread_values(k, r, &r->strategies[s], (int)s) < 0) {
+    /* memberOf verdicts and spread values from the memo where the
+     * candidates did not change since an earlier call */
+    bool memo = r->memo != NULL && place_memo_begin(r->memo, r, n);
+    for (size_t s = 0; memo && s < r->n_strategies; s++)
+        if (r->strategies[s].kind == PLACE_SPREAD_ATTRIBUTE && (k->val[s] = calloc(m, sizeof *k->val[s])) == NULL) {
             cache_drop(k);
             return -1;
         }
+    for (size_t i = 0; i < n; i++) {
+        k->inst[i] = memo ? place_memo_count(r->memo, r, &c[i], i, cand_group_count) : cand_group_count(r, &c[i]);
+        int member = -1, vals[PLACE_STRATEGIES_MAX];
+        if (memo) {
+            member = place_memo_entry(r->memo, r, &c[i], i, vals);
+            for (size_t s = 0; s < r->n_strategies; s++)
+                if (k->val[s] != NULL)
+                    k->val[s][i] = vals[s];
+        }
+        k->why[i] = fit(&c[i], need, required, r, member);
+    }
+    for (size_t s = 0; s < r->n_strategies; s++) {
+        if (r->strategies[s].kind != PLACE_SPREAD_ATTRIBUTE)
+            continue;
+        if (!memo) {
+            if (cache_spread_values(k, &r->strategies[s], (int)s) < 0) {
+                cache_drop(k);
+                return -1;
+            }
+            continue;
+        }
+        size_t n_vals = place_memo_values(r->memo) + 1;
+        if ((k->count[s] = calloc(n_vals, sizeof *k->count[s])) == NULL) {
+            cache_drop(k);
+            return -1;
+        }
+        for (size_t i = 0; i < n; i++)
+            k->count[s][k->val[s][i]] += k->inst[i];
+    }
     k->built = true;
     return 0;
 }
@@ -265,11 +309,15 @@ static int choose_cached(place_cache_t *k, const place_rules_t *rules, bool orde
     const place_candidate_t *c = k->c;
     int best_rank = -2;
     size_t n_keep = 0;
+    const char *last = NULL; /* the reason ranked last: the same string ranks the same */
     for (size_t i = 0; i < k->n; i++) {
         if (k->why[i] == NULL) {
             k->keep[n_keep++] = (int)i;
             continue;
         }
+        if (k->why[i] == last)
+            continue;
+        last = k->why[i];
         int rank = res_reason_rank(k->why[i]);
         if (rank > best_rank) {
             best_rank = rank;

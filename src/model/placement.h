@@ -32,6 +32,7 @@ typedef struct place_strategy {
 } place_strategy_t;
 
 typedef struct place_cache place_cache_t;
+typedef struct place_memo place_memo_t;
 
 /* Constraints and strategies of one placement (placement_rules.c). */
 typedef struct place_rules {
@@ -48,6 +49,12 @@ typedef struct place_rules {
     place_cache_t *cache; /* what place_choose worked out for this call (placement.c) */
     bool groups_kept;     /* the group's tasks per instance are read from the candidates' documents
                            * (instance_groups) rather than through tasks_of */
+    /* What earlier calls worked out on the same candidates (placement_memo.c;
+     * borrowed, NULL for none): memberOf verdicts and spread values of each
+     * candidate, reused while the candidate's serial is unchanged. */
+    place_memo_t *memo;
+    char *memo_key;       /* the memberOf expressions and spread fields, as the memo knows them */
+    bool memo_ok;         /* memberOf reads nothing that changes without the record (tasks, agent) */
 } place_rules_t;
 
 typedef struct place_candidate {
@@ -58,6 +65,7 @@ typedef struct place_candidate {
     bool connected;            /* agent heard from recently */
     const char *id;            /* instance id (borrowed) */
     const json_t *doc;         /* the instance's stored document (borrowed; memberOf reads it), or NULL */
+    uint64_t serial;           /* changes whenever the entry does (capacity index), 0 when unknown */
 } place_candidate_t;
 
 /* Checks placementConstraints (the call's: at most 10 with the task
@@ -88,6 +96,10 @@ const char *place_fit(const place_candidate_t *c, const res_t *need, const json_
 const char *place_fit_rules(const place_candidate_t *c, const res_t *need, const json_t *required,
                             const place_rules_t *rules);
 
+/* Whether candidate c satisfies every memberOf constraint of rules (a
+ * DAEMON service's instances: the constraints choose where it runs). */
+bool place_rules_member_of(const place_rules_t *rules, const place_candidate_t *c);
+
 /* Index of the chosen candidate, or -1 with *closest (index, -1 when n is 0)
  * and *reason set. rng is the caller's random state (rand_r). Among the
  * candidates that fit, rules' strategies (NULL: none) choose in order,
@@ -104,6 +116,27 @@ void place_rules_placed(const place_rules_t *rules, size_t idx, const res_t *nee
 void place_rules_forget(const place_rules_t *rules);
 place_cache_t *place_cache_new(void);
 void place_cache_free(place_cache_t *cache);
+
+/* placement_memo.c: the work on a cluster's candidates that outlives a
+ * placement call (kept with the capacity index's cluster). */
+place_memo_t *place_memo_new(void);
+void place_memo_free(place_memo_t *m);
+/* Makes m hold rules r's work for n candidates, forgetting what it held
+ * for other rules; false when r's cannot be kept (memo_ok unset). */
+bool place_memo_begin(place_memo_t *m, const place_rules_t *r, size_t n);
+/* Candidate i's memberOf verdict, and in vals[s] its value of each
+ * spread-on-attribute strategy s: kept ones while c->serial is the same,
+ * else worked out (and kept). */
+bool place_memo_entry(place_memo_t *m, const place_rules_t *r, const place_candidate_t *c, size_t i, int *vals);
+/* The tasks of r's group on candidate i: kept ones while c->serial is the
+ * same and the counts come from the documents (r->groups_kept), else
+ * count(r, c). */
+int64_t place_memo_count(place_memo_t *m, const place_rules_t *r, const place_candidate_t *c, size_t i,
+                         int64_t (*count)(const place_rules_t *r, const place_candidate_t *c));
+/* How many distinct spread values the memo has numbered (bound of vals). */
+size_t place_memo_values(const place_memo_t *m);
+/* The value of attribute name on c ("" when it has none). */
+const char *place_attr_value(const place_candidate_t *c, const char *name);
 
 /* Takes need from a chosen candidate (c->res must be set). */
 void place_reserve(place_candidate_t *c, const res_t *need);

@@ -14,7 +14,20 @@ void place_rules_clear(place_rules_t *r)
     for (size_t i = 0; i < r->n_strategies; i++)
         free(r->strategies[i].attr);
     place_cache_free(r->cache);
+    free(r->memo_key);
     memset(r, 0, sizeof *r);
+}
+
+/* The memo key: one line per memberOf expression and spread field. */
+static int key_add(place_rules_t *r, const char *kind, const char *text)
+{
+    size_t old = r->memo_key ? strlen(r->memo_key) : 0, add = strlen(kind) + strlen(text) + 2;
+    char *k = realloc(r->memo_key, old + add + 1);
+    if (k == NULL)
+        return -1; /* out of memory: the caller fails the parse */
+    snprintf(k + old, add + 1, "%s:%s\n", kind, text);
+    r->memo_key = k;
+    return 0;
 }
 
 static int add_constraint(place_rules_t *r, const json_t *c, const char *field, size_t i, bool call,
@@ -45,7 +58,9 @@ static int add_constraint(place_rules_t *r, const json_t *c, const char *field, 
     if (cql_parse(expr, f, &q, err) < 0)
         return -1;
     r->member_of[r->n_member_of++] = q;
-    return 0;
+    if (cql_needs(q) & (CQL_NEEDS_TASKS | CQL_NEEDS_AGENT))
+        r->memo_ok = false;
+    return key_add(r, "m", expr) < 0 ? ecs_server_err(err, "out of memory") : 0;
 }
 
 static int add_strategy(place_rules_t *r, const json_t *s, size_t i, ecs_error_t *err)
@@ -84,6 +99,8 @@ static int add_strategy(place_rules_t *r, const json_t *s, size_t i, ecs_error_t
         return ecs_invalid_param(err, "placementStrategy[%zu].type: '%.40s' is not random, spread or binpack.", i,
                                  type);
     }
+    if (key_add(r, type, field ? field : "") < 0) /* each strategy in order: the memo's val[s] follow them */
+        return ecs_server_err(err, "out of memory");
     r->n_strategies++;
     return 0;
 }
@@ -92,6 +109,7 @@ int place_rules_parse(const json_t *taskdef, const json_t *constraints, const js
                       ecs_error_t *err)
 {
     memset(r, 0, sizeof *r);
+    r->memo_ok = true;
     const json_t *td_c = json_object_get(taskdef, "placementConstraints");
     if (json_array_size(td_c) + json_array_size(constraints) > PLACE_CONSTRAINTS_MAX)
         return ecs_invalid_param(err, "placementConstraints: at most %d placement constraints are allowed, the task "
@@ -118,6 +136,8 @@ int place_rules_parse(const json_t *taskdef, const json_t *constraints, const js
         return -1;
     }
     r->cache = place_cache_new(); /* NULL (out of memory): placement works out everything each time */
+    if (r->memo_key == NULL && (r->memo_key = strdup("")) == NULL)
+        r->memo_ok = false;
     return 0;
 }
 

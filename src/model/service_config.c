@@ -9,6 +9,7 @@
 
 #include "common/cleanup.h"
 #include "model/params.h"
+#include "model/placement.h"
 #include "model/settings.h"
 
 #define CONSTRAINTS_MAX 10
@@ -261,8 +262,11 @@ static int read_network(const json_t *in, json_t *doc, const json_t *taskdef, bo
 }
 
 /* placementConstraints and placementStrategy: their shape is checked
- * here; what a memberOf expression says is the placement's business. */
-static int read_placement(const json_t *in, json_t *doc, bool create, bool daemon, ecs_error_t *err)
+ * here, then parsed as the placement of the service's tasks will parse
+ * them (with the task definition's constraints: at most 10 together), so
+ * a bad expression is refused now rather than at every placement. */
+static int read_placement(const json_t *in, json_t *doc, const json_t *taskdef, bool create, bool daemon,
+                          ecs_error_t *err)
 {
     const json_t *pc = json_object_get(in, "placementConstraints"), *ps = json_object_get(in, "placementStrategy");
     if (check_list_max(pc, "placementConstraints", CONSTRAINTS_MAX, err) < 0 ||
@@ -294,6 +298,9 @@ static int read_placement(const json_t *in, json_t *doc, bool create, bool daemo
         if (str_is(type, "spread") && json_string_length(field) == 0)
             return ecs_invalid_param(err, "placementStrategy[%zu]: the spread strategy needs a field.", i);
     }
+    if (place_rules_check(taskdef, pc ? pc : json_object_get(doc, "placementConstraints"),
+                          ps ? ps : json_object_get(doc, "placementStrategy"), err) < 0)
+        return -1;
     if (pc != NULL || create)
         json_object_set_new(doc, "placementConstraints", pc ? json_deep_copy(pc) : json_array());
     if (ps != NULL || create)
@@ -359,7 +366,7 @@ int service_config_apply(const model_ctx_t *ctx, const json_t *in, json_t *doc, 
         return ecs_invalid_param(err, "The daemon scheduling strategy does not support a desired count for services.");
     if (read_deploy_configuration(in, doc, daemon, err) < 0 || read_controller(in, doc, create, err) < 0 ||
         read_launch(in, doc, cluster, create, redeploy, err) < 0 || read_network(in, doc, taskdef, redeploy, err) < 0 ||
-        read_placement(in, doc, create, daemon, err) < 0 ||
+        read_placement(in, doc, taskdef, create, daemon, err) < 0 ||
         read_deploy_members(in, doc, taskdef, cluster, redeploy, err) < 0)
         return -1;
     const json_t *grace = json_object_get(in, "healthCheckGracePeriodSeconds");
@@ -423,12 +430,16 @@ const char *service_config_unplaceable(const json_t *doc)
     if (str_is(lt, "MANAGED_INSTANCES"))
         return "launchType MANAGED_INSTANCES: ecsd has no managed instances; its tasks run on registered container "
                "instances (launchType EC2)";
-    if (json_array_size(json_object_get(doc, "capacityProviderStrategy")) > 0)
-        return "capacityProviderStrategy: ecsd has no capacity of the capacity providers (FARGATE, FARGATE_SPOT); its "
-               "tasks run on registered container instances (launchType EC2)";
-    const json_t *keep = json_object_get(json_object_get(doc, "_ecsd"), "deploy");
+    /* Auto Scaling group providers place on their instances (model/task_place_cp.h) */
     size_t i;
     json_t *v;
+    json_array_foreach(json_object_get(doc, "capacityProviderStrategy"), i, v) {
+        const char *cp = json_string_value(json_object_get(v, "capacityProvider"));
+        if (cp != NULL && (strcmp(cp, "FARGATE") == 0 || strcmp(cp, "FARGATE_SPOT") == 0))
+            return "capacityProviderStrategy: ecsd has no capacity of the capacity providers (FARGATE, FARGATE_SPOT); "
+                   "its tasks run on registered container instances (launchType EC2)";
+    }
+    const json_t *keep = json_object_get(json_object_get(doc, "_ecsd"), "deploy");
     json_array_foreach(json_object_get(keep, "volumeConfigurations"), i, v)
         if (json_object_get(v, "managedEBSVolume") != NULL)
             return "volumeConfigurations: ecsd cannot create the EBS volume of managedEBSVolume";

@@ -15,10 +15,11 @@
  * volumeConfigurations, vpcLatticeConfigurations) are kept in
  * "_ecsd": {"deploy": {...}} and copied into each new deployment.
  *
- * Placement: placementConstraints and placementStrategy are kept and shown;
- * service_config_placement() hands them to whoever places the service's
- * tasks (the hook where the cluster query language's placement reads
- * them). */
+ * Placement: placementConstraints and placementStrategy are checked as
+ * placement parses them (place_rules_check), kept and shown;
+ * service_config_placement() hands them to the scheduler, which places
+ * the service's tasks with them (sched/svc_reconcile.c start_tasks; a
+ * DAEMON service's memberOf chooses its instances: sched/svc_daemon.c). */
 #ifndef ECSD_MODEL_SERVICE_CONFIG_H
 #define ECSD_MODEL_SERVICE_CONFIG_H
 

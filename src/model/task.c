@@ -167,6 +167,8 @@ void task_build(const model_ctx_t *ctx, const task_spec_t *spec, const store_rec
     show_task_size(doc, effective, "memory");
     if (started_by != NULL)
         json_object_set_new(doc, "startedBy", json_string(started_by));
+    if (spec->capacity_provider != NULL) /* the provider a strategy gave it (model/capacity_provider.h) */
+        json_object_set_new(doc, "capacityProviderName", json_string(spec->capacity_provider));
     tags_put(doc, spec->tags ? json_deep_copy(spec->tags) : NULL);
     /* health as ECS shows it before the agent has a verdict (op_agent.c) */
     json_object_set_new(doc, "healthStatus", json_string("UNKNOWN"));

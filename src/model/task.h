@@ -43,6 +43,8 @@ typedef struct task_spec {
     const char *reference_id;
     const json_t *network;   /* networkConfiguration, or NULL */
     const json_t *strategy;  /* the capacity provider strategy the task came by, or NULL */
+    const char *capacity_provider; /* the Auto Scaling group provider of the strategy the task goes to (its
+                                    * instances carry CP_ATTR = it: model/capacity_provider.h), or NULL */
     bool execute_command;    /* enableExecuteCommand */
     /* the call's placementConstraints / placementStrategy (or a service's),
      * NULL for none; the task definition's constraints apply as well */

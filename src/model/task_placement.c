@@ -13,6 +13,7 @@
 #include "common/arn.h"
 #include "common/cleanup.h"
 #include "model/capacity.h"
+#include "model/capacity_provider.h"
 #include "model/placement.h"
 #include "model/placement_tasks.h"
 #include "model/settings.h"
@@ -186,6 +187,8 @@ int task_place_random(model_ctx_t *ctx, const task_spec_t *spec, int count, json
     loaded_set_t L = {.n = 0};
     int rc = -1;
     cleanup_json json_t *required = attr_task_requires(spec->taskdef);
+    if (spec->capacity_provider != NULL) /* the provider's own instances only */
+        json_array_append_new(required, json_pack("{s:s, s:s}", "name", CP_ATTR, "value", spec->capacity_provider));
     place_rules_t rules;
     place_task_map_t *facts = NULL;
     char group[320];
@@ -210,9 +213,13 @@ int task_place_random(model_ctx_t *ctx, const task_spec_t *spec, int count, json
         cc = own;
     /* the group's counts kept on the instances, unless a record of an older
      * ecsd lacks them */
-    for (size_t i = 0; kept && i < cc->n; i++)
-        kept = instance_groups(cc->cands[i].doc) != NULL;
+    kept = kept && cc->n_no_groups == 0; /* counted by the index as entries change */
     rules.groups_kept = kept;
+    /* the cluster's memo, kept with the shared index (a private cluster's
+     * goes with it) */
+    if (cc->memo == NULL && (rules.n_member_of > 0 || place_rules_order(&rules)))
+        cc->memo = place_memo_new();
+    rules.memo = cc->memo;
     if (need_tasks > 0 && !kept) {
         /* only the group's own tasks unless memberOf asks about all */
         const char *family = json_string_value(json_object_get(spec->taskdef, "family"));

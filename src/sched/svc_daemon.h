@@ -9,8 +9,11 @@
 
 #include "model/context.h"
 
-/* The ids of the cluster's ACTIVE instances (a new array). */
-int daemon_instances(const model_ctx_t *ctx, const char *cluster, json_t **out, ecs_error_t *err);
+/* The ids of the cluster's ACTIVE instances that satisfy the memberOf
+ * constraints of the service (svc_doc) and of its PRIMARY deployment's
+ * task definition (a new array). */
+int daemon_instances(const model_ctx_t *ctx, const char *cluster, const json_t *svc_doc, json_t **out,
+                     ecs_error_t *err);
 
 /* Those of instances without a task of deployment dep of the service that
  * is meant to run (a new array). */

@@ -8,7 +8,9 @@
 #include "model/service.h"
 #include "model/service_config.h"
 #include "model/tags.h"
+#include "model/task_place_cp.h"
 #include "model/task_placement.h"
+#include "model/task_protection.h"
 #include "model/taskdef.h"
 #include "common/cleanup.h"
 #include "common/clock.h"
@@ -160,30 +162,48 @@ static void task_events(rc_t *s, const char *verb, json_t *ids)
 
 /* Asks up to n tasks of deployment d (n_dep: of none known) whose
  * lastStatus is status to stop, the oldest first (in the order of the
- * service-tasks index, so no sort and no scan of the cluster). */
-static int stop_some(rc_t *s, int d, const char *status, int n, const char *reason, json_t *ids, ecs_error_t *err)
+ * service-tasks index, so no sort and no scan of the cluster). A RUNNING
+ * task under scale-in protection (model/task_protection.h) is passed
+ * over and counted in *protected; *stopped says how many were asked. */
+static int stop_some(rc_t *s, int d, const char *status, int n, const char *reason, json_t *ids, int *stopped,
+                     int *protected, ecs_error_t *err)
 {
-    bool orphans = d == s->n_dep;
-    store_query_t q = {.kind = STORE_TASK, .account = s->ctx->scope, .cluster = s->rec.cluster,
-                       .service = s->name, .started_by = orphans ? NULL : dep_id(s, d), .desired = "RUNNING",
-                       .status = status, .order = STORE_ORDER_NUM_KEY, .limit = orphans ? 0 : n};
-    store_record_t *rows = NULL;
-    size_t k = 0;
-    if (store_query(s->ctx->txn, &q, &rows, &k, err) < 0)
-        return -1;
-    int rc = 0;
-    for (size_t i = 0; i < k && n > 0 && rc == 0; i++) {
-        int known = 0;
-        while (orphans && known < s->n_dep &&
-               (rows[i].started_by == NULL || strcmp(rows[i].started_by, dep_id(s, known)) != 0))
-            known++;
-        if (orphans && known < s->n_dep && !drain_has(&s->drain, rows[i].instance))
-            continue;
-        rc = task_request_stop(s->ctx, &rows[i], reason, err);
-        json_array_append_new(ids, json_string(rows[i].key));
-        n--;
+    bool orphans = d == s->n_dep, running = strcmp(status, "RUNNING") == 0;
+    int rc = 0, skipped = 0, want = n;
+    /* the first look reads n rows; only when protected ones were among
+     * them, a second one reads them all (those asked to stop are no longer
+     * desired RUNNING) */
+    for (int pass = 0; pass < 2 && n > 0 && rc == 0; pass++) {
+        store_query_t q = {.kind = STORE_TASK, .account = s->ctx->scope, .cluster = s->rec.cluster,
+                           .service = s->name, .started_by = orphans ? NULL : dep_id(s, d), .desired = "RUNNING",
+                           .status = status, .order = STORE_ORDER_NUM_KEY, .limit = orphans || pass > 0 ? 0 : n};
+        store_record_t *rows = NULL;
+        size_t k = 0;
+        if (store_query(s->ctx->txn, &q, &rows, &k, err) < 0)
+            return -1;
+        skipped = 0;
+        for (size_t i = 0; i < k && n > 0 && rc == 0; i++) {
+            int known = 0;
+            while (orphans && known < s->n_dep &&
+                   (rows[i].started_by == NULL || strcmp(rows[i].started_by, dep_id(s, known)) != 0))
+                known++;
+            if (orphans && known < s->n_dep && !drain_has(&s->drain, rows[i].instance))
+                continue;
+            if (running && task_protected(rows[i].doc, s->ctx->now_ms)) {
+                skipped++;
+                continue;
+            }
+            rc = task_request_stop(s->ctx, &rows[i], reason, err);
+            json_array_append_new(ids, json_string(rows[i].key));
+            n--;
+        }
+        store_records_free(rows, k);
+        if (orphans || skipped == 0) /* it read every candidate, or nothing was passed over */
+            break;
     }
-    store_records_free(rows, k);
+    *stopped = want - n;
+    if (n > 0 && skipped > 0) /* the ones it had to leave */
+        *protected += n < skipped ? n : skipped;
     return rc;
 }
 
@@ -192,13 +212,26 @@ static int stop_tasks(rc_t *s, ecs_error_t *err)
     char reason[128];
     snprintf(reason, sizeof reason, "Scaling activity initiated by (deployment %s)", dep_id(s, 0));
     cleanup_json json_t *ids = json_array();
+    int protected = 0;
     for (int d = 0; d < s->n_plan; d++) {
-        if ((s->pd[d].stop_pending > 0 && stop_some(s, d, "PENDING", s->pd[d].stop_pending, reason, ids, err) < 0) ||
-            (s->pd[d].stop_running > 0 && stop_some(s, d, "RUNNING", s->pd[d].stop_running, reason, ids, err) < 0))
+        plan_deploy_t *p = &s->pd[d];
+        if ((p->stop_pending > 0 &&
+             stop_some(s, d, "PENDING", p->stop_pending, reason, ids, &p->stop_pending, &protected, err) < 0) ||
+            (p->stop_running > 0 &&
+             stop_some(s, d, "RUNNING", p->stop_running, reason, ids, &p->stop_running, &protected, err) < 0))
             return -1;
     }
     s->stopped = (int)json_array_size(ids);
     task_events(s, "stopped", ids);
+    /* ECS's words; the scheduler tries again at its next pass */
+    if (protected > 0) {
+        char msg[MSG_MAX];
+        snprintf(msg, sizeof msg, "(service %s) was unable to scale in due to (reason: %d tasks under protection).",
+                 s->name, protected);
+        service_say(s->ctx, s->rec.doc, "protect", msg);
+    } else {
+        service_unsay(s->rec.doc, "protect");
+    }
     return 0;
 }
 
@@ -258,14 +291,12 @@ static int start_tasks(rc_t *s, int n, ecs_error_t *err)
     cleanup_json json_t *tags = tags_for_service_task(s->rec.doc, td.doc, s->rec.cluster, s->name);
     task_spec_t spec = {.cluster = s->rec.cluster, .taskdef = td.doc, .started_by = dep_id(s, 0),
                         .service = s->name, .tags = tags};
-    /* Placement hook: the service's placementConstraints and
-     * placementStrategy (model/service_config.h), for task_place_random to
-     * honour once task_spec_t carries them (the cluster query language's
-     * placement); until then its tasks are placed at random among the
-     * instances that fit. */
-    const json_t *constraints, *strategy;
-    service_config_placement(s->rec.doc, &constraints, &strategy);
-    (void)constraints, (void)strategy;
+    /* the service's placementConstraints and placementStrategy, with its
+     * task definition's constraints (task_place_random parses them) */
+    service_config_placement(s->rec.doc, &spec.constraints, &spec.strategies);
+    /* Auto Scaling group providers (Fargate's were refused as unplaceable above) */
+    const json_t *cps = json_object_get(s->rec.doc, "capacityProviderStrategy");
+    spec.strategy = json_array_size(cps) > 0 ? cps : NULL;
     res_task_need(td.doc, &spec.need);
     cleanup_json json_t *ids = json_array();
     int rc = 0;
@@ -285,7 +316,8 @@ static int start_tasks(rc_t *s, int n, ecs_error_t *err)
             if (!none)
                 rc = task_place_on(s->ctx, &spec, free_hosts, tasks, failures, err);
         } else {
-            rc = task_place_random(s->ctx, &spec, k, tasks, failures, &none, err);
+            rc = spec.strategy != NULL ? task_place_strategy(s->ctx, &spec, k, tasks, failures, &none, err)
+                                       : task_place_random(s->ctx, &spec, k, tasks, failures, &none, err);
         }
         size_t i;
         json_t *t;
@@ -413,7 +445,7 @@ static int reconcile_in(rc_t *s, const char *key, svc_outcome_t *out, bool *act,
     read_params(s);
     if (service_is_daemon(s->rec.doc) && !s->params.draining) {
         /* one task per ACTIVE instance: that many is its desiredCount */
-        if (daemon_instances(ctx, s->rec.cluster, &s->hosts, err) < 0)
+        if (daemon_instances(ctx, s->rec.cluster, s->rec.doc, &s->hosts, err) < 0)
             return -1;
         s->params.desired = (int)json_array_size(s->hosts);
         if (json_integer_value(json_object_get(s->rec.doc, "desiredCount")) != s->params.desired)

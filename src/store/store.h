@@ -35,6 +35,7 @@ typedef enum store_kind {
     STORE_SERVICE = 6,   /* key "cluster/service name" */
     STORE_TOKEN = 7,     /* idempotency tokens: key "Operation/token"; num = when used */
     STORE_SETTING = 8,   /* account settings: key "PRINCIPAL#NAME"; family = name, status = value */
+    STORE_CAPACITY_PROVIDER = 9, /* key name; status ACTIVE | INACTIVE (model/capacity_provider.h) */
 } store_kind_t;
 
 /* One stored resource. Strings are owned by the record (NULL = no value). */

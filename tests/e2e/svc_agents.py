@@ -14,13 +14,15 @@ is told to stop STOPPED. Knobs make them slow, or make every start fail.
 import threading
 import time
 
-from fake_agent import FakeAgent
+from fake_agent import MODERN_ATTRIBUTES, FakeAgent
 
 
 class AutoAgent:
     def __init__(self, server, cluster, cpu=2048, memory=4096, start_delay=0.0, stop_delay=0.0,
-                 fail_starts=False, broken=None):
-        self.agent = FakeAgent(server, cluster, cpu=cpu, memory=memory).register()
+                 fail_starts=False, broken=None, attributes=()):
+        # attributes: more than a current agent's own (e.g. ecs.availability-zone)
+        self.agent = FakeAgent(server, cluster, cpu=cpu, memory=memory,
+                               attributes=list(MODERN_ATTRIBUTES) + list(attributes)).register()
         self.arn = self.agent.arn
         self.id = self.arn.rsplit("/", 1)[1]
         self.start_delay, self.stop_delay, self.fail_starts = start_delay, stop_delay, fail_starts

@@ -44,3 +44,31 @@ TEST(agent_registers_zone_type_and_custom_attributes)
         CHECK(strstr(err.message, "--instance-attributes") != NULL);
     }
 }
+
+static int opts_provider(const char *provider, agent_opts_t *o, ecs_error_t *err)
+{
+    char *argv[] = {"agent", "--capacity-provider", (char *)provider, NULL};
+    static ecsd_config_t cfg;
+    config_free(&cfg);
+    memset(&cfg, 0, sizeof cfg);
+    if (config_parse(&cfg, CFG_AGENT, "agent", 3, argv) != 0)
+        return -2;
+    return agent_opts_from_config(&cfg, o, err);
+}
+
+TEST(agent_registers_its_capacity_provider)
+{
+    agent_opts_t o;
+    ecs_error_t err = {0};
+    REQUIRE(opts_provider("web-asg_1", &o, &err) == 0);
+    cleanup_json json_t *list = json_array();
+    agent_opts_attributes(&o, list);
+    cleanup_free char *text = json_dumps(list, JSON_COMPACT);
+    CHECK_STR(text, "[{\"name\":\"ecs.capacity-provider\",\"value\":\"web-asg_1\"}]");
+    CHECK_INT(opts_provider("a b", &o, &err), -1);
+    CHECK(strstr(err.message, "--capacity-provider") != NULL);
+    REQUIRE(opts_provider("", &o, &err) == 0);
+    cleanup_json json_t *none = json_array();
+    agent_opts_attributes(&o, none);
+    CHECK_INT(json_array_size(none), 0);
+}
