@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/fargate.h"
 #include "model/instance.h"
 #include "api/ops.h"
 #include "model/params.h"
@@ -74,6 +75,8 @@ static void mark_running(model_ctx_t *ctx, store_record_t *task)
 static int reserve_bound_ports(model_ctx_t *ctx, store_record_t *task, const json_t *bindings, ecs_error_t *err)
 {
     json_t *ecsd = json_object_get(task->doc, "_ecsd");
+    if (fargate_task_has_eni(task->doc))
+        return 0; /* awsvpc: its ports are on the task's own address, not the host's */
     res_t need;
     res_from_json(json_object_get(ecsd, "need"), &need);
     store_record_t inst = {0};
@@ -221,6 +224,16 @@ int op_submit_task_state_change(model_ctx_t *ctx, json_t *in, json_t **out, ecs_
     store_record_t task = {0};
     int found = load_reported_task(ctx, in, &task, err);
     const char *status = param_str(in, "status");
+    bool attached = false; /* the task's ENI attachment, reported with it (model/fargate.h) */
+    size_t k;
+    json_t *change;
+    json_array_foreach(found == 1 && strcmp(task.status, "STOPPED") != 0 ? json_object_get(in, "attachments") : NULL,
+                       k, change) attached |= fargate_apply_attachment(task.doc, change);
+    if (found == 1 && attached && task_status_rank(status) <= task_status_rank(task.status)) {
+        set_last_status(&task, task.status); /* bumps the version */
+        found = task_put(ctx, &task, err) < 0 ? -1 : found;
+        goto answer;
+    }
     if (found <= 0 || task_status_rank(status) <= task_status_rank(task.status))
         goto answer; /* unknown, late or repeated: acknowledged, nothing changes */
     if (strcmp(status, "RUNNING") == 0) {

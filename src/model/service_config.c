@@ -417,9 +417,6 @@ void service_config_to_deployment(const json_t *doc, json_t *dep)
 const char *service_config_unplaceable(const json_t *doc)
 {
     const json_t *lt = json_object_get(doc, "launchType");
-    if (str_is(lt, "FARGATE"))
-        return "launchType FARGATE: ecsd has no Fargate capacity; its tasks run on registered container instances "
-               "(launchType EC2)";
     if (str_is(lt, "MANAGED_INSTANCES"))
         return "launchType MANAGED_INSTANCES: ecsd has no managed instances; its tasks run on registered container "
                "instances (launchType EC2)";

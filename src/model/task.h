@@ -42,6 +42,7 @@ typedef struct task_spec {
     const char *launch_type; /* or NULL: EC2 */
     const char *reference_id;
     const json_t *network;   /* networkConfiguration, or NULL */
+    const char *platform_version; /* FARGATE's platformVersion, or NULL (LATEST) */
     const json_t *strategy;  /* the capacity provider strategy the task came by, or NULL */
     bool execute_command;    /* enableExecuteCommand */
     /* the call's placementConstraints / placementStrategy (or a service's),

@@ -257,7 +257,10 @@ static int start_tasks(rc_t *s, int n, ecs_error_t *err)
     /* propagateTags and enableECSManagedTags of the service */
     cleanup_json json_t *tags = tags_for_service_task(s->rec.doc, td.doc, s->rec.cluster, s->name);
     task_spec_t spec = {.cluster = s->rec.cluster, .taskdef = td.doc, .started_by = dep_id(s, 0),
-                        .service = s->name, .tags = tags};
+                        .service = s->name, .tags = tags,
+                        .launch_type = json_string_value(json_object_get(s->rec.doc, "launchType")),
+                        .platform_version = json_string_value(json_object_get(s->rec.doc, "platformVersion")),
+                        .network = json_object_get(s->rec.doc, "networkConfiguration")};
     /* Placement hook: the service's placementConstraints and
      * placementStrategy (model/service_config.h), for task_place_random to
      * honour once task_spec_t carries them (the cluster query language's
