@@ -17,8 +17,8 @@ from fake_agent import FakeAgent
 
 class AutoAgent:
     def __init__(self, server, cluster, cpu=2048, memory=4096, start_delay=0.0, stop_delay=0.0,
-                 fail_starts=False, broken=None):
-        self.agent = FakeAgent(server, cluster, cpu=cpu, memory=memory).register()
+                 fail_starts=False, broken=None, **agent_kw):
+        self.agent = FakeAgent(server, cluster, cpu=cpu, memory=memory, **agent_kw).register()
         self.arn = self.agent.arn
         self.id = self.arn.rsplit("/", 1)[1]
         self.start_delay, self.stop_delay, self.fail_starts = start_delay, stop_delay, fail_starts

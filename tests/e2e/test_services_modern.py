@@ -157,8 +157,9 @@ def test_launch_types_and_capacity_providers(server):
 
 
 def test_fargate_service_fails_clearly_at_placement(server):
-    """ecsd has no Fargate: the service's tasks are never placed, and its
-    events say why, naming the member."""
+    """A Fargate service on a cluster whose instances offer no Fargate
+    capacity (a fake agent without ecs.capability.fargate): its tasks are
+    never placed, and its events say why (test_fargate.py places them)."""
     from svc_agents import AutoAgent
     ecs, cluster, family = setup(server)
     with AutoAgent(server, cluster):
@@ -173,7 +174,7 @@ def test_fargate_service_fails_clearly_at_placement(server):
             time.sleep(0.2)
         assert s["runningCount"] == 0 and s["pendingCount"] == 0
         assert s["events"][0]["message"].startswith(f"(service {name}) was unable to place a task"), s["events"]
-        assert "launchType FARGATE" in s["events"][0]["message"]
+        assert "is missing an attribute required by your task" in s["events"][0]["message"], s["events"]
         ecs.delete_service(cluster=cluster, service=name, force=True)
 
 
