@@ -98,6 +98,8 @@ def test_fargate_run_task_rules(server):
         assert (att["type"], att["status"], d) == ("ElasticNetworkInterface", "PRECREATED",
                                                    {"subnetId": "subnet-aa"}), att
     assert a.remaining()["CPU"] == 4096 - 3 * 256
+    assert len(ecs.list_tasks(cluster=cluster, launchType="FARGATE")["taskArns"]) == 3
+    assert ecs.list_tasks(cluster=cluster, launchType="EC2")["taskArns"] == []
     # ephemeralStorage of the definition, and overrides to another valid size
     fam2 = fargate_family(ecs, ephemeralStorage={"sizeInGiB": 40})
     t = ecs.run_task(**dict(base, taskDefinition=fam2, overrides={"cpu": "512", "memory": "1024"}))["tasks"][0]
