@@ -59,16 +59,19 @@ static int ensure_network(const agent_runtime_t *rt, const char *cidr, ecs_error
     return -1;
 }
 
-static json_t *pause_body(const char *cluster, const char *task_arn)
+static json_t *pause_body(const char *cluster, const char *task_arn, const char *cgroup_parent)
 {
-    return json_pack("{s:s, s:{s:s, s:s, s:s}, s:{s:s, s:{s:s}}, s:b}", "Image", AGENT_PAUSE_IMAGE, "Labels",
+    json_t *body = json_pack("{s:s, s:{s:s, s:s, s:s}, s:{s:s, s:{s:s}}, s:b}", "Image", AGENT_PAUSE_IMAGE, "Labels",
                      AGENT_LABEL_CLUSTER, cluster, AGENT_LABEL_TASK_ARN, task_arn, AGENT_LABEL_CONTAINER,
                      AGENT_PAUSE_CONTAINER, "HostConfig", "NetworkMode", AGENT_AWSVPC_NETWORK, "RestartPolicy", "Name",
                      "no", "NetworkDisabled", 0);
+    if (body != NULL && cgroup_parent != NULL && cgroup_parent[0] != '\0') /* as the ECS agent: held by the task */
+        json_object_set_new(json_object_get(body, "HostConfig"), "CgroupParent", json_string(cgroup_parent));
+    return body;
 }
 
 int agent_awsvpc_setup(const agent_runtime_t *rt, const char *cidr, const char *cluster, const char *task_arn,
-                       const char *task_id, agent_netns_t *ns, ecs_error_t *err)
+                       const char *task_id, const char *cgroup_parent, agent_netns_t *ns, ecs_error_t *err)
 {
     memset(ns, 0, sizeof *ns);
     if (rt->network_inspect == NULL || rt->network_create == NULL)
@@ -82,7 +85,7 @@ int agent_awsvpc_setup(const agent_runtime_t *rt, const char *cidr, const char *
     if (found < 0)
         return -1;
     if (found == 0) { /* else made before a restart of the agent: taken */
-        cleanup_json json_t *body = pause_body(cluster, task_arn);
+        cleanup_json json_t *body = pause_body(cluster, task_arn, cgroup_parent);
         if (body == NULL)
             return ecs_server_err(err, "out of memory");
         if (rt->create(rt->impl, name, body, ns->pause_id, err) < 0)

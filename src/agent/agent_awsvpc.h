@@ -40,9 +40,10 @@ int agent_awsvpc_check_subnet(const char *cidr, ecs_error_t *err);
 
 /* Makes the task's namespace: the pause image, the network (subnet cidr),
  * the pause container (labelled with cluster and task so adoption after a
- * restart finds it; an existing one is taken), started, and its address. */
+ * restart finds it; an existing one is taken; in the task's cgroup
+ * cgroup_parent unless ""), started, and its address. */
 int agent_awsvpc_setup(const agent_runtime_t *rt, const char *cidr, const char *cluster, const char *task_arn,
-                       const char *task_id, agent_netns_t *ns, ecs_error_t *err);
+                       const char *task_id, const char *cgroup_parent, agent_netns_t *ns, ecs_error_t *err);
 
 /* Turns a container's create body into one that joins the task's
  * namespace: NetworkMode container:<pause>, without what Docker refuses

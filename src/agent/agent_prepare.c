@@ -87,7 +87,7 @@ void agent_prepare_task(agent_engine_t *e, agent_task_t *t)
                        v) if (rc == 0 && json_is_object(json_object_get(v, "dockerVolumeConfiguration"))) rc =
         ensure_volume(e, taskdef, v, arn, &err);
     if (rc == 0 && awsvpc) /* its network namespace, before any container joins it */
-        rc = agent_awsvpc_setup(&e->rt, e->awsvpc_subnet, e->cluster, arn, id, &ns, &err);
+        rc = agent_awsvpc_setup(&e->rt, e->awsvpc_subnet, e->cluster, arn, id, parent, &ns, &err);
     pthread_mutex_lock(&e->lock);
     if (rc == 0 && awsvpc) {
         snprintf(t->ip, sizeof t->ip, "%s", ns.ip);

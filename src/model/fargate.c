@@ -58,10 +58,9 @@ static void attachment_id(const char *task_id, char out[40])
     snprintf(out, 40, "%.8s-%.4s-%.4s-%.4s-%.12s", task_id, task_id + 8, task_id + 12, task_id + 16, task_id + 20);
 }
 
-void fargate_task_build(const model_ctx_t *ctx, json_t *doc, const char *task_id, const json_t *effective,
-                        const char *launch_type, const char *platform_version, const json_t *network)
+void fargate_task_build(json_t *doc, const char *task_id, const json_t *effective, const char *launch_type,
+                        const char *platform_version, const json_t *network)
 {
-    (void)ctx;
     bool fargate = launch_type != NULL && strcmp(launch_type, "FARGATE") == 0;
     if (is_str(json_object_get(effective, "networkMode"), "awsvpc")) {
         char id[40];

@@ -20,7 +20,6 @@
 #include <stdbool.h>
 
 #include "common/error.h"
-#include "model/context.h"
 
 #define FARGATE_ATTR "ecs.capability.fargate"
 #define FARGATE_ONLY_ATTR "ecs.capability.fargate-only"
@@ -43,7 +42,7 @@ json_t *fargate_task_requires(const json_t *taskdef, const char *launch_type);
  * FARGATE and awsvpc add: the ENI attachment (subnet: the first of
  * network's awsvpcConfiguration.subnets), platformVersion, platformFamily
  * and the ephemeral storage of a Fargate task. */
-void fargate_task_build(const model_ctx_t *ctx, json_t *doc, const char *task_id, const json_t *effective,
+void fargate_task_build(json_t *doc, const char *task_id, const json_t *effective,
                         const char *launch_type, const char *platform_version, const json_t *network);
 
 /* True when the task has an ENI attachment (its ports are its own, not

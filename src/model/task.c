@@ -166,7 +166,7 @@ void task_build(const model_ctx_t *ctx, const task_spec_t *spec, const store_rec
         "_ecsd", hidden_members(spec));
     show_task_size(doc, effective, "cpu");
     show_task_size(doc, effective, "memory");
-    fargate_task_build(ctx, doc, id, effective, spec->launch_type, spec->platform_version, spec->network);
+    fargate_task_build(doc, id, effective, spec->launch_type, spec->platform_version, spec->network);
     if (started_by != NULL)
         json_object_set_new(doc, "startedBy", json_string(started_by));
     tags_put(doc, spec->tags ? json_deep_copy(spec->tags) : NULL);

@@ -94,7 +94,7 @@ TEST(fargate_task_attachment_lifecycle)
     cleanup_json json_t *td = J("{\"networkMode\": \"awsvpc\", \"ephemeralStorage\": {\"sizeInGiB\": 30}}");
     cleanup_json json_t *net = J("{\"awsvpcConfiguration\": {\"subnets\": [\"subnet-1\", \"subnet-2\"]}}");
     const char *task_id = "0123456789abcdef0123456789abcdef";
-    fargate_task_build(NULL, doc, task_id, td, "FARGATE", "LATEST", net);
+    fargate_task_build(doc, task_id, td, "FARGATE", "LATEST", net);
     CHECK_STR(json_string_value(json_object_get(doc, "platformVersion")), "1.4.0");
     CHECK_STR(json_string_value(json_object_get(doc, "platformFamily")), "Linux");
     CHECK_INT(json_integer_value(json_object_get(json_object_get(doc, "ephemeralStorage"), "sizeInGiB")), 30);
@@ -137,7 +137,7 @@ TEST(fargate_task_attachment_lifecycle)
     /* an EC2 bridge task gets none of it */
     cleanup_json json_t *plain_doc = J("{}");
     cleanup_json json_t *bridge = J("{\"networkMode\": \"bridge\"}");
-    fargate_task_build(NULL, plain_doc, task_id, bridge, "EC2", NULL, NULL);
+    fargate_task_build(plain_doc, task_id, bridge, "EC2", NULL, NULL);
     CHECK_INT(json_object_size(plain_doc), 0);
 }
 
