@@ -38,6 +38,23 @@ int fargate_check_run(const json_t *in, const json_t *effective, ecs_error_t *er
     return 0;
 }
 
+int fargate_check_service(const json_t *doc, const json_t *taskdef, ecs_error_t *err)
+{
+    if (!is_str(json_object_get(doc, "launchType"), "FARGATE"))
+        return 0;
+    bool compatible = false;
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(taskdef, "compatibilities"), i, c) compatible |= is_str(c, "FARGATE");
+    if (!compatible)
+        return ecs_invalid_param(err, "Task definition does not support launch_type FARGATE.");
+    if (non_empty(json_object_get(doc, "placementConstraints")))
+        return ecs_invalid_param(err, "Placement constraints are not supported with FARGATE launch type.");
+    if (non_empty(json_object_get(doc, "placementStrategy")))
+        return ecs_invalid_param(err, "Placement strategies are not supported with FARGATE launch type.");
+    return 0;
+}
+
 json_t *fargate_task_requires(const json_t *taskdef, const char *launch_type)
 {
     json_t *out = attr_task_requires(taskdef);

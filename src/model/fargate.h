@@ -32,6 +32,12 @@
  * task-level cpu and memory from Fargate's combinations. */
 int fargate_check_run(const json_t *in, const json_t *effective, ecs_error_t *err);
 
+/* CreateService/UpdateService's checks of a service (doc, after the
+ * request's members) of launchType FARGATE running taskdef: the
+ * definition is FARGATE-compatible, no placementConstraints nor
+ * placementStrategy. */
+int fargate_check_service(const json_t *doc, const json_t *taskdef, ecs_error_t *err);
+
 /* What the task needs of an instance's attributes: attr_task_requires,
  * plus FARGATE_ATTR for launchType FARGATE, or the absence of
  * FARGATE_ONLY_ATTR for the others (an entry with "absent": true, as

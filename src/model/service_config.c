@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "model/fargate.h"
 #include "model/params.h"
 #include "model/settings.h"
 
@@ -360,7 +361,8 @@ int service_config_apply(const model_ctx_t *ctx, const json_t *in, json_t *doc, 
     if (read_deploy_configuration(in, doc, daemon, err) < 0 || read_controller(in, doc, create, err) < 0 ||
         read_launch(in, doc, cluster, create, redeploy, err) < 0 || read_network(in, doc, taskdef, redeploy, err) < 0 ||
         read_placement(in, doc, create, daemon, err) < 0 ||
-        read_deploy_members(in, doc, taskdef, cluster, redeploy, err) < 0)
+        read_deploy_members(in, doc, taskdef, cluster, redeploy, err) < 0 ||
+        fargate_check_service(doc, taskdef, err) < 0)
         return -1;
     const json_t *grace = json_object_get(in, "healthCheckGracePeriodSeconds");
     if (grace != NULL && (json_integer_value(grace) < 0 || json_integer_value(grace) > INT32_MAX))

@@ -56,6 +56,25 @@ TEST(fargate_run_checks_sizes_and_placement_members)
     CHECK_INT(fargate_check_run(empty, ok, &err), 0);
 }
 
+TEST(fargate_service_checks)
+{
+    ecs_error_t err;
+    cleanup_json json_t *fg_td = J("{\"compatibilities\": [\"EC2\", \"FARGATE\"]}");
+    cleanup_json json_t *ec2_td = J("{\"compatibilities\": [\"EC2\", \"EXTERNAL\"]}");
+    cleanup_json json_t *fg = J("{\"launchType\": \"FARGATE\"}");
+    cleanup_json json_t *ec2 = J("{\"launchType\": \"EC2\", \"placementConstraints\": [{\"type\": \"x\"}]}");
+    CHECK_INT(fargate_check_service(fg, fg_td, &err), 0);
+    CHECK_INT(fargate_check_service(ec2, ec2_td, &err), 0);
+    CHECK_INT(fargate_check_service(fg, ec2_td, &err), -1);
+    CHECK_STR(err.message, "Task definition does not support launch_type FARGATE.");
+    cleanup_json json_t *pc = J("{\"launchType\": \"FARGATE\", \"placementConstraints\": [{\"type\": \"x\"}]}");
+    CHECK_INT(fargate_check_service(pc, fg_td, &err), -1);
+    CHECK_STR(err.message, "Placement constraints are not supported with FARGATE launch type.");
+    cleanup_json json_t *ps = J("{\"launchType\": \"FARGATE\", \"placementStrategy\": [{\"type\": \"x\"}]}");
+    CHECK_INT(fargate_check_service(ps, fg_td, &err), -1);
+    CHECK_STR(err.message, "Placement strategies are not supported with FARGATE launch type.");
+}
+
 TEST(fargate_requires_capacity_and_only_excludes_others)
 {
     cleanup_json json_t *td = J("{\"networkMode\": \"awsvpc\"}");
