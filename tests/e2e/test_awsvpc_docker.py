@@ -91,8 +91,14 @@ def test_fargate_task_two_containers_on_localhost(server):
         assert "hello-fargate" in got, got
         info = ah.inspect(ids["web"])
         [pause] = pause_containers(arn)
-        assert info["HostConfig"]["NetworkMode"] == "container:" + ah.inspect(pause)["Name"].lstrip("/") or \
-            info["HostConfig"]["NetworkMode"] == "container:" + pause, info["HostConfig"]["NetworkMode"]
+        pinfo = ah.inspect(pause)
+        # Docker shows container:NAME resolved to the id
+        assert info["HostConfig"]["NetworkMode"] in ("container:" + pinfo["Name"].lstrip("/"),
+                                                     "container:" + pinfo["Id"]), info["HostConfig"]
+        assert pinfo["Config"]["Image"] == "ecsd-pause:1" and pinfo["Path"] == "/pause", pinfo["Config"]
+        # the pause container is held by the task's cgroup (task-level cpu/memory), as its containers are
+        assert info["HostConfig"]["CgroupParent"] and \
+            pinfo["HostConfig"]["CgroupParent"] == info["HostConfig"]["CgroupParent"], pinfo["HostConfig"]
         # the task's own address, from the test's namespace, on the published port
         assert until("web on the task's address", lambda: get(f"http://{ip}:8080/")) == "hello-fargate"
         # its ports are its own: nothing was taken from the host's
