@@ -40,6 +40,7 @@ typedef struct agent_engine_cfg {
     int stop_timeout_s;       /* a container's own stopTimeout wins */
     int64_t cleanup_delay_ms;
     const char *cgroup_root;  /* where the tasks' cgroups go; NULL: /sys/fs/cgroup */
+    const char *awsvpc_subnet; /* the awsvpc network's subnet (agent_awsvpc.h); NULL: its default */
 } agent_engine_cfg_t;
 
 /* The engine keeps rt and queue (both stay the caller's) and a copy of cfg's strings. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "agent/agent_map.h"
+#include "agent/agent_pause.h"
 #include "common/units.h"
 
 #define PREFIX "ResourceInitializationError: "
@@ -100,8 +101,11 @@ static int check_volumes(const json_t *taskdef, char *reason, size_t size)
 int agent_map_task_check(const json_t *taskdef, const agent_caps_t *caps, char *reason, size_t size)
 {
     const char *net = agent_map_network_mode(taskdef);
-    if (strcmp(net, "bridge") != 0 && strcmp(net, "host") != 0 && strcmp(net, "none") != 0)
-        return fail(reason, size, "networkMode %.20s " NOT_YET " (bridge, host and none are)", net);
+    if (strcmp(net, "bridge") != 0 && strcmp(net, "host") != 0 && strcmp(net, "none") != 0 &&
+        strcmp(net, "awsvpc") != 0)
+        return fail(reason, size, "networkMode %.20s " NOT_YET " (bridge, host, none and awsvpc are)", net);
+    if (strcmp(net, "awsvpc") == 0 && !agent_pause_supported())
+        return fail(reason, size, "networkMode awsvpc: the agent's pause container runs on x86-64 hosts only");
     static const char *const modes[] = {"pidMode", "ipcMode"};
     for (size_t i = 0; i < 2; i++) {
         const char *m = json_string_value(json_object_get(taskdef, modes[i]));

@@ -1,5 +1,8 @@
 #include "agent/agent_opts.h"
 
+#include "agent/agent_awsvpc.h"
+#include "agent/agent_pause.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -89,6 +92,12 @@ static int check_custom(const char *text, ecs_error_t *err)
 
 void agent_opts_attributes(const agent_opts_t *o, json_t *list)
 {
+    if (agent_pause_supported()) /* awsvpc needs the pause container */
+        json_array_append_new(list, json_pack("{s:s}", "name", "ecs.capability.task-eni"));
+    if (o->fargate != NULL && strcmp(o->fargate, "no") != 0)
+        json_array_append_new(list, json_pack("{s:s}", "name", "ecs.capability.fargate"));
+    if (o->fargate != NULL && strcmp(o->fargate, "only") == 0)
+        json_array_append_new(list, json_pack("{s:s}", "name", "ecs.capability.fargate-only"));
     if (o->availability_zone != NULL && o->availability_zone[0] != '\0')
         json_array_append_new(list, json_pack("{s:s, s:s}", "name", "ecs.availability-zone", "value",
                                               o->availability_zone));
@@ -165,6 +174,12 @@ int agent_opts_from_config(const ecsd_config_t *cfg, agent_opts_t *o, ecs_error_
         return ecs_invalid_param(err, "--capacity-provider must be the name of a capacity provider (up to 255 letters, "
                                       "numbers, underscores and hyphens), not '%.100s'", o->capacity_provider);
     if (check_custom(o->instance_attributes, err) < 0)
+        return -1;
+    o->fargate = cfg->fargate && cfg->fargate[0] ? cfg->fargate : "also";
+    if (strcmp(o->fargate, "also") != 0 && strcmp(o->fargate, "only") != 0 && strcmp(o->fargate, "no") != 0)
+        return ecs_invalid_param(err, "--fargate must be also, only or no, not '%.40s'", o->fargate);
+    o->awsvpc_subnet = cfg->awsvpc_subnet && cfg->awsvpc_subnet[0] ? cfg->awsvpc_subnet : AGENT_AWSVPC_DEFAULT_SUBNET;
+    if (agent_awsvpc_check_subnet(o->awsvpc_subnet, err) < 0)
         return -1;
     if (agent_parse_ports(cfg->extra_ports, o->extra_ports, AGENT_EXTRA_PORTS_MAX, &o->n_extra_ports) < 0)
         return ecs_invalid_param(err, "--extra-ports must be a list of at most %d ports (1..65535), not "

@@ -37,6 +37,8 @@ typedef struct agent_opts {
     const char *instance_type;     /* "" for none */
     const char *capacity_provider; /* "" for none */
     const char *instance_attributes; /* JSON object text, "" for none (checked by agent_opts_from_config) */
+    const char *fargate;        /* "also", "only" or "no" */
+    const char *awsvpc_subnet;  /* IPv4 CIDR */
 } agent_opts_t;
 
 /* Fills o from cfg (and the DOCKER_HOST / AWS_* environment where the
@@ -45,8 +47,9 @@ int agent_opts_from_config(const ecsd_config_t *cfg, agent_opts_t *o, ecs_error_
 
 #define AGENT_CUSTOM_ATTRS_MAX 10
 
-/* The attributes the agent registers besides its capabilities: the zone,
- * the instance type and the custom ones, appended to list. */
+/* The attributes the agent registers besides its capabilities: awsvpc's
+ * ecs.capability.task-eni, the Fargate capacity ones (model/fargate.h),
+ * the zone, the instance type and the custom ones, appended to list. */
 void agent_opts_attributes(const agent_opts_t *o, json_t *list);
 
 /* "90", "90s", "15m", "3h", "500ms" -> milliseconds. -1 when malformed. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/agent_awsvpc.h"
 #include "agent/agent_cgroup.h"
 #include "agent/agent_engine_int.h"
 #include "common/cleanup.h"
@@ -75,6 +76,8 @@ void agent_prepare_task(agent_engine_t *e, agent_task_t *t)
     char id[sizeof t->id], parent[AGENT_CGROUP_PARENT_MAX];
     snprintf(id, sizeof id, "%s", t->id);
     int version = e->caps.cgroup_version;
+    bool awsvpc = t->awsvpc;
+    agent_netns_t ns = {0};
     pthread_mutex_unlock(&e->lock);
     ecs_error_t err = {0};
     int rc = arn == NULL ? ecs_server_err(&err, "out of memory") : make_cgroup(e, taskdef, id, version, parent, &err);
@@ -83,7 +86,18 @@ void agent_prepare_task(agent_engine_t *e, agent_task_t *t)
     json_array_foreach(json_object_get(taskdef, "volumes"), k,
                        v) if (rc == 0 && json_is_object(json_object_get(v, "dockerVolumeConfiguration"))) rc =
         ensure_volume(e, taskdef, v, arn, &err);
+    if (rc == 0 && awsvpc) /* its network namespace, before any container joins it */
+        rc = agent_awsvpc_setup(&e->rt, e->awsvpc_subnet, e->cluster, arn, id, parent, &ns, &err);
     pthread_mutex_lock(&e->lock);
+    if (rc == 0 && awsvpc) {
+        snprintf(t->ip, sizeof t->ip, "%s", ns.ip);
+        log_info("task %s: its network namespace has the address %s", t->arn, ns.ip);
+        json_t *report = agent_awsvpc_report(e->cluster, t->arn, t->eni_id, &ns);
+        if (report != NULL && !t->silent)
+            e->sink.fn(e->sink.arg, "SubmitAttachmentStateChanges", report);
+        else
+            json_decref(report);
+    }
     if (rc == 0) {
         t->prepared = true;
         snprintf(t->cgroup_parent, sizeof t->cgroup_parent, "%s", parent);

@@ -26,6 +26,11 @@ typedef struct agent_runtime {
     int (*volume_create)(void *impl, const json_t *body, ecs_error_t *err);
     int (*volume_inspect)(void *impl, const char *name, json_t **out, ecs_error_t *err);
     int (*volume_remove)(void *impl, const char *name, ecs_error_t *err);
+    /* awsvpc (agent_awsvpc.c); NULL in runtimes without networks */
+    int (*image_import)(void *impl, const char *repo, const char *tag, const char *changes, const void *tar,
+                        size_t len, ecs_error_t *err);
+    int (*network_inspect)(void *impl, const char *name, json_t **out, ecs_error_t *err);
+    int (*network_create)(void *impl, const json_t *body, ecs_error_t *err);
     int (*events)(void *impl, const char *label, volatile bool *stop, docker_event_fn fn, void *arg,
                   ecs_error_t *err);
 } agent_runtime_t;

@@ -20,6 +20,16 @@ static int vinspect(void *d, const char *name, json_t **out, ecs_error_t *e)
     return docker_volume_inspect(d, name, out, e);
 }
 static int vremove(void *d, const char *name, ecs_error_t *e) { return docker_volume_remove(d, name, e); }
+static int import(void *d, const char *repo, const char *tag, const char *changes, const void *tar, size_t len,
+                  ecs_error_t *e)
+{
+    return docker_image_import(d, repo, tag, changes, tar, len, e);
+}
+static int ninspect(void *d, const char *name, json_t **out, ecs_error_t *e)
+{
+    return docker_network_inspect(d, name, out, e);
+}
+static int ncreate(void *d, const json_t *body, ecs_error_t *e) { return docker_network_create(d, body, e); }
 static int events(void *d, const char *label, volatile bool *s, docker_event_fn fn, void *arg, ecs_error_t *e)
 {
     return docker_events(d, label, s, fn, arg, e);
@@ -30,5 +40,6 @@ agent_runtime_t agent_runtime_docker(docker_t *d)
     return (agent_runtime_t){.impl = d, .version = version, .image_present = present, .pull = pull,
                              .create = create, .start = start, .stop = stop, .remove = rm, .inspect = inspect,
                              .list = list, .system = sys, .volume_create = vcreate,
-                             .volume_inspect = vinspect, .volume_remove = vremove, .events = events};
+                             .volume_inspect = vinspect, .volume_remove = vremove, .events = events,
+                             .image_import = import, .network_inspect = ninspect, .network_create = ncreate};
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/agent_awsvpc.h"
 #include "common/cleanup.h"
 #include "common/clock.h"
 
@@ -101,6 +102,10 @@ agent_task_t *agent_task_from_poll(const json_t *entry)
     t->revision = json_integer_value(json_object_get(td, "revision"));
     t->taskdef = json_incref(td);
     t->overrides = json_incref(json_object_get(entry, "overrides"));
+    const char *net = json_string_value(json_object_get(td, "networkMode"));
+    t->awsvpc = net != NULL && strcmp(net, "awsvpc") == 0;
+    const char *eni = agent_awsvpc_eni_id(entry);
+    snprintf(t->eni_id, sizeof t->eni_id, "%s", eni ? eni : "");
     if (t->family == NULL) {
         agent_task_free(t);
         return NULL;
@@ -384,6 +389,11 @@ agent_action_t agent_task_next(const agent_task_t *t, int64_t now_ms, size_t *i)
                 return AGENT_ACT_STOP;
             }
         }
+        bool all_stopped = true;
+        for (size_t k = 0; k < t->n; k++)
+            all_stopped = all_stopped && t->c[k].known == AGENT_STOPPED;
+        if (t->awsvpc && !t->net_released && all_stopped)
+            return AGENT_ACT_RELEASE;
         return AGENT_ACT_NONE;
     }
     for (size_t k = 0; k < t->n; k++) {

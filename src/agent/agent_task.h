@@ -104,6 +104,11 @@ typedef struct agent_task {
     char cgroup_parent[128];    /* HostConfig.CgroupParent of its containers, "" for none */
     agent_health_t health_sent; /* the task's health as last told */
     int64_t stopped_ms;         /* when its last container stopped */
+    /* networkMode awsvpc (agent_awsvpc.h) */
+    bool awsvpc;
+    bool net_released;          /* its pause container is removed */
+    char eni_id[40];            /* its ENI attachment's id from the poll, "" for none */
+    char ip[64];                /* its address, "" until known */
     struct agent_task *next;
 } agent_task_t;
 
@@ -162,6 +167,7 @@ typedef enum agent_action {
     AGENT_ACT_DEPFAIL,  /* its dependency cannot be met: STOPPED with the reason, no Docker call */
     AGENT_ACT_STOP,     /* docker stop a started container */
     AGENT_ACT_ABANDON,  /* never started: STOPPED without a Docker call */
+    AGENT_ACT_RELEASE,  /* awsvpc: every container stopped, remove the pause container */
 } agent_action_t;
 
 /* The next step for the task at now_ms (dependency timeouts), and on which

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/agent_awsvpc.h"
 #include "agent/agent_engine_int.h"
 #include "agent/agent_fs.h"
 #include "common/cleanup.h"
@@ -107,6 +108,11 @@ static void step_create(agent_engine_t *e, agent_task_t *t, size_t i)
     ecs_error_t err = {0};
     cleanup_json json_t *body = names ? agent_map_create_body(&mt, i, &err) : NULL;
     cleanup_json json_t *taskdef = json_incref(t->taskdef);
+    if (body != NULL && t->awsvpc) { /* into the task's network namespace */
+        char pause[AGENT_AWSVPC_NAME_MAX];
+        agent_awsvpc_pause_name(t->id, pause);
+        agent_awsvpc_join(body, pause);
+    }
     if (body == NULL) {
         if (names == NULL)
             ecs_server_err(&err, "out of memory");
@@ -151,7 +157,9 @@ static void now_running(agent_engine_t *e, agent_task_t *t, size_t i, const json
     if (health != NULL && c->health != AGENT_HEALTH_NONE)
         c->health = agent_health_from_docker(health);
     log_info("task %s: container %s running (%.12s)", t->arn, c->name, c->docker_id);
-    json_t *bindings = info ? agent_map_container_bindings(t->taskdef, c->def, info) : NULL;
+    json_t *bindings = t->awsvpc ? agent_awsvpc_bindings(c->def, t->ip)
+                       : info ? agent_map_container_bindings(t->taskdef, c->def, info)
+                              : NULL;
     agent_task_container_running(t, i, bindings, &e->sink);
 }
 
@@ -186,6 +194,23 @@ static void step_start(agent_engine_t *e, agent_task_t *t, size_t i)
     } else {
         now_running(e, t, i, found == 1 ? info : NULL);
     }
+}
+
+/* awsvpc: every container stopped, the pause container goes (and the
+ * task's address with it). */
+static void step_release(agent_engine_t *e, agent_task_t *t)
+{
+    char id[sizeof t->id];
+    snprintf(id, sizeof id, "%s", t->id);
+    pthread_mutex_unlock(&e->lock);
+    ecs_error_t err = {0};
+    int rc = agent_awsvpc_release(&e->rt, id, &err);
+    pthread_mutex_lock(&e->lock);
+    if (rc < 0)
+        log_warn("task %s: cannot remove its pause container: %s", t->arn, err.message);
+    else
+        log_info("task %s: its network namespace is released", t->arn);
+    t->net_released = true; /* not tried again; after a restart it is an orphan, stopped and removed */
 }
 
 static void step_depfail(agent_engine_t *e, agent_task_t *t, size_t i)
@@ -304,6 +329,9 @@ static void *worker_main(void *arg)
             break;
         case AGENT_ACT_ABANDON:
             agent_engine_stopped(e, t, i, NULL, NULL, false);
+            break;
+        case AGENT_ACT_RELEASE:
+            step_release(e, t);
             break;
         default:
             break;

@@ -149,6 +149,9 @@ typedef struct req {
     const char *method; /* "GET", "POST", "DELETE" */
     const char *path;   /* after the API version, query already encoded */
     const json_t *body; /* JSON body for POST, or NULL */
+    const void *raw;    /* or a body of raw_len bytes of type raw_type (an image tar) */
+    size_t raw_len;
+    const char *raw_type;
     long timeout_s;     /* whole exchange; 0: none */
     long idle_s;        /* fail when nothing arrives this long; 0: none */
     volatile bool *stop; /* aborts the exchange when it becomes true */
@@ -225,6 +228,10 @@ static CURLcode perform(docker_t *d, const req_t *r, long *status, buf_t *reply,
     struct curl_slist *hdrs = curl_slist_append(NULL, "Expect:"), *h2;
     if (body && (h2 = curl_slist_append(hdrs, "Content-Type: application/json")) != NULL)
         hdrs = h2;
+    char raw_ct[64];
+    snprintf(raw_ct, sizeof raw_ct, "Content-Type: %s", r->raw_type ? r->raw_type : "");
+    if (r->raw && (h2 = curl_slist_append(hdrs, raw_ct)) != NULL)
+        hdrs = h2;
     if (h == NULL || hdrs == NULL) {
         curl_easy_cleanup(h);
         curl_slist_free_all(hdrs);
@@ -239,8 +246,13 @@ static CURLcode perform(docker_t *d, const req_t *r, long *status, buf_t *reply,
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
     if (strcmp(r->method, "POST") == 0) {
         curl_easy_setopt(h, CURLOPT_POST, 1L);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, body ? (long)strlen(body) : 0L);
+        if (r->raw != NULL) {
+            curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->raw);
+            curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)r->raw_len);
+        } else {
+            curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
+            curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, body ? (long)strlen(body) : 0L);
+        }
     } else if (strcmp(r->method, "GET") != 0) {
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r->method);
     }
@@ -605,4 +617,51 @@ int docker_events(docker_t *d, const char *label, volatile bool *stop, docker_ev
     buf_free(&s.line);
     buf_free(&s.errbody);
     return ret;
+}
+
+/* ---- images from a tar, networks (the agent's awsvpc bridge) ---- */
+
+int docker_image_import(docker_t *d, const char *repo, const char *tag, const char *changes, const void *tar,
+                        size_t len, ecs_error_t *err)
+{
+    const char *type = "CannotPullContainerError";
+    cleanup_buf buf_t path = {0}, reply = {0};
+    if (buf_path(&path, "/images/create?fromSrc=-&repo=", repo, "", "") || buf_path(&path, "&tag=", tag, "", "") ||
+        (changes && buf_path(&path, "&changes=", changes, "", "")))
+        return ecs_err(err, 500, type, "out of memory");
+    req_t r = {.method = "POST", .path = path.data, .raw = tar, .raw_len = len, .raw_type = "application/x-tar",
+               .timeout_s = T_CREATE};
+    char errbuf[CURL_ERROR_SIZE];
+    long status;
+    CURLcode rc = perform(d, &r, &status, &reply, errbuf);
+    if (rc != CURLE_OK)
+        return transport_err(d, rc, errbuf, T_CREATE, type, NULL, err);
+    if (status != 200)
+        return reply_err(&reply, status, type, err);
+    /* the reply is a progress stream: an error shows as {"error": ...} */
+    if (reply.len > 0 && memmem(reply.data, reply.len, "\"error\"", 7) != NULL)
+        return ecs_err(err, 500, type, "Docker refused the image: %.*s", (int)(reply.len > 300 ? 300 : reply.len),
+                       reply.data);
+    return 0;
+}
+
+int docker_network_inspect(docker_t *d, const char *name, json_t **out, ecs_error_t *err)
+{
+    const char *type = "CannotInspectNetworkError";
+    cleanup_buf buf_t path = path_of("/networks/", name, "", ""), reply = {0};
+    *out = NULL;
+    long status = request(d, "GET", &path, NULL, T_INSPECT, type, NULL, &reply, err);
+    if (status == 404)
+        return 0;
+    if (status != 200)
+        return reply_err(&reply, status, type, err);
+    return reply_into(&reply, false, out, type, err) ? -1 : 1;
+}
+
+int docker_network_create(docker_t *d, const json_t *body, ecs_error_t *err)
+{
+    const char *type = "CannotCreateNetworkError";
+    cleanup_buf buf_t path = path_of("/networks/create", NULL, "", ""), reply = {0};
+    long status = request(d, "POST", &path, body, T_CREATE, type, "created", &reply, err);
+    return status == 201 || status == 200 ? 0 : reply_err(&reply, status, type, err);
 }

@@ -81,6 +81,18 @@ int docker_volume_inspect(docker_t *d, const char *name, json_t **out, ecs_error
  * status 409; CannotRemoveVolumeError). */
 int docker_volume_remove(docker_t *d, const char *name, ecs_error_t *err);
 
+/* POST /images/create?fromSrc=-&repo=..&tag=..&changes=..: an image of
+ * the rootfs tar (len bytes), with Dockerfile changes such as
+ * 'CMD ["/pause"]'. Type CannotPullContainerError. */
+int docker_image_import(docker_t *d, const char *repo, const char *tag, const char *changes, const void *tar,
+                        size_t len, ecs_error_t *err);
+/* GET /networks/{name}: 1 with *out (caller frees), 0 when there is none,
+ * -1 on error (CannotInspectNetworkError). */
+int docker_network_inspect(docker_t *d, const char *name, json_t **out, ecs_error_t *err);
+/* POST /networks/create: body is Docker's NetworkCreate JSON. Type
+ * CannotCreateNetworkError (409 when it exists). */
+int docker_network_create(docker_t *d, const json_t *body, ecs_error_t *err);
+
 /* GET /events?filters={"type":["container"],"label":[label]}: streams
  * until *stop becomes true (checked at least every second) or the
  * connection ends; calls fn for each event (Docker's JSON event object:

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/fargate.h"
 #include "model/instance.h"
 #include "api/ops.h"
 #include "model/params.h"
@@ -75,6 +76,8 @@ static void mark_running(model_ctx_t *ctx, store_record_t *task)
 static int reserve_bound_ports(model_ctx_t *ctx, store_record_t *task, const json_t *bindings, ecs_error_t *err)
 {
     json_t *ecsd = json_object_get(task->doc, "_ecsd");
+    if (fargate_task_has_eni(task->doc))
+        return 0; /* awsvpc: its ports are on the task's own address, not the host's */
     res_t need;
     res_from_json(json_object_get(ecsd, "need"), &need);
     store_record_t inst = {0};
@@ -243,6 +246,9 @@ int op_submit_task_state_change(model_ctx_t *ctx, json_t *in, json_t **out, ecs_
     bool changed = false;
     size_t i;
     json_t *ch;
+    /* the task's ENI attachment, reported with it (model/fargate.h) */
+    json_array_foreach(found == 1 && strcmp(task.status, "STOPPED") != 0 ? json_object_get(in, "attachments") : NULL,
+                       i, ch) changed |= fargate_apply_attachment(task.doc, ch);
     json_array_foreach(found == 1 ? json_object_get(in, "containers") : NULL, i, ch)
         if (json_is_object(ch) && apply_container(ctx, &task, ch, &changed, err) < 0) {
             found = -1;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/fargate.h"
 #include "model/instance.h"
 #include "api/ops.h"
 #include "model/params.h"
@@ -68,7 +69,10 @@ static int run_request_read(model_ctx_t *ctx, json_t *in, bool run_task, run_req
     r->spec = (task_spec_t){.cluster = r->cluster.key, .taskdef = r->taskdef.doc, .overrides = overrides,
                             .started_by = started_by, .tags = r->tags, .effective = r->effective,
                             .group = l->group, .launch_type = l->launch_type, .reference_id = l->reference_id,
-                            .network = l->network, .strategy = l->strategy, .execute_command = l->execute_command};
+                            .network = l->network, .strategy = l->strategy, .execute_command = l->execute_command,
+                            .platform_version = l->platform_version};
+    if (strcmp(l->launch_type, "FARGATE") == 0 && fargate_check_run(in, r->effective, err) < 0)
+        return -1;
     /* what the task reserves: its own sizes, the overrides' where given */
     res_task_need(r->effective, &r->spec.need);
     return 0;

@@ -45,6 +45,7 @@ int op_list_services(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *er
 int op_discover_poll_endpoint(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 int op_submit_container_state_change(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 int op_submit_task_state_change(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_submit_attachment_state_changes(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 
 /* op_account_settings.c */
 int op_put_account_setting(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);

@@ -34,6 +34,7 @@ static const api_op_t ops[] = {
     {"DiscoverPollEndpoint",        op_discover_poll_endpoint,       API_OP_AGENT},
     {"SubmitContainerStateChange",  op_submit_container_state_change, API_OP_WRITE | API_OP_AGENT},
     {"SubmitTaskStateChange",       op_submit_task_state_change,     API_OP_WRITE | API_OP_AGENT},
+    {"SubmitAttachmentStateChanges", op_submit_attachment_state_changes, API_OP_WRITE | API_OP_AGENT},
     {"PutAccountSetting",           op_put_account_setting,          API_OP_WRITE},
     {"PutAccountSettingDefault",    op_put_account_setting_default,  API_OP_WRITE},
     {"DeleteAccountSetting",        op_delete_account_setting,       API_OP_WRITE},

@@ -43,6 +43,8 @@ typedef struct ecsd_config {
     char *availability_zone, *instance_type; /* agent: ecs.availability-zone / ecs.instance-type, "" for none */
     char *instance_attributes; /* agent: JSON object of custom attributes, "" for none */
     char *capacity_provider;   /* agent: the capacity provider's name (ecs.capacity-provider), "" for none */
+    char *fargate;         /* agent: also, only or no: Fargate capacity offered (model/fargate.h) */
+    char *awsvpc_subnet;   /* agent: IPv4 CIDR of the awsvpc tasks' bridge network */
 } ecsd_config_t;
 
 /* Fills cfg from defaults, then ECSD_* environment, then argv flags

@@ -116,6 +116,11 @@ const json_t *attr_first_missing(const json_t *have, const json_t *required)
         const char *want = json_string_value(json_object_get(r, "value"));
         const json_t *a = name ? by_name(have, name) : NULL;
         const char *got = json_string_value(json_object_get(a, "value"));
+        if (json_is_true(json_object_get(r, "absent"))) { /* model/fargate.h: must not have it */
+            if (a != NULL)
+                return r;
+            continue;
+        }
         if (a == NULL || (want != NULL && (got == NULL || strcmp(got, want) != 0)))
             return r;
     }
@@ -129,8 +134,16 @@ char *attr_missing_detail(const json_t *missing)
     char buf[512];
     if (name != NULL && strcmp(name, ATTR_TASK_ENI) == 0)
         snprintf(buf, sizeof buf,
-                 "networkMode awsvpc is not available on ecsd yet: no container instance has the "
-                 "attribute " ATTR_TASK_ENI " it requires.");
+                 "networkMode awsvpc needs the attribute " ATTR_TASK_ENI ", which the container instance's "
+                 "agent does not register.");
+    else if (name != NULL && json_is_true(json_object_get(missing, "absent")))
+        snprintf(buf, sizeof buf,
+                 "The container instance takes only Fargate tasks (its agent runs with --fargate=only: attribute "
+                 "%s).", name);
+    else if (name != NULL && strcmp(name, "ecs.capability.fargate") == 0)
+        snprintf(buf, sizeof buf,
+                 "launchType FARGATE needs a container instance that offers Fargate capacity (attribute %s; "
+                 "its agent runs with --fargate=no).", name);
     else
         snprintf(buf, sizeof buf,
                  "The container instance is missing the attribute %s%s%s that the task definition "

@@ -36,8 +36,9 @@ json_t *attr_after_register(const json_t *old, const json_t *registered);
 json_t *attr_task_requires(const json_t *taskdef);
 
 /* The first of required (Attribute list) that have (the instance's list)
- * lacks: same name, and same value when the requirement has one. NULL when
- * none is missing. */
+ * lacks: same name, and same value when the requirement has one; an entry
+ * with "absent": true (model/fargate.h) counts as missing when have HAS
+ * that name. NULL when none is missing. */
 const json_t *attr_first_missing(const json_t *have, const json_t *required);
 
 /* Failure.detail for a missing attribute: names networkMode awsvpc for

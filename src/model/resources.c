@@ -125,6 +125,8 @@ void res_task_need(const json_t *taskdef, res_t *need)
     memset(need, 0, sizeof *need);
     const char *mode = json_string_value(json_object_get(taskdef, "networkMode"));
     bool host_mode = mode != NULL && strcmp(mode, "host") == 0;
+    /* awsvpc: the task's ports are on its own address, not the host's */
+    bool own_address = mode != NULL && strcmp(mode, "awsvpc") == 0;
     size_t i, j;
     json_t *c, *pm;
     json_array_foreach(json_object_get(taskdef, "containerDefinitions"), i, c) {
@@ -137,7 +139,7 @@ void res_task_need(const json_t *taskdef, res_t *need)
             const char *proto = json_string_value(json_object_get(pm, "protocol"));
             if (host <= 0 && host_mode) /* the container's port is the host's */
                 host = json_integer_value(json_object_get(pm, "containerPort"));
-            if (host > 0 && host <= 65535) /* 0 or absent: Docker chooses */
+            if (host > 0 && host <= 65535 && !own_address) /* 0 or absent: Docker chooses */
                 res_ports_add(proto && strcmp(proto, "udp") == 0 ? &need->udp : &need->tcp, (uint16_t)host);
         }
     }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "model/fargate.h"
 #include "model/params.h"
 #include "model/placement.h"
 #include "model/settings.h"
@@ -367,7 +368,8 @@ int service_config_apply(const model_ctx_t *ctx, const json_t *in, json_t *doc, 
     if (read_deploy_configuration(in, doc, daemon, err) < 0 || read_controller(in, doc, create, err) < 0 ||
         read_launch(in, doc, cluster, create, redeploy, err) < 0 || read_network(in, doc, taskdef, redeploy, err) < 0 ||
         read_placement(in, doc, taskdef, create, daemon, err) < 0 ||
-        read_deploy_members(in, doc, taskdef, cluster, redeploy, err) < 0)
+        read_deploy_members(in, doc, taskdef, cluster, redeploy, err) < 0 ||
+        fargate_check_service(doc, taskdef, err) < 0)
         return -1;
     const json_t *grace = json_object_get(in, "healthCheckGracePeriodSeconds");
     if (grace != NULL && (json_integer_value(grace) < 0 || json_integer_value(grace) > INT32_MAX))
@@ -424,9 +426,6 @@ void service_config_to_deployment(const json_t *doc, json_t *dep)
 const char *service_config_unplaceable(const json_t *doc)
 {
     const json_t *lt = json_object_get(doc, "launchType");
-    if (str_is(lt, "FARGATE"))
-        return "launchType FARGATE: ecsd has no Fargate capacity; its tasks run on registered container instances "
-               "(launchType EC2)";
     if (str_is(lt, "MANAGED_INSTANCES"))
         return "launchType MANAGED_INSTANCES: ecsd has no managed instances; its tasks run on registered container "
                "instances (launchType EC2)";

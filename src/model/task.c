@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/fargate.h"
 #include "model/instance.h"
 #include "model/params.h"
 #include "model/tags.h"
@@ -165,6 +166,7 @@ void task_build(const model_ctx_t *ctx, const task_spec_t *spec, const store_rec
         "_ecsd", hidden_members(spec));
     show_task_size(doc, effective, "cpu");
     show_task_size(doc, effective, "memory");
+    fargate_task_build(doc, id, effective, spec->launch_type, spec->platform_version, spec->network);
     if (started_by != NULL)
         json_object_set_new(doc, "startedBy", json_string(started_by));
     if (spec->capacity_provider != NULL) /* the provider a strategy gave it (model/capacity_provider.h) */
@@ -235,6 +237,7 @@ int task_mark_stopped(model_ctx_t *ctx, store_record_t *task, const char *reason
     json_object_set_new(task->doc, "desiredStatus", json_string("STOPPED"));
     json_object_set_new(task->doc, "stoppedAt", json_timestamp(ctx->now_ms));
     json_object_set_new(task->doc, "executionStoppedAt", json_timestamp(ctx->now_ms));
+    fargate_task_stopped(task->doc);
     if (json_object_get(task->doc, "stoppedReason") == NULL)
         json_object_set_new(task->doc, "stoppedReason", json_string(reason));
     bump_version(task);

@@ -42,6 +42,7 @@ typedef struct task_spec {
     const char *launch_type; /* or NULL: EC2 */
     const char *reference_id;
     const json_t *network;   /* networkConfiguration, or NULL */
+    const char *platform_version; /* FARGATE's platformVersion, or NULL (LATEST) */
     const json_t *strategy;  /* the capacity provider strategy the task came by, or NULL */
     const char *capacity_provider; /* the Auto Scaling group provider of the strategy the task goes to (its
                                     * instances carry CP_ATTR = it: model/capacity_provider.h), or NULL */

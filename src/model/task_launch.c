@@ -86,9 +86,10 @@ static int read_target(const json_t *in, const json_t *cluster_doc, task_launch_
     return 0;
 }
 
-static int check_platform_version(const json_t *in, const char *launch_type, ecs_error_t *err)
+static int check_platform_version(const json_t *in, const char *launch_type, const char **out, ecs_error_t *err)
 {
     const char *pv = json_string_value(member(in, "platformVersion"));
+    *out = pv;
     if (pv == NULL)
         return 0;
     if (strcmp(launch_type, "FARGATE") != 0)
@@ -164,7 +165,7 @@ int task_launch_read(const json_t *in, bool run_task, const json_t *cluster_doc,
         return -1;
     if (!supports(taskdef, out->launch_type))
         return ecs_invalid_param(err, "Task definition does not support launch_type %s.", out->launch_type);
-    if (run_task && check_platform_version(in, out->launch_type, err) < 0)
+    if (run_task && check_platform_version(in, out->launch_type, &out->platform_version, err) < 0)
         return -1;
     if (check_network(in, taskdef, out->launch_type, err) < 0)
         return -1;
@@ -180,22 +181,10 @@ int task_launch_read(const json_t *in, bool run_task, const json_t *cluster_doc,
     out->network = member(in, "networkConfiguration");
     out->execute_command = json_is_true(member(in, "enableExecuteCommand"));
 
-    if (strcmp(out->launch_type, "FARGATE") == 0 && out->strategy != NULL) {
-        out->fail_reason = "CAPACITY_PROVIDER";
-        snprintf(out->fail_detail, sizeof out->fail_detail,
-                 "%s names the capacity provider %s, which launches tasks on Fargate (launchType FARGATE); "
-                 "Fargate is not available on ecsd yet. Run the task with launchType EC2 or EXTERNAL on the "
-                 "cluster's container instances.",
-                 from_default ? "The cluster's defaultCapacityProviderStrategy" : "capacityProviderStrategy",
-                 json_string_value(json_object_get(json_array_get(out->strategy, 0), "capacityProvider")));
-    } else if (strcmp(out->launch_type, "FARGATE") == 0) {
-        out->fail_reason = "LAUNCH_TYPE";
-        snprintf(out->fail_detail, sizeof out->fail_detail,
-                 "launchType FARGATE is not available on ecsd yet: there is no Fargate capacity here. The task "
-                 "definition is compatible with EC2%s (requiresCompatibilities FARGATE is kept for when Fargate "
-                 "comes): run it with launchType EC2 on the cluster's container instances.",
-                 supports(taskdef, "EXTERNAL") ? " and EXTERNAL" : "");
-    } else if (ebs != NULL) {
+    /* FARGATE (by launchType or the FARGATE providers) runs on the
+     * cluster's instances that offer Fargate capacity (model/fargate.h) */
+    (void)from_default;
+    if (ebs != NULL) {
         out->fail_reason = "VOLUME_CONFIGURATION";
         snprintf(out->fail_detail, sizeof out->fail_detail,
                  "volumeConfigurations: volume %.255s asks for an Amazon EBS volume configured at launch, which "

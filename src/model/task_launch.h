@@ -3,11 +3,10 @@
  * networkConfiguration, volumeConfigurations, group, referenceId and
  * enableExecuteCommand, checked as ECS checks them (ecs-behavior.md §4.14).
  *
- * ecsd launches tasks on the cluster's container instances (EC2 and
- * EXTERNAL alike). What needs capacity ecsd does not have (Fargate, by
- * launchType or through the FARGATE / FARGATE_SPOT capacity providers;
- * EBS volumes configured at launch) is accepted, checked, and each task
- * then fails placement with a reason that names the member.
+ * ecsd launches tasks on the cluster's container instances (EC2, EXTERNAL
+ * and FARGATE alike: model/fargate.h). What needs capacity ecsd does not
+ * have (EBS volumes configured at launch) is accepted, checked, and each
+ * task then fails placement with a reason that names the member.
  *
  * Pure: the caller has loaded the cluster and the task definition. */
 #ifndef ECSD_MODEL_TASK_LAUNCH_H
@@ -28,6 +27,7 @@ typedef struct task_launch {
     const char *group;        /* the request's group, or NULL (the task's default) */
     const char *reference_id; /* or NULL */
     const json_t *network;    /* the request's networkConfiguration (awsvpc tasks), or NULL */
+    const char *platform_version; /* the request's platformVersion (FARGATE), or NULL */
     bool execute_command;     /* enableExecuteCommand */
     /* NULL when the tasks can be placed; else the Failure reason every task
      * of the request gets, with fail_detail saying why. */

@@ -8,6 +8,7 @@
 #include <sys/random.h>
 
 #include "model/attributes.h"
+#include "model/fargate.h"
 #include "model/instance.h"
 #include "model/params.h"
 #include "common/arn.h"
@@ -186,7 +187,7 @@ int task_place_random(model_ctx_t *ctx, const task_spec_t *spec, int count, json
     cap_cluster_t *cc = NULL, *own = NULL;
     loaded_set_t L = {.n = 0};
     int rc = -1;
-    cleanup_json json_t *required = attr_task_requires(spec->taskdef);
+    cleanup_json json_t *required = fargate_task_requires(spec->taskdef, spec->launch_type);
     if (spec->capacity_provider != NULL) /* the provider's own instances only */
         json_array_append_new(required, json_pack("{s:s, s:s}", "name", CP_ATTR, "value", spec->capacity_provider));
     place_rules_t rules;
@@ -258,7 +259,7 @@ int task_place_on(model_ctx_t *ctx, const task_spec_t *spec, const json_t *insta
     json_t *item;
     if (settings_load_arn_formats(ctx, err) < 0) /* the new tasks' ARN format */
         return -1;
-    cleanup_json json_t *required = attr_task_requires(spec->taskdef);
+    cleanup_json json_t *required = fargate_task_requires(spec->taskdef, spec->launch_type);
     json_array_foreach(instances, i, item) {
         char id[INSTANCE_ID_MAX + 1];
         if (instance_id_from_param(ctx, "containerInstances", json_string_value(item), spec->cluster, id, err) < 0)

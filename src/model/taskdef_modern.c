@@ -18,7 +18,7 @@ static const struct fargate_size {
     {16384, 32768, 122880, 8192},
 };
 
-static bool fargate_size_valid(int64_t cpu, int64_t mem)
+bool taskdef_fargate_size_valid(int64_t cpu, int64_t mem)
 {
     for (size_t i = 0; i < sizeof fargate_sizes / sizeof fargate_sizes[0]; i++) {
         const struct fargate_size *f = &fargate_sizes[i];
@@ -69,7 +69,7 @@ int taskdef_task_level(const json_t *in, json_t *body, bool *task_memory, ecs_er
         mode = "bridge";
     json_object_set_new(body, "networkMode", json_string(mode));
     bool fargate_ok = strcmp(mode, "awsvpc") == 0 && cpu_s != NULL && mem_s != NULL &&
-                      fargate_size_valid(cpu, mem);
+                      taskdef_fargate_size_valid(cpu, mem);
     if (has_string(requires, "FARGATE")) {
         if (strcmp(mode, "awsvpc") != 0)
             return ecs_client_err(err, "Fargate only supports network mode 'awsvpc'.");

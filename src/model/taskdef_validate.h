@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "common/error.h"
 
@@ -47,6 +48,10 @@ void taskdef_keep_members(const json_t *in, json_t *body);
  * ClientException naming the member. Called by taskdef_normalize after
  * the 2015 checks. */
 int taskdef_check_modern(const json_t *in, ecs_error_t *err);
+
+/* Whether task-level cpu units and memory MiB are one of Fargate's task
+ * sizes. */
+bool taskdef_fargate_size_valid(int64_t cpu, int64_t mem);
 
 /* taskdef_requires.c: the requiresAttributes ECS computes for the
  * normalised task definition td (capabilities its members need of an

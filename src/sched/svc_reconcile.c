@@ -290,7 +290,10 @@ static int start_tasks(rc_t *s, int n, ecs_error_t *err)
     /* propagateTags and enableECSManagedTags of the service */
     cleanup_json json_t *tags = tags_for_service_task(s->rec.doc, td.doc, s->rec.cluster, s->name);
     task_spec_t spec = {.cluster = s->rec.cluster, .taskdef = td.doc, .started_by = dep_id(s, 0),
-                        .service = s->name, .tags = tags};
+                        .service = s->name, .tags = tags,
+                        .launch_type = json_string_value(json_object_get(s->rec.doc, "launchType")),
+                        .platform_version = json_string_value(json_object_get(s->rec.doc, "platformVersion")),
+                        .network = json_object_get(s->rec.doc, "networkConfiguration")};
     /* the service's placementConstraints and placementStrategy, with its
      * task definition's constraints (task_place_random parses them) */
     service_config_placement(s->rec.doc, &spec.constraints, &spec.strategies);

@@ -19,10 +19,12 @@ from fake_agent import MODERN_ATTRIBUTES, FakeAgent
 
 class AutoAgent:
     def __init__(self, server, cluster, cpu=2048, memory=4096, start_delay=0.0, stop_delay=0.0,
-                 fail_starts=False, broken=None, attributes=()):
-        # attributes: more than a current agent's own (e.g. ecs.availability-zone)
-        self.agent = FakeAgent(server, cluster, cpu=cpu, memory=memory,
-                               attributes=list(MODERN_ATTRIBUTES) + list(attributes)).register()
+                 fail_starts=False, broken=None, attributes=(), **agent_kw):
+        # attributes: more than a current agent's own (e.g. ecs.availability-zone), once each by name;
+        # agent_kw: more of FakeAgent's own arguments
+        attrs = {a["name"]: a for a in list(MODERN_ATTRIBUTES) + list(attributes)}
+        self.agent = FakeAgent(server, cluster, cpu=cpu, memory=memory, attributes=list(attrs.values()),
+                               **agent_kw).register()
         self.arn = self.agent.arn
         self.id = self.arn.rsplit("/", 1)[1]
         self.start_delay, self.stop_delay, self.fail_starts = start_delay, stop_delay, fail_starts

@@ -76,15 +76,10 @@ def test_attributes_registered_and_awsvpc_placement(server):
                      "ecs.capability.container-health-check", "ecs.capability.container-ordering",
                      "ecs.capability.task-cpu-mem-limit", "ecs.capability.container-restart-policy"]:
             assert name in attrs and attrs[name] is None, (name, attrs)
-        assert "ecs.capability.task-eni" not in attrs and "com.amazonaws.ecs.capability.task-iam-role" not in attrs
-        # awsvpc comes in part 2: placement fails, naming it
-        family = register(env, [{"name": "a", "memory": 16, "command": ["sleep", "100"]}], networkMode="awsvpc")
-        r = env.ecs.run_task(cluster=env.cluster, taskDefinition=family, networkConfiguration={
-            "awsvpcConfiguration": {"subnets": ["subnet-12345678"]}})
-        assert r["tasks"] == [], r
-        [f] = r["failures"]
-        assert f["reason"] == "ATTRIBUTE" and f["arn"] == inst_arn, f
-        assert "awsvpc" in f["detail"] and "ecs.capability.task-eni" in f["detail"], f
+        assert "com.amazonaws.ecs.capability.task-iam-role" not in attrs
+        # awsvpc (test_awsvpc_docker.py runs such tasks) and Fargate capacity, by default
+        assert "ecs.capability.task-eni" in attrs and "ecs.capability.fargate" in attrs, attrs
+        assert "ecs.capability.fargate-only" not in attrs, attrs
 
 
 def test_task_level_cpu_memory_cgroup(server):

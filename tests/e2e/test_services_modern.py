@@ -21,6 +21,13 @@ def setup(server, **td):
     return ecs, cluster, family
 
 
+def fargate_family(ecs):
+    family = unique("mfg")
+    ecs.register_task_definition(family=family, networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
+                                 cpu="256", memory="512", containerDefinitions=TD)
+    return family
+
+
 def describe(ecs, cluster, name, **kw):
     r = ecs.describe_services(cluster=cluster, services=[name], **kw)
     assert not r["failures"], r["failures"]
@@ -152,19 +159,30 @@ def test_launch_types_and_capacity_providers(server):
     assert s["capacityProviderStrategy"] == [{"capacityProvider": "FARGATE", "weight": 1, "base": 0}]
     assert "launchType" not in s and s["platformVersion"] == "LATEST"
     assert s["deployments"][0]["capacityProviderStrategy"] == s["capacityProviderStrategy"]
-    f = ecs.create_service(serviceName=unique("fg"), launchType="FARGATE", platformVersion="1.4.0", **base)["service"]
+    expect_error(lambda: ecs.create_service(serviceName=unique("fg"), launchType="FARGATE", **base),
+                 "InvalidParameterException", "Task definition does not support launch_type FARGATE.")
+    fg = fargate_family(ecs)
+    fbase = dict(base, taskDefinition=fg, networkConfiguration=NET)
+    for kw, msg in [(dict(placementConstraints=[{"type": "distinctInstance"}]), "Placement constraints"),
+                    (dict(placementStrategy=[{"type": "random"}]), "Placement strategies")]:
+        expect_error(lambda: ecs.create_service(serviceName=unique("fg"), launchType="FARGATE", **fbase, **kw),
+                     "InvalidParameterException", msg + " are not supported with FARGATE launch type.")
+    f = ecs.create_service(serviceName=unique("fg"), launchType="FARGATE", platformVersion="1.4.0",
+                           **fbase)["service"]
     assert (f["launchType"], f["platformVersion"], f["platformFamily"]) == ("FARGATE", "1.4.0", "Linux")
 
 
 def test_fargate_service_fails_clearly_at_placement(server):
-    """ecsd has no Fargate: the service's tasks are never placed, and its
-    events say why, naming the member."""
+    """A Fargate service on a cluster whose instances offer no Fargate
+    capacity (a fake agent without ecs.capability.fargate): its tasks are
+    never placed, and its events say why (test_fargate.py places them)."""
     from svc_agents import AutoAgent
-    ecs, cluster, family = setup(server)
+    ecs, cluster, _ = setup(server)
+    family = fargate_family(ecs)
     with AutoAgent(server, cluster):
         name = unique("fg")
         ecs.create_service(cluster=cluster, serviceName=name, taskDefinition=family, desiredCount=1,
-                           launchType="FARGATE")
+                           launchType="FARGATE", networkConfiguration=NET)
         deadline = time.time() + 10
         while time.time() < deadline:
             s = describe(ecs, cluster, name)
@@ -173,7 +191,7 @@ def test_fargate_service_fails_clearly_at_placement(server):
             time.sleep(0.2)
         assert s["runningCount"] == 0 and s["pendingCount"] == 0
         assert s["events"][0]["message"].startswith(f"(service {name}) was unable to place a task"), s["events"]
-        assert "launchType FARGATE" in s["events"][0]["message"]
+        assert "is missing an attribute required by your task" in s["events"][0]["message"], s["events"]
         ecs.delete_service(cluster=cluster, service=name, force=True)
 
 

@@ -192,7 +192,7 @@ TEST(agent_map_task_check_refuses_clearly)
                 "\"valueFrom\":\"v\"}]}"),
          "secretOptions"},
         {TD("", ",\"resourceRequirements\":[{\"type\":\"GPU\",\"value\":\"1\"}]"), "resourceRequirements: GPU"},
-        {TD(",\"networkMode\":\"awsvpc\"", ""), "networkMode awsvpc"},
+        {TD(",\"networkMode\":\"nat\"", ""), "networkMode nat"},
         {TD(",\"pidMode\":\"task\"", ""), "pidMode task"},
         {TD(",\"volumes\":[{\"name\":\"e\",\"efsVolumeConfiguration\":{\"fileSystemId\":\"fs-1\"}}]", ""),
          "efsVolumeConfiguration"},
