@@ -71,6 +71,9 @@ void agent_engine_free(agent_engine_t *e)
     free(e->cluster);
     free(e->data_dir);
     free(e->cgroup_root);
+    free(e->tmds_url);
+    free(e->tmds_region);
+    free(e->tmds_az);
     free(e);
 }
 
@@ -145,6 +148,7 @@ void agent_engine_apply(agent_engine_t *e, const json_t *tasks)
                 log_info("task %s: the server wants it stopped", arn);
                 agent_task_desire_stop(t);
             }
+            agent_meta_take(e, t, entry, false); /* renewed credentials */
             continue;
         }
         t = agent_task_from_poll(entry);
@@ -161,6 +165,7 @@ void agent_engine_apply(agent_engine_t *e, const json_t *tasks)
             log_warn("task %s: %s", arn, why);
             agent_task_fail(t, why);
         }
+        agent_meta_take(e, t, entry, true);
         if (!e->applied)
             agent_adopt_task(e, t, json_object_get(e->found, arn));
         log_info("task %s (%s:%lld): %s", arn, t->family, t->revision,

@@ -36,6 +36,8 @@ typedef struct agent_opts {
     const char *availability_zone; /* "" for none */
     const char *instance_type;     /* "" for none */
     const char *instance_attributes; /* JSON object text, "" for none (checked by agent_opts_from_config) */
+    const char *task_endpoint;  /* ADDR:PORT of the task metadata endpoint, "" for none */
+    bool task_endpoint_setup;   /* make its address local when it is not (and remove it at exit) */
 } agent_opts_t;
 
 /* Fills o from cfg (and the DOCKER_HOST / AWS_* environment where the

@@ -84,6 +84,9 @@ class Agent:
     def __init__(self, server, cluster, extra_args=(), data_dir=None):
         self.server, self.cluster = server, cluster
         self.extra_args = list(extra_args)
+        if not any(a.startswith("--task-endpoint") for a in self.extra_args):
+            # several agents share a namespace: only a test that asks serves 169.254.170.2
+            self.extra_args += ["--task-endpoint", ""]
         self.own_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="ecsd-agent-")
         self.port = free_port()
