@@ -384,7 +384,7 @@ int agent_engine_credentials(agent_engine_t *e, const char *id, json_t **out)
     pthread_mutex_lock(&e->lock);
     for (agent_task_t *t = e->tasks; t != NULL && *out == NULL; t = t->next)
         if (t->creds_id[0] != '\0' && strlen(id) == 36 && CRYPTO_memcmp(t->creds_id, id, 36) == 0 &&
-            t->role_creds != NULL)
+            t->role_creds != NULL && !t->stopped_sent) /* a stopped task's credentials are gone */
             *out = creds_view(t->role_creds);
     pthread_mutex_unlock(&e->lock);
     return *out != NULL;

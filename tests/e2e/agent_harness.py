@@ -22,6 +22,7 @@ from harness import BIN, KEY_ID, REGION, SECRET, free_port
 DOCKER_HOST = os.environ.get("DOCKER_HOST", "")
 REGISTRY_IMAGE = "127.0.0.1:5000/busybox:latest"  # pushed by scripts/docker-netns.sh up
 LOCAL_IMAGE = "busybox:latest"
+TASK_ENDPOINT = "169.254.170.2:80"  # the agent's task metadata endpoint, as ECS's (test_metadata_docker.py)
 
 
 def enabled():
