@@ -228,6 +228,10 @@ static void exited(agent_engine_t *e, const char *id, const json_t *event)
     if (t != NULL && t->c[i].known != AGENT_STOPPED) {
         log_info("task %s: container %s exited%s%d", t->arn, t->c[i].name, has_exit ? " with " : "",
                  has_exit ? code : 0);
+        if (found == 1) { /* its FinishedAt, for the metadata endpoint */
+            json_decref(t->c[i].inspect);
+            t->c[i].inspect = json_incref(info);
+        }
         agent_engine_stopped(e, t, i, has_exit ? &code : NULL, reason, false);
     }
     pthread_mutex_unlock(&e->lock);
