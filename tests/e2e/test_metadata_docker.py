@@ -234,6 +234,26 @@ def test_host_mode_unknown_role_and_address_removed(_server):
     assert "169.254.170.2" not in out, out  # the agent removed what it added
 
 
+def test_agent_restart_keeps_ids_and_serves_adopted_containers(_server):
+    with env() as e:
+        _, arn = e.run([{"name": "app"}], taskRoleArn=APP)
+        t = e.wait(arn, "RUNNING")
+        cid = e.docker_ids(arn)["app"]
+        before = get_json(cid, "$ECS_CONTAINER_METADATA_URI_V4")
+        assert e.agent.stop() == 0  # containers keep running; the endpoint goes with the agent
+        rc, _, err = in_container(cid, "wget -T 2 -qO- $ECS_CONTAINER_METADATA_URI_V4", check=False)
+        assert rc != 0, err
+        e.agent.start()
+        # the same ids (the key in the data folder), the adopted container in full
+        after = ah.wait_for("the endpoint back", lambda: get_json(cid, "$ECS_CONTAINER_METADATA_URI_V4"), timeout=30)
+        check_container(after, ah.inspect(cid), "app", ah.LOCAL_IMAGE,
+                        {c["name"]: c["containerArn"] for c in t["containers"]}, 4)
+        assert after == before, (before, after)
+        creds = ah.wait_for("the credentials back", lambda: get_json(
+            cid, "http://169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"), timeout=30)
+        assert creds["RoleArn"] == APP and creds["AccessKeyId"] == KEY_ID
+
+
 if not ah.enabled():
     # Not in the container stage: this module offers no tests (see the docstring).
     for _name in [n for n in list(globals()) if n.startswith("test_")]:
