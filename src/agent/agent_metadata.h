@@ -57,7 +57,8 @@ void agent_meta_take(agent_engine_t *e, agent_task_t *t, const json_t *entry, bo
  * variable the definition sets itself wins): ECS_CONTAINER_METADATA_URI
  * (v3), ECS_CONTAINER_METADATA_URI_V4, ECS_AGENT_URI,
  * AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (with a task role), AWS_REGION,
- * AWS_DEFAULT_REGION, AWS_EXECUTION_ENV=AWS_ECS_EC2. */
+ * AWS_DEFAULT_REGION, AWS_EXECUTION_ENV (AWS_ECS_EC2, AWS_ECS_FARGATE for a
+ * FARGATE task). */
 json_t *agent_meta_env(agent_engine_t *e, const agent_task_t *t, size_t i);
 
 typedef enum agent_meta_what {

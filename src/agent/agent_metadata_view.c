@@ -130,7 +130,8 @@ json_t *agent_meta_env(agent_engine_t *e, const agent_task_t *t, size_t i)
         env_add(env, "AWS_REGION", e->tmds.region);
         env_add(env, "AWS_DEFAULT_REGION", e->tmds.region);
     }
-    env_add(env, "AWS_EXECUTION_ENV", "AWS_ECS_EC2");
+    const char *lt = json_string_value(json_object_get(t->info, "launchType"));
+    env_add(env, "AWS_EXECUTION_ENV", lt && strcmp(lt, "FARGATE") == 0 ? "AWS_ECS_FARGATE" : "AWS_ECS_EC2");
     return env;
 }
 

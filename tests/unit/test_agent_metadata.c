@@ -10,6 +10,7 @@
 
 #include "agent/agent_engine_int.h"
 #include "agent/agent_map.h"
+#include "agent/agent_opts.h"
 #include "agent/agent_metadata.h"
 #include "common/cleanup.h"
 #include "test.h"
@@ -112,6 +113,9 @@ TEST(agent_metadata_ids_env_and_create_body)
     agent_engine_set_tmds(e, &off);
     cleanup_json json_t *env2 = agent_meta_env(e, t, 1);
     CHECK(json_array_size(env2) == 3 && env_value(env2, "ECS_CONTAINER_METADATA_URI_V4") == NULL);
+    json_object_set_new(t->info, "launchType", json_string("FARGATE"));
+    cleanup_json json_t *env3 = agent_meta_env(e, t, 1);
+    CHECK_STR(env_value(env3, "AWS_EXECUTION_ENV"), "AWS_ECS_FARGATE");
     agent_task_free(t);
     agent_engine_free(e);
 }
@@ -229,4 +233,36 @@ TEST(agent_metadata_lookups_and_credentials)
     CHECK_STR(t->stop_reason, "ResourceInitializationError: unable to get x");
     agent_task_free(t);
     agent_engine_free(e);
+}
+
+static int endpoint_opts(const char *ep, const char *setup, agent_opts_t *o, ecs_error_t *err)
+{
+    char *argv[] = {"agent", "--task-endpoint", (char *)ep, "--task-endpoint-setup", (char *)setup, NULL};
+    static ecsd_config_t cfg;
+    config_free(&cfg);
+    memset(&cfg, 0, sizeof cfg);
+    if (config_parse(&cfg, CFG_AGENT, "agent", 5, argv) != 0)
+        return -2;
+    return agent_opts_from_config(&cfg, o, err);
+}
+
+TEST(agent_metadata_endpoint_options)
+{
+    agent_opts_t o;
+    ecs_error_t err = {0};
+    static ecsd_config_t def;
+    char *argv[] = {"agent", NULL};
+    REQUIRE(config_parse(&def, CFG_AGENT, "agent", 1, argv) == 0);
+    REQUIRE(agent_opts_from_config(&def, &o, &err) == 0);
+    CHECK_STR(o.task_endpoint, AGENT_TMDS_DEFAULT); /* as the ECS agent */
+    CHECK(o.task_endpoint_setup);
+    config_free(&def);
+    REQUIRE(endpoint_opts("172.17.0.1:51679", "none", &o, &err) == 0);
+    CHECK_STR(o.task_endpoint, "172.17.0.1:51679");
+    CHECK(!o.task_endpoint_setup);
+    REQUIRE(endpoint_opts("", "auto", &o, &err) == 0);
+    CHECK_STR(o.task_endpoint, "");
+    CHECK(endpoint_opts("1.2.3.4:80", "sometimes", &o, &err) == -1);
+    CHECK(strstr(err.message, "--task-endpoint-setup must be auto or none") != NULL);
+    endpoint_opts("", "auto", &o, &err); /* frees the last one */
 }
