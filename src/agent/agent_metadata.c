@@ -56,12 +56,23 @@ static enum MHD_Result creds_error(struct MHD_Connection *conn, int version, con
     return answer(conn, MHD_HTTP_BAD_REQUEST, json_pack("{s:s, s:s}", "code", code, "message", msg));
 }
 
+/* The asker's IPv4 address into ip, or NULL. */
+static const char *peer_of(struct MHD_Connection *conn, char ip[INET_ADDRSTRLEN])
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    if (sa == NULL || sa->sa_family != AF_INET)
+        return NULL;
+    return inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip, INET_ADDRSTRLEN);
+}
+
 static enum MHD_Result credentials(agent_t *a, struct MHD_Connection *conn, int version, const char *id)
 {
     if (id == NULL || id[0] == '\0')
         return creds_error(conn, version, "NoIdInRequest", "No Credential ID in the request");
     json_t *c;
-    if (agent_engine_credentials(a->engine, id, &c) != 1)
+    char ip[INET_ADDRSTRLEN];
+    if (agent_engine_credentials(a->engine, id, peer_of(conn, ip), &c) != 1)
         return creds_error(conn, version, "InvalidIdInRequest", "Credentials not found");
     return answer(conn, MHD_HTTP_OK, c);
 }

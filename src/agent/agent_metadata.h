@@ -73,8 +73,13 @@ typedef enum agent_meta_what {
  * container has this id. */
 int agent_engine_metadata(agent_engine_t *e, const char *id, int version, agent_meta_what_t what, json_t **out);
 /* Takes the engine's lock. 1 with *out = {RoleArn, AccessKeyId,
- * SecretAccessKey, Token, Expiration}, 0 when no task has this id. */
-int agent_engine_credentials(agent_engine_t *e, const char *id, json_t **out);
+ * SecretAccessKey, Token, Expiration}, 0 when no running task has this id,
+ * or when peer (the asker's IPv4 address, NULL when unknown) is the
+ * address of a running container of another task and of none of this
+ * task's: a bridge-mode container that learnt another task's id still
+ * cannot read its credentials. (Host-mode containers share the host's
+ * address and are known by the id alone, as with the ECS agent.) */
+int agent_engine_credentials(agent_engine_t *e, const char *id, const char *peer, json_t **out);
 /* The execution role's credentials of a task (for the agent's own
  * needs: pulls, logs, secrets), as above; 0 when it has none. */
 int agent_engine_exec_credentials(agent_engine_t *e, const char *task_arn, json_t **out);

@@ -377,16 +377,41 @@ static json_t *creds_view(const json_t *c)
                      "Token", token ? token : "", "Expiration", time_of((int64_t)exp * 1000));
 }
 
-int agent_engine_credentials(agent_engine_t *e, const char *id, json_t **out)
+/* Whether a running container of t has the address ip (its own
+ * network's, as Docker gave it). */
+static bool task_has_ip(const agent_task_t *t, const char *ip)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        if (t->c[i].known != AGENT_RUNNING)
+            continue;
+        const char *key;
+        json_t *net;
+        json_object_foreach(json_object_get(json_object_get(t->c[i].inspect, "NetworkSettings"), "Networks"), key,
+                            net) {
+            const char *a = json_string_value(json_object_get(net, "IPAddress"));
+            if (a != NULL && strcmp(a, ip) == 0)
+                return true;
+        }
+    }
+    return false;
+}
+
+int agent_engine_credentials(agent_engine_t *e, const char *id, const char *peer, json_t **out)
 {
     *out = NULL;
-    if (id == NULL || id[0] == '\0')
+    if (id == NULL || strlen(id) != 36)
         return 0;
     pthread_mutex_lock(&e->lock);
-    for (agent_task_t *t = e->tasks; t != NULL && *out == NULL; t = t->next)
-        if (t->creds_id[0] != '\0' && strlen(id) == 36 && CRYPTO_memcmp(t->creds_id, id, 36) == 0 &&
-            t->role_creds != NULL && !t->stopped_sent) /* a stopped task's credentials are gone */
-            *out = creds_view(t->role_creds);
+    agent_task_t *owner = NULL;
+    for (agent_task_t *t = e->tasks; t != NULL && owner == NULL; t = t->next)
+        if (t->creds_id[0] != '\0' && CRYPTO_memcmp(t->creds_id, id, 36) == 0 && t->role_creds != NULL &&
+            !t->stopped_sent) /* a stopped task's credentials are gone */
+            owner = t;
+    bool other = false; /* asked from a container of another task (one with an address of its own) */
+    for (agent_task_t *t = e->tasks; owner != NULL && peer != NULL && t != NULL && !other; t = t->next)
+        other = t != owner && task_has_ip(t, peer);
+    if (owner != NULL && (!other || task_has_ip(owner, peer)))
+        *out = creds_view(owner->role_creds);
     pthread_mutex_unlock(&e->lock);
     return *out != NULL;
 }

@@ -200,6 +200,10 @@ def test_task_role_credentials_signed_call_and_isolation(_server):
                                                                                               SECRET2)
         id_a = env_of(ca)["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"].rsplit("/", 1)[1]
         assert id_a not in json.dumps(get_json(cb, "$ECS_CONTAINER_METADATA_URI_V4/task")), "a's id leaked"
+        # even knowing a's id, b (a bridge container of another task) is refused
+        rc, out, err = in_container(cb, f"wget -qO- http://169.254.170.2/v2/credentials/{id_a}", check=False)
+        assert rc != 0 and "400" in err and "SecretAccessKey" not in out, err
+        assert get_json(ca, f"http://169.254.170.2/v2/credentials/{id_a}")["RoleArn"] == APP
         # a task without a role has no credentials; ids it makes up are refused
         assert "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI" not in env_of(cn)
         for path, code in [("/v2/credentials/00000000-0000-4000-8000-000000000000", "400"),

@@ -200,9 +200,9 @@ TEST(agent_metadata_lookups_and_credentials)
     json_decref(v);
     CHECK(agent_engine_metadata(e, t->creds_id, 4, AGENT_META_CONTAINER, &v) == 0); /* not a container's id */
     CHECK(agent_engine_metadata(e, "", 4, AGENT_META_TASK, &v) == 0);
-    CHECK(agent_engine_credentials(e, t->c[0].endpoint_id, &v) == 0); /* a metadata id is not a credentials id */
-    CHECK(agent_engine_credentials(e, "", &v) == 0);
-    REQUIRE(agent_engine_credentials(e, t->creds_id, &v) == 1);
+    CHECK(agent_engine_credentials(e, t->c[0].endpoint_id, NULL, &v) == 0); /* a metadata id is not a credentials id */
+    CHECK(agent_engine_credentials(e, "", NULL, &v) == 0);
+    REQUIRE(agent_engine_credentials(e, t->creds_id, NULL, &v) == 1);
     cleanup_json json_t *want = json_pack("{s:s, s:s, s:s, s:s, s:s}", "RoleArn", "arn:aws:iam::123456789012:role/app",
                                           "AccessKeyId", "AKIDOWN", "SecretAccessKey", "s3cr3t", "Token", "ecsd1.x",
                                           "Expiration", "2027-01-15T14:00:00.000Z");
@@ -210,17 +210,38 @@ TEST(agent_metadata_lookups_and_credentials)
     json_decref(v);
     char shorter[40];
     snprintf(shorter, sizeof shorter, "%.35s", t->creds_id);
-    CHECK(agent_engine_credentials(e, shorter, &v) == 0);
+    CHECK(agent_engine_credentials(e, shorter, NULL, &v) == 0);
     /* renewed by the next poll */
     cleanup_json json_t *next = json_pack("{s:{s:s, s:s, s:s, s:s, s:I}}", "roleCredentials", "roleArn", "r",
                                           "accessKeyId", "AKIDNEW", "secretAccessKey", "n", "sessionToken", "",
                                           "expiration", (json_int_t)1);
     agent_meta_take(e, t, next, false);
-    REQUIRE(agent_engine_credentials(e, t->creds_id, &v) == 1);
+    REQUIRE(agent_engine_credentials(e, t->creds_id, NULL, &v) == 1);
     CHECK_STR(json_string_value(json_object_get(v, "AccessKeyId")), "AKIDNEW");
     json_decref(v);
+    /* asked from a bridge container of another task: refused; from one of its own or the host: served */
+    cleanup_json json_t *other = entry();
+    json_object_set_new(other, "taskArn", json_string(ARN "ff"));
+    agent_task_t *u = agent_task_from_poll(other);
+    REQUIRE(u != NULL);
+    u->c[0].known = t->c[0].known = AGENT_RUNNING;
+    u->c[0].inspect = json_pack("{s:{s:{s:{s:s}}}}", "NetworkSettings", "Networks", "bridge", "IPAddress",
+                                "172.17.0.9");
+    t->c[0].inspect = json_pack("{s:{s:{s:{s:s}}}}", "NetworkSettings", "Networks", "bridge", "IPAddress",
+                                "172.17.0.5");
+    t->next = u;
+    CHECK(agent_engine_credentials(e, t->creds_id, "172.17.0.9", &v) == 0);
+    CHECK(agent_engine_credentials(e, t->creds_id, "172.17.0.5", &v) == 1);
+    json_decref(v);
+    CHECK(agent_engine_credentials(e, t->creds_id, "169.254.170.2", &v) == 1);
+    json_decref(v);
+    u->c[0].known = AGENT_STOPPED; /* an address of a stopped container counts for nobody */
+    CHECK(agent_engine_credentials(e, t->creds_id, "172.17.0.9", &v) == 1);
+    json_decref(v);
+    t->next = NULL;
+    agent_task_free(u);
     t->stopped_sent = true; /* the task stopped: its credentials are gone */
-    CHECK(agent_engine_credentials(e, t->creds_id, &v) == 0);
+    CHECK(agent_engine_credentials(e, t->creds_id, NULL, &v) == 0);
     e->tasks = NULL;
     agent_task_free(t);
 
