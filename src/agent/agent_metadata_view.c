@@ -163,7 +163,7 @@ static void set_docker_time(json_t *view, const char *key, const json_t *v)
         json_object_set_new(view, key, json_string(s));
 }
 
-static json_t *networks_of(const agent_container_t *c, int version)
+static json_t *networks_of(const agent_container_t *c)
 {
     const json_t *ins = c->inspect;
     const char *mode = json_string_value(json_object_get(json_object_get(ins, "HostConfig"), "NetworkMode"));
@@ -181,7 +181,6 @@ static json_t *networks_of(const agent_container_t *c, int version)
     if (json_array_size(addrs) > 0)
         json_object_set(n, "IPv4Addresses", addrs);
     json_decref(addrs);
-    (void)version;
     return json_pack("[o]", n);
 }
 
@@ -234,7 +233,7 @@ json_t *agent_meta_container_view(const agent_task_t *t, size_t i, int version)
     if (c->health != AGENT_HEALTH_NONE)
         json_object_set_new(v, "Health", json_pack("{s:s}", "status", agent_health_name(c->health)));
     if (ins != NULL)
-        json_object_set_new(v, "Networks", networks_of(c, version));
+        json_object_set_new(v, "Networks", networks_of(c));
     if (version >= 4) {
         const json_t *lc = json_object_get(def, "logConfiguration");
         const char *driver = json_string_value(json_object_get(lc, "logDriver"));

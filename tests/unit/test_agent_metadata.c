@@ -215,9 +215,16 @@ TEST(agent_metadata_lookups_and_credentials)
     cleanup_json json_t *next = json_pack("{s:{s:s, s:s, s:s, s:s, s:I}}", "roleCredentials", "roleArn", "r",
                                           "accessKeyId", "AKIDNEW", "secretAccessKey", "n", "sessionToken", "",
                                           "expiration", (json_int_t)1);
+    CHECK(agent_engine_exec_credentials(e, ARN, &v) == 0); /* no execution role yet */
+    json_object_set_new(next, "executionRoleCredentials",
+                        json_pack("{s:s, s:s, s:s, s:s, s:I}", "roleArn", "x", "accessKeyId", "AKIDEXEC",
+                                  "secretAccessKey", "e", "sessionToken", "t", "expiration", (json_int_t)1));
     agent_meta_take(e, t, next, false);
     REQUIRE(agent_engine_credentials(e, t->creds_id, NULL, &v) == 1);
     CHECK_STR(json_string_value(json_object_get(v, "AccessKeyId")), "AKIDNEW");
+    json_decref(v);
+    REQUIRE(agent_engine_exec_credentials(e, ARN, &v) == 1); /* the agent's own, never by a container's id */
+    CHECK_STR(json_string_value(json_object_get(v, "AccessKeyId")), "AKIDEXEC");
     json_decref(v);
     /* asked from a bridge container of another task: refused; from one of its own or the host: served */
     cleanup_json json_t *other = entry();
