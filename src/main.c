@@ -18,6 +18,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "model/capacity.h"
+#include "model/roles.h"
 #include "sched/janitor.h"
 #include "sched/logs_janitor.h"
 #include "sched/scheduler.h"
@@ -212,18 +213,26 @@ static int run_server(const ecsd_config_t *cfg, const char *what)
     size_t alen = strlen(advertise);
     while (alen > 0 && advertise[alen - 1] == '/')
         advertise[--alen] = '\0';
+    roles_t *roles = NULL; /* task roles' credentials (model/roles.h) */
+    bool roles_failed = cfg->roles_file[0] != '\0' && roles_load(cfg->roles_file, &roles, &err) < 0;
+    if (roles_failed)
+        log_error("%s", err.message);
     poll_hub_t *hub = poll_hub_new();
     cap_index_t *cap = cap_new();
     model_service_t svc = {.store = store, .region = cfg->region, .regions = cfg->regions, .account = cfg->account_id, .creds = creds,
                          .volume_prefixes = cfg->volume_prefixes, .advertise_url = advertise, .agent_timeout_s = atoi(cfg->agent_timeout),
                          .host_lost_after_s = atoi(cfg->host_lost_after), .hub = hub, .wake_polls = poll_hub_wake,
-                         .cap = cap, .logs = logs};
+                         .cap = cap, .logs = logs, .roles = roles};
     /* The service scheduler's doorbell is set before any request can ring it. */
     sched_t *sched = hub && cap ? sched_new(&svc, atoi(cfg->scheduler_tick)) : NULL;
     svc.on_change = sched_ring;
     svc.on_change_arg = sched;
     http_server_t *http = NULL;
     int rc = 0;
+    if (roles_failed) {
+        rc = 1;
+        goto out;
+    }
     /* Other servers' commits answer this one's polls (PostgreSQL). */
     if (hub != NULL && cap != NULL && store_listen(store, model_remote_change, &svc, &err) < 0) {
         log_error("%s", err.message);
@@ -256,6 +265,10 @@ static int run_server(const ecsd_config_t *cfg, const char *what)
             log_error("SIGHUP: %s (the keys in force stay)", err.message);
         else if (creds != NULL)
             log_info("SIGHUP: credentials re-read, %zu keys", credentials_count(creds));
+        if (roles != NULL && roles_reload(roles, &err) < 0)
+            log_error("SIGHUP: %s (the roles in force stay)", err.message);
+        else if (roles != NULL)
+            log_info("SIGHUP: roles re-read, %zu roles", roles_count(roles));
     }
     agent_stop(dev.agent);
     janitor_stop(janitor);
@@ -271,6 +284,7 @@ out:
     store_close(store);
     logs_store_close(logs);
     credentials_free(creds);
+    roles_free(roles);
     free((char *)tls.cert_pem);
     free((char *)tls.key_pem);
     return rc;

@@ -91,6 +91,9 @@ int agent_start(const agent_opts_t *opts, agent_t **out, ecs_error_t *err)
     }
     if (opts->introspection[0] != '\0' && agent_introspect_start(a, opts->introspection, err) < 0)
         goto fail;
+    ecs_error_t terr;
+    if (agent_tmds_start(a, &terr) < 0) /* containers then run without it */
+        log_error("%s", terr.message);
     if (start_thread(&a->sender_th, &a->sender_on, agent_sender_main, a, err) < 0 ||
         start_thread(&a->events_th, &a->events_on, agent_events_main, a, err) < 0 ||
         start_thread(&a->house_th, &a->house_on, agent_house_main, a, err) < 0 ||
@@ -127,6 +130,7 @@ void agent_stop(agent_t *a)
     if (a->sender_on)
         pthread_join(a->sender_th, NULL);
     agent_introspect_stop(a);
+    agent_tmds_stop(a);
     bool engine_idle = a->engine == NULL || agent_engine_close(a->engine, CLOSE_WAIT_MS) == 0;
     if (!engine_idle) {
         log_warn("agent: leaving without waiting longer for Docker");

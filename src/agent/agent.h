@@ -11,7 +11,8 @@
  *   events    follows Docker's event stream to learn of exits at once;
  *   house     every second removes what the cleanup delay let go, and now
  *             and then looks for exits the event stream missed;
- *   plus the engine's worker threads and the introspection server's.
+ *   plus the engine's worker threads, the introspection server's and
+ *   the task metadata endpoint's (agent_metadata.h).
  */
 #ifndef ECSD_AGENT_AGENT_H
 #define ECSD_AGENT_AGENT_H

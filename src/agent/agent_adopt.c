@@ -21,9 +21,10 @@ static json_t *container_info(const char *id, const json_t *inspect)
     const char *name = json_string_value(json_object_get(inspect, "Name"));
     if (name != NULL && name[0] == '/')
         name++;
-    return json_pack("{s:s, s:s, s:s, s:O*, s:b, s:o}", "id", id, "name", name ? name : "", "state",
+    return json_pack("{s:s, s:s, s:s, s:O*, s:b, s:o, s:O*}", "id", id, "name", name ? name : "", "state",
                      status ? status : "exited", "exitCode", json_object_get(state, "ExitCode"), "oom",
-                     json_is_true(json_object_get(state, "OOMKilled")), "bindings", agent_map_bindings(inspect));
+                     json_is_true(json_object_get(state, "OOMKilled")), "bindings", agent_map_bindings(inspect),
+                     "inspect", inspect); /* for the metadata endpoint */
 }
 
 json_t *agent_adopt_scan(const agent_runtime_t *rt, const char *cluster, ecs_error_t *err)
@@ -74,6 +75,8 @@ static void take(agent_engine_t *e, agent_task_t *t, size_t i, const json_t *inf
     const char *state = json_string_value(json_object_get(info, "state"));
     snprintf(c->docker_id, sizeof c->docker_id, "%s", json_string_value(json_object_get(info, "id")));
     snprintf(c->docker_name, sizeof c->docker_name, "%s", json_string_value(json_object_get(info, "name")));
+    json_decref(c->inspect);
+    c->inspect = json_incref(json_object_get(info, "inspect"));
     c->known = AGENT_CREATED;
     if (is_running(state)) {
         agent_task_container_running(t, i, json_incref(json_object_get(info, "bindings")), &e->sink);

@@ -74,6 +74,9 @@ void agent_engine_free(agent_engine_t *e)
     free(e->cluster);
     free(e->data_dir);
     free(e->cgroup_root);
+    free(e->tmds_url);
+    free(e->tmds_region);
+    free(e->tmds_az);
     free(e);
 }
 
@@ -148,6 +151,7 @@ void agent_engine_apply(agent_engine_t *e, const json_t *tasks)
                 log_info("task %s: the server wants it stopped", arn);
                 agent_task_desire_stop(t);
             }
+            agent_meta_take(e, t, entry, false); /* renewed credentials */
             continue;
         }
         t = agent_task_from_poll(entry);
@@ -164,6 +168,7 @@ void agent_engine_apply(agent_engine_t *e, const json_t *tasks)
             log_warn("task %s: %s", arn, why);
             agent_task_fail(t, why);
         }
+        agent_meta_take(e, t, entry, true);
         if (!e->applied)
             agent_adopt_task(e, t, json_object_get(e->found, arn));
         log_info("task %s (%s:%lld): %s", arn, t->family, t->revision,
@@ -226,6 +231,10 @@ static void exited(agent_engine_t *e, const char *id, const json_t *event)
     if (t != NULL && t->c[i].known != AGENT_STOPPED) {
         log_info("task %s: container %s exited%s%d", t->arn, t->c[i].name, has_exit ? " with " : "",
                  has_exit ? code : 0);
+        if (found == 1) { /* its FinishedAt, for the metadata endpoint */
+            json_decref(t->c[i].inspect);
+            t->c[i].inspect = json_incref(info);
+        }
         agent_engine_stopped(e, t, i, has_exit ? &code : NULL, reason, false);
     }
     pthread_mutex_unlock(&e->lock);

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "agent/agent_engine.h"
+#include "agent/agent_metadata.h"
 #include "agent/agent_task.h"
 
 struct agent_engine {
@@ -27,6 +28,9 @@ struct agent_engine {
     agent_caps_t caps;     /* guarded by lock (set once Docker answers) */
     int stop_timeout_s;
     int64_t cleanup_delay_ms;
+    /* the task metadata endpoint's (agent_engine_set_tmds; guarded by lock) */
+    agent_tmds_cfg_t tmds;    /* its strings point at the three below */
+    char *tmds_url, *tmds_region, *tmds_az;
 };
 
 /* Lock held: starts a worker for t when it has Docker work and none runs. */

@@ -35,6 +35,7 @@ struct agent {
     pthread_t poll_th, sender_th, events_th, house_th;
     bool poll_on, sender_on, events_on, house_on;
     struct introspect *introspect;
+    struct task_endpoint *tmds;  /* the task metadata endpoint (agent_metadata.c), NULL when off */
 };
 
 /* Sleeps ms unless the agent stops first; false when stopping. */
@@ -65,5 +66,11 @@ void agent_forget_instance(agent_t *a);
 /* agent_introspect.c */
 int agent_introspect_start(agent_t *a, const char *addr, ecs_error_t *err);
 void agent_introspect_stop(agent_t *a);
+
+/* agent_metadata.c: the task metadata and credentials endpoint on
+ * --task-endpoint (none when empty); tells the engine where it is. -1
+ * when it cannot serve (the agent runs on without it). */
+int agent_tmds_start(agent_t *a, ecs_error_t *err);
+void agent_tmds_stop(agent_t *a);
 
 #endif

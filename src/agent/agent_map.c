@@ -96,10 +96,14 @@ static void add_env(json_t *env, const json_t *list, const json_t *later)
     }
 }
 
-static json_t *environment(const json_t *def, const json_t *ov)
+static json_t *environment(const json_t *def, const json_t *ov, const json_t *agent_env)
 {
     json_t *env = json_array();
     const json_t *ov_env = json_object_get(ov, "environment");
+    cleanup_json json_t *own = json_array(); /* the definition's and the override's names win */
+    json_array_extend(own, json_object_get(def, "environment"));
+    json_array_extend(own, (json_t *)ov_env);
+    add_env(env, agent_env, own);
     add_env(env, json_object_get(def, "environment"), ov_env);
     add_env(env, ov_env, NULL);
     return env;
@@ -274,7 +278,7 @@ json_t *agent_map_create_body(const agent_map_task_t *t, size_t i, ecs_error_t *
     }
     const json_t *ov = override_of(t->overrides, name);
     json_t *host = json_object();
-    cleanup_json json_t *config = json_pack("{s:s, s:o, s:o, s:o}", "Image", image, "Env", environment(def, ov),
+    cleanup_json json_t *config = json_pack("{s:s, s:o, s:o, s:o}", "Image", image, "Env", environment(def, ov, t->agent_env),
                                             "Labels", labels(t, def, name), "HostConfig", host);
     json_t *cmd = json_object_get(ov, "command");
     if (!json_is_array(cmd))

@@ -49,6 +49,8 @@ typedef struct agent_map_task {
     const char *const *docker_names;  /* docker name of each container definition, by index */
     const char *volumes_dir;          /* <folder>/<volume name> for volumes without sourcePath */
     const char *cgroup_parent;        /* the task's cgroup (HostConfig.CgroupParent), or NULL */
+    const json_t *agent_env;          /* the agent's own variables [{name, value}] (agent_meta_env), or NULL;
+                                       * the definition's and the override's win */
 } agent_map_task_t;
 
 /* The body of POST /containers/create for container definition i. */

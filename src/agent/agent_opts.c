@@ -181,6 +181,11 @@ int agent_opts_from_config(const ecsd_config_t *cfg, agent_opts_t *o, ecs_error_
     o->awsvpc_subnet = cfg->awsvpc_subnet && cfg->awsvpc_subnet[0] ? cfg->awsvpc_subnet : AGENT_AWSVPC_DEFAULT_SUBNET;
     if (agent_awsvpc_check_subnet(o->awsvpc_subnet, err) < 0)
         return -1;
+    o->task_endpoint = cfg->task_endpoint ? cfg->task_endpoint : "";
+    const char *setup = cfg->task_endpoint_setup ? cfg->task_endpoint_setup : "auto";
+    if (strcmp(setup, "auto") != 0 && strcmp(setup, "none") != 0)
+        return ecs_invalid_param(err, "--task-endpoint-setup must be auto or none, not '%.40s'", setup);
+    o->task_endpoint_setup = strcmp(setup, "auto") == 0;
     if (agent_parse_ports(cfg->extra_ports, o->extra_ports, AGENT_EXTRA_PORTS_MAX, &o->n_extra_ports) < 0)
         return ecs_invalid_param(err, "--extra-ports must be a list of at most %d ports (1..65535), not "
                                       "'%.200s'", AGENT_EXTRA_PORTS_MAX, cfg->extra_ports);

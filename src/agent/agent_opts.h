@@ -39,6 +39,8 @@ typedef struct agent_opts {
     const char *instance_attributes; /* JSON object text, "" for none (checked by agent_opts_from_config) */
     const char *fargate;        /* "also", "only" or "no" */
     const char *awsvpc_subnet;  /* IPv4 CIDR */
+    const char *task_endpoint;  /* ADDR:PORT of the task metadata endpoint, "" for none */
+    bool task_endpoint_setup;   /* make its address local when it is not (and remove it at exit) */
 } agent_opts_t;
 
 /* Fills o from cfg (and the DOCKER_HOST / AWS_* environment where the

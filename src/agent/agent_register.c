@@ -103,6 +103,10 @@ int agent_register(agent_t *a, const char *docker_version, ecs_error_t *err)
     cleanup_json json_t *res = resources;
     cleanup_json json_t *attrs = agent_caps_attributes(&a->caps);
     agent_opts_attributes(&a->opts, attrs);
+    static const char *const iam[] = {"com.amazonaws.ecs.capability.task-iam-role",
+                                       "com.amazonaws.ecs.capability.task-iam-role-network-host"};
+    for (size_t i = 0; a->tmds != NULL && i < 2; i++) /* the task endpoint serves roles' credentials */
+        json_array_append_new(attrs, json_pack("{s:s}", "name", iam[i]));
     bool created = false;
     for (;;) {
         json_t *in = json_pack("{s:s, s:O, s:O, s:{s:s, s:s, s:s}}", "cluster", a->opts.cluster, "totalResources",

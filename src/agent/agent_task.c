@@ -68,7 +68,9 @@ void agent_task_fail(agent_task_t *t, const char *reason)
     for (size_t i = 0; i < t->n; i++) {
         free(t->c[i].name);
         free(t->c[i].reason);
+        free(t->c[i].arn);
         json_decref(t->c[i].bindings);
+        json_decref(t->c[i].inspect);
     }
     t->n = 0;
     t->desired_stopped = true;
@@ -167,8 +169,13 @@ void agent_task_free(agent_task_t *t)
     for (size_t i = 0; t->c != NULL && i < t->n; i++) {
         free(t->c[i].name);
         free(t->c[i].reason);
+        free(t->c[i].arn);
         json_decref(t->c[i].bindings);
+        json_decref(t->c[i].inspect);
     }
+    json_decref(t->role_creds);
+    json_decref(t->exec_creds);
+    json_decref(t->info);
     free(t->c);
     free(t->order);
     free(t->arn);

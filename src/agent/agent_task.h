@@ -82,6 +82,9 @@ typedef struct agent_container {
     int64_t restarted_ms;       /* when the agent last started it again (0: never) */
     int restarts;
     bool restart_due;           /* it exited and its restart policy starts it again */
+    char endpoint_id[40];       /* its id in the task metadata endpoint's paths (agent_metadata.h) */
+    json_t *inspect;            /* Docker's last inspect of it (for the metadata endpoint), or NULL */
+    char *arn;                  /* its containerArn from the poll, or NULL */
 } agent_container_t;
 
 typedef struct agent_task {
@@ -109,6 +112,13 @@ typedef struct agent_task {
     bool net_released;          /* its pause container is removed */
     char eni_id[40];            /* its ENI attachment's id from the poll, "" for none */
     char ip[64];                /* its address, "" until known */
+    int64_t pull_started_ms, pull_stopped_ms; /* its first pull's start, its last pull's end (0: none) */
+    /* The task metadata endpoint's (agent_metadata.h): the credentials
+     * id of its task role ("" without one), the credentials of its roles
+     * the last poll brought, and what the poll said of the task
+     * (launchType, availabilityZone, tags, ...). */
+    char creds_id[40];
+    json_t *role_creds, *exec_creds, *info;
     struct agent_task *next;
 } agent_task_t;
 

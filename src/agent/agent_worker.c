@@ -44,6 +44,8 @@ static void step_pull(agent_engine_t *e, agent_task_t *t, size_t i)
 {
     const char *img = json_string_value(json_object_get(t->c[i].def, "image"));
     cleanup_free char *image = strdup(img ? img : "");
+    if (t->pull_started_ms == 0)
+        t->pull_started_ms = clock_now_ms();
     pthread_mutex_unlock(&e->lock);
     ecs_error_t err = {0};
     int rc = image == NULL ? ecs_server_err(&err, "out of memory") : e->rt.image_present(e->rt.impl, image, &err);
@@ -52,6 +54,7 @@ static void step_pull(agent_engine_t *e, agent_task_t *t, size_t i)
         rc = e->rt.pull(e->rt.impl, image, &err);
     }
     pthread_mutex_lock(&e->lock);
+    t->pull_stopped_ms = clock_now_ms();
     if (t->c[i].known != AGENT_NONE)
         return;
     if (rc < 0)
@@ -102,9 +105,10 @@ static void step_create(agent_engine_t *e, agent_task_t *t, size_t i)
     cleanup_free const char **names = calloc(t->n, sizeof *names);
     for (size_t k = 0; names != NULL && k < t->n; k++)
         names[k] = t->c[k].docker_name;
+    cleanup_json json_t *agent_env = agent_meta_env(e, t, i);
     agent_map_task_t mt = {.task_arn = t->arn, .cluster = e->cluster, .taskdef = t->taskdef,
                            .overrides = t->overrides, .docker_names = names, .volumes_dir = folder,
-                           .cgroup_parent = t->cgroup_parent};
+                           .cgroup_parent = t->cgroup_parent, .agent_env = agent_env};
     ecs_error_t err = {0};
     cleanup_json json_t *body = names ? agent_map_create_body(&mt, i, &err) : NULL;
     cleanup_json json_t *taskdef = json_incref(t->taskdef);
@@ -154,6 +158,10 @@ static void now_running(agent_engine_t *e, agent_task_t *t, size_t i, const json
         return;
     }
     c->started_ms = clock_now_ms();
+    if (info != NULL) { /* what the metadata endpoint shows of it */
+        json_decref(c->inspect);
+        c->inspect = json_incref((json_t *)info);
+    }
     if (health != NULL && c->health != AGENT_HEALTH_NONE)
         c->health = agent_health_from_docker(health);
     log_info("task %s: container %s running (%.12s)", t->arn, c->name, c->docker_id);

@@ -531,6 +531,19 @@ int docker_inspect(docker_t *d, const char *id, json_t **out, ecs_error_t *err)
     return reply_into(&reply, false, out, type, err) ? -1 : 1;
 }
 
+int docker_stats(docker_t *d, const char *id, json_t **out, ecs_error_t *err)
+{
+    const char *type = "CannotGetContainerStatsError";
+    cleanup_buf buf_t path = path_of("/containers/", id, "", "/stats?stream=false"), reply = {0};
+    *out = NULL;
+    long status = request(d, "GET", &path, NULL, T_INSPECT, type, NULL, &reply, err);
+    if (status == 404)
+        return 0;
+    if (status != 200)
+        return reply_err(&reply, status, type, err);
+    return reply_into(&reply, false, out, type, err) ? -1 : 1;
+}
+
 /* "<sep>filters=<{"type":[type],"label":[label]}, URL-encoded>" (both optional). */
 static int add_filters(buf_t *path, const char *sep, const char *type, const char *label)
 {

@@ -69,6 +69,9 @@ int docker_inspect(docker_t *d, const char *id, json_t **out, ecs_error_t *err);
 /* GET /containers/json?all=1&filters={"label":[label]}: *out is Docker's
  * array of container summaries. label is "key" or "key=value". */
 int docker_list(docker_t *d, const char *label, json_t **out, ecs_error_t *err);
+/* GET /containers/{id}/stats?stream=false: one sample of Docker's stats
+ * (1, *out), 0 when there is no such container. */
+int docker_stats(docker_t *d, const char *id, json_t **out, ecs_error_t *err);
 
 /* POST /volumes/create: body is Docker's VolumeCreate JSON (Name, Driver,
  * DriverOpts, Labels); creating one that exists with the same driver

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "api/credentials.h"
+#include "api/role_creds.h"
 #include "common/config.h"
 
 int api_authenticate(const model_service_t *svc, const sigv4_request_t *req, char account[13],
@@ -25,6 +26,7 @@ int api_authenticate_for(const model_service_t *svc, const char *service, const 
         return 0;
     }
     sigv4_params_t p = {.service = service, .region = svc->regions, .now = (int64_t)time(NULL),
-                        .lookup = credentials_lookup, .lookup_arg = svc->creds};
+                        .lookup = credentials_lookup, .lookup_arg = svc->creds,
+                        .token_check = api_session_token_verify};
     return sigv4_verify(req, &p, account, region, err);
 }

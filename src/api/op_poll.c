@@ -10,8 +10,10 @@
 #include "common/log.h"
 #include "model/params.h"
 #include "api/poll.h"
+#include "api/role_creds.h"
 #include "model/task.h"
 #include "model/task_overrides.h"
+#include "model/tags.h"
 #include "model/taskdef.h"
 #include "common/cleanup.h"
 #include "common/clock.h"
@@ -116,6 +118,8 @@ static json_t *desired_tasks(const model_ctx_t *ctx, const char *id, ecs_error_t
             json_object_set_new(view, "taskDefinition",
                                 task_overrides_apply(td.doc, json_object_get(rows[i].doc, "overrides")));
         store_record_clear(&td);
+        tags_show(view, rows[i].doc, TAGS_HIDDEN_EMPTY); /* the task metadata endpoint's TaskTags */
+        api_poll_add_credentials(ctx->svc, ctx->account, view, ctx->now_ms / 1000);
         json_array_append_new(tasks, view);
     }
     store_records_free(rows, n);

@@ -252,6 +252,37 @@ static int check_time(bool presigned, int64_t t, const char ts[17], int64_t now,
     return 0;
 }
 
+/* The session token of a signed request, when it has one: checked
+ * against the key (AWS's words when it is not one of the key's). */
+static int check_token(const sigv4_request_t *req, const sv_qparam_t *qp, size_t nq, const sigv4_params_t *p,
+                       const char *ak, const char *secret, ecs_error_t *err)
+{
+    char buf[4096]; /* longer tokens are not ecsd's */
+    const char *tok = NULL;
+    size_t len = 0;
+    const sigv4_header_t *h = sv_find_header(req, "x-amz-security-token");
+    if (h != NULL) {
+        sv_span_t v = sv_trim(sv_span(h->value, h->value_len));
+        tok = v.p;
+        len = v.n;
+    }
+    for (size_t i = 0; tok == NULL && i < nq; i++)
+        if (sv_qkey_is(&qp[i], "X-Amz-Security-Token")) {
+            if (sv_decode(qp[i].val, buf, sizeof buf, &len) != 0)
+                len = 0;
+            tok = buf;
+        }
+    if (tok == NULL)
+        return 0;
+    int rc = p->token_check(p->token_arg, ak, secret, tok, len, p->now);
+    if (rc == -2)
+        return ecs_err(err, 400, "ExpiredTokenException", "The security token included in the request is expired");
+    if (rc != 0)
+        return ecs_err(err, 400, "UnrecognizedClientException",
+                       "The security token included in the request is invalid.");
+    return 0;
+}
+
 /* ---- the verifier ---- */
 
 int sigv4_verify(const sigv4_request_t *req, const sigv4_params_t *p, char account_out[13],
@@ -431,6 +462,8 @@ int sigv4_verify(const sigv4_request_t *req, const sigv4_params_t *p, char accou
         ecs_err(err, 400, INVALID, MISMATCH_MSG);
         goto out;
     }
+    if (p->token_check != NULL && check_token(req, qp, nq, p, ak, secret, err) != 0)
+        goto out;
 
     snprintf(account_out, SIGV4_ACCOUNT_MAX, "%s", account);
     memcpy(region_out, region.p, region.n);

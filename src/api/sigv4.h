@@ -67,6 +67,12 @@ typedef struct sigv4_params {
     int max_skew_seconds;    /* allowed clock skew; <= 0 means 900 (15 min.) */
     sigv4_lookup_fn lookup;
     void *lookup_arg;
+    /* Checks the session token a request carries (X-Amz-Security-Token,
+     * header or query) against its key: 0 valid, -2 expired, -1 not a
+     * token of this key. NULL: a token is not looked at. */
+    int (*token_check)(void *arg, const char *access_key, const char *secret, const char *token, size_t len,
+                       int64_t now);
+    void *token_arg;
 } sigv4_params_t;
 
 /* Returns 0 when the request is authentic: account_out gets the key's

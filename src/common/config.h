@@ -27,6 +27,7 @@ typedef struct ecsd_config {
     char *logs_max_mb;    /* server: MiB of messages the logs store keeps */
     char *logs_sweep_interval; /* server: seconds between the logs janitor's passes */
     char *credentials;    /* server: path of the credentials file, "" for none */
+    char *roles_file;     /* server: path of the roles file, "" for none */
     char *insecure_no_auth; /* server: "1" serves without authentication */
     char *tls_cert, *tls_key; /* server: PEM files for HTTPS, "" for plain HTTP */
     char *volume_prefixes;    /* server: folders host volume paths must lie in */
@@ -45,6 +46,8 @@ typedef struct ecsd_config {
     char *capacity_provider;   /* agent: the capacity provider's name (ecs.capacity-provider), "" for none */
     char *fargate;         /* agent: also, only or no: Fargate capacity offered (model/fargate.h) */
     char *awsvpc_subnet;   /* agent: IPv4 CIDR of the awsvpc tasks' bridge network */
+    char *task_endpoint;       /* agent: ADDR:PORT of the task metadata endpoint, "" for none */
+    char *task_endpoint_setup; /* agent: "auto" or "none" */
 } ecsd_config_t;
 
 /* Fills cfg from defaults, then ECSD_* environment, then argv flags

@@ -18,6 +18,7 @@ struct poll_hub;
 struct cap_index;
 struct credentials;
 struct logs_store;
+struct roles;
 
 /* What every request shares; read-only while the server runs. */
 typedef struct model_service {
@@ -46,6 +47,7 @@ typedef struct model_service {
     void (*on_change)(void *arg);
     void *on_change_arg;
     struct logs_store *logs;   /* CloudWatch Logs' store (store/logs_store.h); NULL: Logs not served */
+    struct roles *roles;       /* the roles file (model/roles.h); NULL: task roles give no credentials */
 } model_service_t;
 
 #define MODEL_WAKE_MAX 16 /* a placement touches at most 10 instances */

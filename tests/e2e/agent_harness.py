@@ -22,6 +22,7 @@ from harness import BIN, KEY_ID, REGION, SECRET, free_port
 DOCKER_HOST = os.environ.get("DOCKER_HOST", "")
 REGISTRY_IMAGE = "127.0.0.1:5000/busybox:latest"  # pushed by scripts/docker-netns.sh up
 LOCAL_IMAGE = "busybox:latest"
+TASK_ENDPOINT = "169.254.170.2:80"  # the agent's task metadata endpoint, as ECS's (test_metadata_docker.py)
 
 
 def enabled():
@@ -84,6 +85,9 @@ class Agent:
     def __init__(self, server, cluster, extra_args=(), data_dir=None):
         self.server, self.cluster = server, cluster
         self.extra_args = list(extra_args)
+        if not any(a.startswith("--task-endpoint") for a in self.extra_args):
+            # several agents share a namespace: only a test that asks serves 169.254.170.2
+            self.extra_args += ["--task-endpoint", ""]
         self.own_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="ecsd-agent-")
         self.port = free_port()
