@@ -113,14 +113,16 @@ static int answer_error(long status, const answer_t *a, ecs_error_t *err)
 
 /* POST body to base+path, signed. */
 static int post(agent_client_t *c, const char *base, const char *path, const char *target, const char *ctype,
-                const char *body, long timeout_s, json_t **out, ecs_error_t *err)
+                const char *body, long timeout_s, const char *service, const char *region, json_t **out,
+                ecs_error_t *err)
 {
     *out = NULL;
     if (atomic_load(&c->cancelled))
         return ecs_err(err, AGENT_CLIENT_UNREACHABLE, "ConnectionError", "the agent is stopping");
     const char *auth = strstr(base, "://") + 3;
     char amz_date[17], authz[SIGV4_AUTHORIZATION_MAX];
-    sigv4_signer_t signer = {.access_key = c->access_key, .secret = c->secret_key, .region = c->region};
+    sigv4_signer_t signer = {.access_key = c->access_key, .secret = c->secret_key,
+                             .region = region ? region : c->region, .service = service};
     size_t body_len = strlen(body);
     if (sigv4_sign(&signer, "POST", auth, path, ctype, target, body, body_len, (int64_t)time(NULL), amz_date,
                    authz) < 0)
@@ -191,7 +193,7 @@ int agent_client_call(agent_client_t *c, const char *op, const char *body, json_
 {
     char target[160];
     snprintf(target, sizeof target, TARGET_PREFIX "%s", op);
-    return post(c, c->base, "/", target, AMZ_JSON, body, CALL_TIMEOUT_S, out, err);
+    return post(c, c->base, "/", target, AMZ_JSON, body, CALL_TIMEOUT_S, NULL, NULL, out, err);
 }
 
 int agent_client_post(agent_client_t *c, const char *url, const char *body, long timeout_s, json_t **out,
@@ -207,7 +209,13 @@ int agent_client_post(agent_client_t *c, const char *url, const char *body, long
     memcpy(base, url, base_len);
     base[base_len] = '\0';
     const char *path = url[base_len] == '/' ? url + base_len : "/";
-    return post(c, base, path, NULL, "application/json", body, timeout_s, out, err);
+    return post(c, base, path, NULL, "application/json", body, timeout_s, NULL, NULL, out, err);
+}
+
+int agent_client_call_service(agent_client_t *c, const char *service, const char *region, const char *target,
+                              const char *body, json_t **out, ecs_error_t *err)
+{
+    return post(c, c->base, "/", target, AMZ_JSON, body, CALL_TIMEOUT_S, service, region, out, err);
 }
 
 bool agent_client_retryable(const ecs_error_t *err)

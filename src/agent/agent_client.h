@@ -34,6 +34,12 @@ int agent_client_call(agent_client_t *c, const char *op, const char *body, json_
 int agent_client_post(agent_client_t *c, const char *url, const char *body, long timeout_s, json_t **out,
                       ecs_error_t *err);
 
+/* An operation of another service on the same endpoint (Parameter Store,
+ * Secrets Manager: agent/agent_secrets.c): X-Amz-Target target, signed
+ * for service in region (NULL: the client's). */
+int agent_client_call_service(agent_client_t *c, const char *service, const char *region, const char *target,
+                              const char *body, json_t **out, ecs_error_t *err);
+
 /* True for errors a later retry may cure: no answer, 5xx, throttling,
  * authentication (keys may be added to the server). */
 bool agent_client_retryable(const ecs_error_t *err);

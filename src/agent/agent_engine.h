@@ -40,6 +40,8 @@ typedef struct agent_engine_cfg {
     int stop_timeout_s;       /* a container's own stopTimeout wins */
     int64_t cleanup_delay_ms;
     const char *cgroup_root;  /* where the tasks' cgroups go; NULL: /sys/fs/cgroup */
+    struct agent_client *client; /* fetches tasks' secrets (agent_secrets.h); borrowed, NULL: none */
+    const char *env_files_dir;   /* environmentFiles' folder; NULL or "": none */
 } agent_engine_cfg_t;
 
 /* The engine keeps rt and queue (both stay the caller's) and a copy of cfg's strings. */

@@ -49,6 +49,11 @@ typedef struct agent_map_task {
     const char *const *docker_names;  /* docker name of each container definition, by index */
     const char *volumes_dir;          /* <folder>/<volume name> for volumes without sourcePath */
     const char *cgroup_parent;        /* the task's cgroup (HostConfig.CgroupParent), or NULL */
+    /* What agent_secrets_task() fetched, by container name: "files"
+     * (environment files' [name, value] pairs: after an explicit
+     * environment entry of the same name), "secrets" (win over both),
+     * "log" (log driver options). NULL: none. */
+    const json_t *injected;
 } agent_map_task_t;
 
 /* The body of POST /containers/create for container definition i. */

@@ -4,13 +4,15 @@
  * (dockerVolumeConfiguration): scope task made for it (and removed at its
  * cleanup), scope shared used when it exists, made when autoprovision
  * says so, refused when it exists with another driver. A failure stops
- * the whole task with the reason. */
+ * the whole task with the reason. Then its secrets and environment files
+ * (agent_secrets.c), fetched once, before any container exists. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agent/agent_cgroup.h"
 #include "agent/agent_engine_int.h"
+#include "agent/agent_secrets.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 
@@ -83,8 +85,13 @@ void agent_prepare_task(agent_engine_t *e, agent_task_t *t)
     json_array_foreach(json_object_get(taskdef, "volumes"), k,
                        v) if (rc == 0 && json_is_object(json_object_get(v, "dockerVolumeConfiguration"))) rc =
         ensure_volume(e, taskdef, v, arn, &err);
+    cleanup_json json_t *injected = NULL;
+    if (rc == 0)
+        rc = agent_secrets_task(e->client, e->env_files_dir, taskdef, &injected, &err);
     pthread_mutex_lock(&e->lock);
     if (rc == 0) {
+        json_decref(t->injected);
+        t->injected = json_incref(injected);
         t->prepared = true;
         snprintf(t->cgroup_parent, sizeof t->cgroup_parent, "%s", parent);
         if (parent[0] != '\0')
