@@ -3,6 +3,7 @@
  * parsing, the check against botocore's model of the service
  * (api/ssm_shapes_gen.c, api/secrets_shapes_gen.c), the handler inside one
  * transaction of the secrets store, the answer. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -107,5 +108,8 @@ void secrets_dispatch(const model_service_t *svc, const api_request_t *req, api_
     resp->body_len = out ? len : 2;
     return;
 fail:
+    /* The store fails in ECS's name; each service has its own. */
+    if (err.status >= 500)
+        snprintf(err.type, sizeof err.type, "%s", ssm ? "InternalServerError" : "InternalServiceError");
     api_render_error(&err, resp);
 }
