@@ -40,13 +40,16 @@ int agent_envfile_parse(const char *text, size_t n, json_t *pairs)
             continue;
         }
         size_t klen = (size_t)(eq - line);
-        if (known(pairs, line, klen))
-            continue;
         json_t *k = json_stringn(line, klen), *v = json_stringn(eq + 1, len - klen - 1);
         if (k == NULL || v == NULL) { /* not UTF-8: Docker would refuse it too */
             json_decref(k);
             json_decref(v);
             skipped++;
+            continue;
+        }
+        if (known(pairs, line, klen)) {
+            json_decref(k);
+            json_decref(v);
             continue;
         }
         json_array_append_new(pairs, json_pack("[o, o]", k, v));

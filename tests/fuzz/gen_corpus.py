@@ -287,6 +287,10 @@ def main():
         text += b"\n" + base64.b64decode(v["body"])
         write("sigv4", f"{v['name']}.req", text)
         n += 1
+    # environment files (fuzz_envfile)
+    write("envfile", "basic.env", b"# comment\nA=1\nB= spaced \"quoted\" \n\nC=x=y\r\nnoequals\n=empty\nA=dup\n")
+    write("envfile", "repro-invalid-line-then-its-name.env", b"B=\xff\nB=ok\n")
+    write("envfile", "odd.env", b"\xff\xfe=bad utf8\nK=\x00nul\n#only\n\r\n=\n==\nLAST=no newline")
     print(f"corpus: validate {len(os.listdir(os.path.join(CORPUS, 'validate')))}, "
           f"dispatch {len(os.listdir(os.path.join(CORPUS, 'dispatch')))}, sigv4 {n} files")
     return 0
