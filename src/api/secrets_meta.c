@@ -95,7 +95,11 @@ static int by_created(const void *a, const void *b)
 {
     json_int_t x = json_integer_value(json_object_get(json_array_get(*(json_t *const *)a, 1), "CreatedDate"));
     json_int_t y = json_integer_value(json_object_get(json_array_get(*(json_t *const *)b, 1), "CreatedDate"));
-    return x < y ? -1 : x > y;
+    if (x != y)
+        return x < y ? -1 : 1;
+    /* the same millisecond: by name, so the order is stable across pages */
+    return strcmp(json_string_value(json_array_get(*(json_t *const *)a, 0)),
+                  json_string_value(json_array_get(*(json_t *const *)b, 0)));
 }
 
 int secrets_op_list_secrets(sec_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)

@@ -115,9 +115,13 @@ int ssm_op_put_parameter(sec_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *
         pattern = str(last, "AllowedPattern");
     if (pattern != NULL && pattern[0] != '\0' && check_pattern(pattern, value, err) < 0)
         return -1;
+    if (doc == NULL) {
+        doc = json_pack("{s:[], s:[]}", "Versions", "Tags");
+        if (doc != NULL && json_is_array(json_object_get(in, "Tags")))
+            json_object_set(doc, "Tags", json_object_get(in, "Tags"));
+    }
     if (doc == NULL)
-        doc = json_pack("{s:[], s:O}", "Versions", "Tags",
-                        json_is_array(json_object_get(in, "Tags")) ? json_object_get(in, "Tags") : json_array());
+        return ecs_err(err, 500, "InternalServerError", "Out of memory.");
     json_t *vers = json_object_get(doc, "Versions");
     json_int_t version = last ? json_integer_value(json_object_get(last, "Version")) + 1 : 1;
     const char *desc = str(in, "Description");
@@ -125,15 +129,13 @@ int ssm_op_put_parameter(sec_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *
         desc = str(last, "Description");
     if (tier == NULL || strcmp(tier, "Intelligent-Tiering") == 0)
         tier = last ? str(last, "Tier") : "Standard";
+    char user[64]; /* no IAM here: the account's root stands for the caller */
+    snprintf(user, sizeof user, "arn:aws:iam::%s:root", ctx->account);
     json_t *ver = json_pack("{s:I, s:s, s:I, s:s, s:s, s:s}", "Version", version, "Type", type, "LastModifiedDate",
                             (json_int_t)ctx->now_ms, "Tier", tier ? tier : "Standard", "DataType",
-                            data_type ? data_type : last ? str(last, "DataType") : "text", "LastModifiedUser",
-                            "arn:aws:iam::000000000000:root");
+                            data_type ? data_type : last ? str(last, "DataType") : "text", "LastModifiedUser", user);
     if (ver == NULL)
         return ecs_err(err, 500, "InternalServerError", "Out of memory.");
-    char user[64];
-    snprintf(user, sizeof user, "arn:aws:iam::%s:root", ctx->account);
-    json_object_set_new(ver, "LastModifiedUser", json_string(user));
     if (desc != NULL)
         json_object_set_new(ver, "Description", json_string(desc));
     if (pattern != NULL)
