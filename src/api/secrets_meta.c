@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/secrets_api.h"
 #include "common/cleanup.h"
@@ -47,13 +48,15 @@ int secrets_op_describe_secret(sec_ctx_t *ctx, json_t *in, json_t **out, ecs_err
     return *out ? 0 : ecs_err(err, 500, "InternalServiceError", "Out of memory.");
 }
 
-/* A filter value against a field: prefix match, '!' negates. */
-static bool prefix_match(const char *field, const char *want)
+/* A filter value against a field: prefix match (case-sensitive unless
+ * nocase, as AWS's description and all filters), '!' negates. */
+static bool prefix_match(const char *field, const char *want, bool nocase)
 {
     bool neg = want[0] == '!';
     if (neg)
         want++;
-    bool m = field != NULL && strncmp(field, want, strlen(want)) == 0;
+    bool m = field != NULL &&
+             (nocase ? strncasecmp(field, want, strlen(want)) : strncmp(field, want, strlen(want))) == 0;
     return neg ? !m : m;
 }
 
@@ -72,16 +75,16 @@ static int filter_match(const json_t *doc, const json_t *f, ecs_error_t *err)
     json_array_foreach(json_object_get(f, "Values"), i, v) {
         const char *want = json_string_value(v);
         bool all = strcmp(key, "all") == 0;
-        if ((all || strcmp(key, "name") == 0) && prefix_match(str(doc, "Name"), want))
+        if ((all || strcmp(key, "name") == 0) && prefix_match(str(doc, "Name"), want, all))
             return 1;
-        if ((all || strcmp(key, "description") == 0) && prefix_match(str(doc, "Description"), want))
+        if ((all || strcmp(key, "description") == 0) && prefix_match(str(doc, "Description"), want, true))
             return 1;
         size_t j;
         const json_t *t;
         json_array_foreach(json_object_get(doc, "Tags"), j, t) {
-            if ((all || strcmp(key, "tag-key") == 0) && prefix_match(str(t, "Key"), want))
+            if ((all || strcmp(key, "tag-key") == 0) && prefix_match(str(t, "Key"), want, all))
                 return 1;
-            if ((all || strcmp(key, "tag-value") == 0) && prefix_match(str(t, "Value"), want))
+            if ((all || strcmp(key, "tag-value") == 0) && prefix_match(str(t, "Value"), want, all))
                 return 1;
         }
         /* No replicas and no owning services here: only a negation matches. */

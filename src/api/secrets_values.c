@@ -22,7 +22,7 @@ static int check_name(const char *name, ecs_error_t *err)
         if (!isalnum(c) && strchr("/_+=.@-", c) == NULL)
             return ecs_err(err, 400, "InvalidParameterException",
                            "Invalid name. Must be a valid name containing alphanumeric characters, or any of the "
-                           "following: -/_+=.@!");
+                           "following: /_+=.@-");
     }
     return 0;
 }

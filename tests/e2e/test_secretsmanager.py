@@ -172,6 +172,8 @@ def test_list_filters_and_paging(server):
     neg = c.list_secrets(Filters=flt + [{"Key": "tag-value", "Values": ["!prod"]}])["SecretList"]
     assert len(neg) == 3
     assert len(c.list_secrets(Filters=[{"Key": "description", "Values": ["desc 4"]}, *flt])["SecretList"]) == 1
+    assert len(c.list_secrets(Filters=[{"Key": "description", "Values": ["DESC 4"]}, *flt])["SecretList"]) == 1
+    assert c.list_secrets(Filters=[{"Key": "name", "Values": [base.upper()]}])["SecretList"] == []
     seen, token = [], None
     while True:
         kw = {"NextToken": token} if token else {}
