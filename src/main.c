@@ -23,6 +23,7 @@
 #include "sched/logs_janitor.h"
 #include "sched/scheduler.h"
 #include "store/logs_store.h"
+#include "store/secrets_store.h"
 #include "store/store.h"
 
 #define ECSD_VERSION "0.1.0"
@@ -205,6 +206,18 @@ static int run_server(const ecsd_config_t *cfg, const char *what)
         credentials_free(creds);
         return 1;
     }
+    /* Parameter Store and Secrets Manager: their own file and key, in the
+     * data folder also under --store postgresql (as the logs store). */
+    secrets_store_t *secrets = NULL;
+    if (secrets_store_open(cfg->data_dir, &secrets, &err) < 0) {
+        log_error("%s", err.message);
+        logs_store_close(logs);
+        store_close(store);
+        free((char *)tls.cert_pem);
+        free((char *)tls.key_pem);
+        credentials_free(creds);
+        return 1;
+    }
     char advertise[300];
     if (cfg->advertise_url[0] != '\0')
         snprintf(advertise, sizeof advertise, "%s", cfg->advertise_url);
@@ -222,7 +235,7 @@ static int run_server(const ecsd_config_t *cfg, const char *what)
     model_service_t svc = {.store = store, .region = cfg->region, .regions = cfg->regions, .account = cfg->account_id, .creds = creds,
                          .volume_prefixes = cfg->volume_prefixes, .advertise_url = advertise, .agent_timeout_s = atoi(cfg->agent_timeout),
                          .host_lost_after_s = atoi(cfg->host_lost_after), .hub = hub, .wake_polls = poll_hub_wake,
-                         .cap = cap, .logs = logs, .roles = roles};
+                         .cap = cap, .logs = logs, .roles = roles, .secrets = secrets};
     /* The service scheduler's doorbell is set before any request can ring it. */
     sched_t *sched = hub && cap ? sched_new(&svc, atoi(cfg->scheduler_tick)) : NULL;
     svc.on_change = sched_ring;
@@ -283,6 +296,7 @@ out:
     cap_free(cap);
     store_close(store);
     logs_store_close(logs);
+    secrets_store_close(secrets);
     credentials_free(creds);
     roles_free(roles);
     free((char *)tls.cert_pem);

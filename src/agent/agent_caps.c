@@ -124,6 +124,14 @@ json_t *agent_caps_attributes(const agent_caps_t *c)
         snprintf(name, sizeof name, "docker-plugin.%s", c->volume_drivers[i]);
         add(list, ATTR, name, NULL);
     }
+    /* Secrets from the server's Parameter Store and Secrets Manager, and
+     * environment files (from --env-files-dir; without it such a task
+     * fails with a reason that says so): agent/agent_secrets.h. */
+    add(list, ATTR, "secrets.ssm.environment-variables", NULL);
+    add(list, ATTR, "secrets.asm.environment-variables", NULL);
+    add(list, ATTR, "secrets.ssm.bootstrap.log-driver", NULL);
+    add(list, ATTR, "secrets.asm.bootstrap.log-driver", NULL);
+    add(list, ATTR, "env-files.s3", NULL);
     if (c->selinux)
         add(list, CAP, "selinux", NULL);
     if (c->apparmor)

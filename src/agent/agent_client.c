@@ -136,14 +136,16 @@ static int answer_error(long status, const answer_t *a, ecs_error_t *err)
 
 /* POST body to base+path, signed. */
 static int post(agent_client_t *c, const char *base, const char *path, const char *target, const char *ctype,
-                const char *body, long timeout_s, json_t **out, ecs_error_t *err)
+                const char *body, long timeout_s, const char *service, const char *region, json_t **out,
+                ecs_error_t *err)
 {
     *out = NULL;
     if (atomic_load(&c->cancelled))
         return ecs_err(err, AGENT_CLIENT_UNREACHABLE, "ConnectionError", "the agent is stopping");
     const char *auth = strstr(base, "://") + 3;
     char amz_date[17], authz[SIGV4_AUTHORIZATION_MAX];
-    sigv4_signer_t signer = {.access_key = c->access_key, .secret = c->secret_key, .region = c->region};
+    sigv4_signer_t signer = {.access_key = c->access_key, .secret = c->secret_key,
+                             .region = region ? region : c->region, .service = service};
     size_t body_len = strlen(body);
     if (sigv4_sign(&signer, "POST", auth, path, ctype, target, body, body_len, (int64_t)time(NULL), amz_date,
                    authz) < 0)
@@ -218,14 +220,15 @@ static bool try_next(const ecs_error_t *err)
            err->status == 504;
 }
 
-int agent_client_call(agent_client_t *c, const char *op, const char *body, json_t **out, ecs_error_t *err)
+/* POST to the endpoint that answered last, and on along the list while
+ * one gives no answer. */
+static int call_any(agent_client_t *c, const char *target, const char *body, const char *service,
+                    const char *region, json_t **out, ecs_error_t *err)
 {
-    char target[160];
-    snprintf(target, sizeof target, TARGET_PREFIX "%s", op);
     int first = atomic_load(&c->current), rc = -1;
     for (int k = 0; k < c->n_base; k++) {
         int i = (first + k) % c->n_base;
-        rc = post(c, c->base[i], "/", target, AMZ_JSON, body, CALL_TIMEOUT_S, out, err);
+        rc = post(c, c->base[i], "/", target, AMZ_JSON, body, CALL_TIMEOUT_S, service, region, out, err);
         if (rc == 0 || !try_next(err) || atomic_load(&c->cancelled)) {
             if (i != first && atomic_compare_exchange_strong(&c->current, &first, i))
                 log_warn("server %s did not answer: %s answers now", c->base[first], c->base[i]);
@@ -233,6 +236,13 @@ int agent_client_call(agent_client_t *c, const char *op, const char *body, json_
         }
     }
     return rc;
+}
+
+int agent_client_call(agent_client_t *c, const char *op, const char *body, json_t **out, ecs_error_t *err)
+{
+    char target[160];
+    snprintf(target, sizeof target, TARGET_PREFIX "%s", op);
+    return call_any(c, target, body, NULL, NULL, out, err);
 }
 
 int agent_client_endpoints(const agent_client_t *c) { return c->n_base; }
@@ -250,7 +260,13 @@ int agent_client_post(agent_client_t *c, const char *url, const char *body, long
     memcpy(base, url, base_len);
     base[base_len] = '\0';
     const char *path = url[base_len] == '/' ? url + base_len : "/";
-    return post(c, base, path, NULL, "application/json", body, timeout_s, out, err);
+    return post(c, base, path, NULL, "application/json", body, timeout_s, NULL, NULL, out, err);
+}
+
+int agent_client_call_service(agent_client_t *c, const char *service, const char *region, const char *target,
+                              const char *body, json_t **out, ecs_error_t *err)
+{
+    return call_any(c, target, body, service, region, out, err);
 }
 
 bool agent_client_retryable(const ecs_error_t *err)

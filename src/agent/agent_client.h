@@ -41,6 +41,11 @@ int agent_client_post(agent_client_t *c, const char *url, const char *body, long
 
 /* How many endpoints the client was given. */
 int agent_client_endpoints(const agent_client_t *c);
+/* An operation of another service on the same endpoint (Parameter Store,
+ * Secrets Manager: agent/agent_secrets.c): X-Amz-Target target, signed
+ * for service in region (NULL: the client's). */
+int agent_client_call_service(agent_client_t *c, const char *service, const char *region, const char *target,
+                              const char *body, json_t **out, ecs_error_t *err);
 
 /* True for errors a later retry may cure: no answer, 5xx, throttling,
  * authentication (keys may be added to the server). */

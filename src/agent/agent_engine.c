@@ -41,12 +41,15 @@ agent_engine_t *agent_engine_new(agent_runtime_t rt, agent_queue_t *queue, const
     e->cluster = strdup(cfg->cluster);
     e->data_dir = strdup(cfg->data_dir);
     e->cgroup_root = strdup(cfg->cgroup_root ? cfg->cgroup_root : "/sys/fs/cgroup");
+    e->env_files_dir = strdup(cfg->env_files_dir ? cfg->env_files_dir : "");
+    e->client = cfg->client;
     e->stop_timeout_s = cfg->stop_timeout_s;
     e->cleanup_delay_ms = cfg->cleanup_delay_ms;
     snprintf(e->awsvpc_subnet, sizeof e->awsvpc_subnet, "%s",
              cfg->awsvpc_subnet && cfg->awsvpc_subnet[0] ? cfg->awsvpc_subnet : AGENT_AWSVPC_DEFAULT_SUBNET);
     agent_caps_from_docker(NULL, NULL, &e->caps);
-    if (e->cluster == NULL || e->data_dir == NULL || e->cgroup_root == NULL) {
+    if (e->cluster == NULL || e->data_dir == NULL || e->cgroup_root == NULL || e->env_files_dir == NULL) {
+        free(e->env_files_dir);
         free(e->cluster);
         free(e->data_dir);
         free(e->cgroup_root);
@@ -77,6 +80,7 @@ void agent_engine_free(agent_engine_t *e)
     free(e->tmds_url);
     free(e->tmds_region);
     free(e->tmds_az);
+    free(e->env_files_dir);
     free(e);
 }
 

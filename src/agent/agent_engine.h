@@ -41,6 +41,8 @@ typedef struct agent_engine_cfg {
     int64_t cleanup_delay_ms;
     const char *cgroup_root;  /* where the tasks' cgroups go; NULL: /sys/fs/cgroup */
     const char *awsvpc_subnet; /* the awsvpc network's subnet (agent_awsvpc.h); NULL: its default */
+    struct agent_client *client; /* fetches tasks' secrets (agent_secrets.h); borrowed, NULL: none */
+    const char *env_files_dir;   /* environmentFiles' folder; NULL or "": none */
 } agent_engine_cfg_t;
 
 /* The engine keeps rt and queue (both stay the caller's) and a copy of cfg's strings. */

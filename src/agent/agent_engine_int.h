@@ -25,6 +25,8 @@ struct agent_engine {
     agent_queue_t *queue;
     char *cluster, *data_dir, *cgroup_root;
     char awsvpc_subnet[64];
+    struct agent_client *client; /* borrowed: secrets at task start (agent_secrets.h) */
+    char *env_files_dir;         /* "" for none */
     agent_caps_t caps;     /* guarded by lock (set once Docker answers) */
     int stop_timeout_s;
     int64_t cleanup_delay_ms;

@@ -68,9 +68,31 @@ static const json_t *override_of(const json_t *overrides, const char *name)
     return NULL;
 }
 
+static void append_env(json_t *env, const char *name, const char *value)
+{
+    size_t len = strlen(name) + strlen(value ? value : "") + 2;
+    cleanup_free char *s = malloc(len);
+    if (s != NULL) {
+        snprintf(s, len, "%s=%s", name, value ? value : "");
+        json_array_append_new(env, json_string(s));
+    }
+}
+
+static bool named_in(const json_t *list, const char *name)
+{
+    size_t i;
+    const json_t *o;
+    json_array_foreach(list, i, o) {
+        const char *on = json_string_value(json_object_get(o, "name"));
+        if (on != NULL && strcmp(on, name) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Appends "NAME=value" for each {name, value} of list whose name is not
- * replaced by an entry of later. */
-static void add_env(json_t *env, const json_t *list, const json_t *later)
+ * replaced by an entry of later or by a secret. */
+static void add_env(json_t *env, const json_t *list, const json_t *later, const json_t *secrets)
 {
     size_t i, j;
     json_t *kv, *o;
@@ -85,27 +107,49 @@ static void add_env(json_t *env, const json_t *list, const json_t *later)
             if (on != NULL && strcmp(on, name) == 0)
                 replaced = true;
         }
-        if (replaced)
+        if (replaced || json_object_get(secrets, name) != NULL)
             continue;
-        size_t len = strlen(name) + strlen(value ? value : "") + 2;
-        cleanup_free char *s = malloc(len);
-        if (s != NULL) {
-            snprintf(s, len, "%s=%s", name, value ? value : "");
-            json_array_append_new(env, json_string(s));
-        }
+        append_env(env, name, value);
     }
 }
 
-static json_t *environment(const json_t *def, const json_t *ov, const json_t *agent_env)
+/* The agent's own variables first (ECS_CONTAINER_METADATA_URI_V4, ...:
+ * any name the task gives itself wins), then environment files (an
+ * explicit environment entry of the same name wins, as in ECS), then
+ * environment and its overrides, then the secrets, which replace any of
+ * them. */
+static json_t *environment(const json_t *def, const json_t *ov, const json_t *agent_env, const json_t *inj)
 {
     json_t *env = json_array();
-    const json_t *ov_env = json_object_get(ov, "environment");
-    cleanup_json json_t *own = json_array(); /* the definition's and the override's names win */
-    json_array_extend(own, json_object_get(def, "environment"));
-    json_array_extend(own, (json_t *)ov_env);
-    add_env(env, agent_env, own);
-    add_env(env, json_object_get(def, "environment"), ov_env);
-    add_env(env, ov_env, NULL);
+    const json_t *ov_env = json_object_get(ov, "environment"), *def_env = json_object_get(def, "environment");
+    const json_t *secrets = json_object_get(inj, "secrets");
+    size_t i;
+    const json_t *p;
+    json_array_foreach(agent_env, i, p) {
+        const char *name = json_string_value(json_object_get(p, "name"));
+        bool in_files = false;
+        size_t k;
+        const json_t *f;
+        json_array_foreach(json_object_get(inj, "files"), k, f)
+            {
+            const char *fn = json_string_value(json_array_get(f, 0));
+            in_files = in_files || (name != NULL && fn != NULL && strcmp(fn, name) == 0);
+        }
+        if (name != NULL && !named_in(def_env, name) && !named_in(ov_env, name) && !in_files &&
+            json_object_get(secrets, name) == NULL)
+            append_env(env, name, json_string_value(json_object_get(p, "value")));
+    }
+    json_array_foreach(json_object_get(inj, "files"), i, p) {
+        const char *name = json_string_value(json_array_get(p, 0));
+        if (name != NULL && !named_in(def_env, name) && !named_in(ov_env, name) &&
+            json_object_get(secrets, name) == NULL)
+            append_env(env, name, json_string_value(json_array_get(p, 1)));
+    }
+    add_env(env, def_env, ov_env, secrets);
+    add_env(env, ov_env, NULL, secrets);
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)secrets, key, v) append_env(env, key, json_string_value(v));
     return env;
 }
 
@@ -278,7 +322,9 @@ json_t *agent_map_create_body(const agent_map_task_t *t, size_t i, ecs_error_t *
     }
     const json_t *ov = override_of(t->overrides, name);
     json_t *host = json_object();
-    cleanup_json json_t *config = json_pack("{s:s, s:o, s:o, s:o}", "Image", image, "Env", environment(def, ov, t->agent_env),
+    const json_t *inj = json_object_get(t->injected, name);
+    cleanup_json json_t *config = json_pack("{s:s, s:o, s:o, s:o}", "Image", image, "Env",
+                                            environment(def, ov, t->agent_env, inj),
                                             "Labels", labels(t, def, name), "HostConfig", host);
     json_t *cmd = json_object_get(ov, "command");
     if (!json_is_array(cmd))

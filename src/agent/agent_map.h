@@ -51,6 +51,11 @@ typedef struct agent_map_task {
     const char *cgroup_parent;        /* the task's cgroup (HostConfig.CgroupParent), or NULL */
     const json_t *agent_env;          /* the agent's own variables [{name, value}] (agent_meta_env), or NULL;
                                        * the definition's and the override's win */
+    /* What agent_secrets_task() fetched, by container name: "files"
+     * (environment files' [name, value] pairs: after an explicit
+     * environment entry of the same name), "secrets" (win over both),
+     * "log" (log driver options). NULL: none. */
+    const json_t *injected;
 } agent_map_task_t;
 
 /* The body of POST /containers/create for container definition i. */

@@ -129,7 +129,8 @@ static void ulimits(const json_t *def, json_t *host)
     json_object_set_new(host, "Ulimits", out);
 }
 
-static void log_config(const json_t *def, json_t *host)
+/* The driver's options, and the secretOptions fetched for them. */
+static void log_config(const json_t *def, const json_t *secret_opts, json_t *host)
 {
     const json_t *lc = json_object_get(def, "logConfiguration");
     const char *driver = json_string_value(json_object_get(lc, "logDriver"));
@@ -139,6 +140,7 @@ static void log_config(const json_t *def, json_t *host)
     const char *key;
     json_t *v;
     json_object_foreach(json_object_get(lc, "options"), key, v) if (json_is_string(v)) json_object_set(opts, key, v);
+    json_object_foreach((json_t *)secret_opts, key, v) json_object_set(opts, key, v);
     json_object_set_new(host, "LogConfig", json_pack("{s:s, s:o}", "Type", driver, "Config", opts));
 }
 
@@ -276,7 +278,9 @@ int agent_map_extras(const agent_map_task_t *t, const json_t *def, json_t *confi
     extra_hosts(def, host);
     sysctls(def, host);
     ulimits(def, host);
-    log_config(def, host);
+    log_config(def,
+               json_object_get(json_object_get(t->injected, json_string_value(json_object_get(def, "name"))), "log"),
+               host);
     json_int_t reservation = int_or(def, "memoryReservation", 0);
     if (reservation > 0) {
         long long bytes = (long long)reservation * MIB;

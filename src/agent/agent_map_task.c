@@ -37,8 +37,6 @@ static int check_container(const json_t *c, const agent_caps_t *caps, char *reas
     static const struct {
         const char *member, *what;
     } later[] = {
-        {"secrets", "secrets (from Secrets Manager or Parameter Store)"},
-        {"environmentFiles", "environmentFiles (from S3)"},
         {"repositoryCredentials", "repositoryCredentials (private registry authentication)"},
         {"firelensConfiguration", "firelensConfiguration (FireLens log routing)"},
         {"credentialSpecs", "credentialSpecs (gMSA)"},
@@ -61,8 +59,6 @@ static int check_container(const json_t *c, const agent_caps_t *caps, char *reas
     }
     const json_t *lc = json_object_get(c, "logConfiguration");
     const char *driver = json_string_value(json_object_get(lc, "logDriver"));
-    if (non_empty(json_object_get(lc, "secretOptions")))
-        return fail(reason, size, "container %s: logConfiguration.secretOptions: secrets " NOT_YET, name);
     if (driver != NULL && strcmp(driver, "awslogs") == 0)
         return fail(reason, size,
                     "container %s: logConfiguration: the awslogs log driver " NOT_YET

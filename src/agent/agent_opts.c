@@ -164,6 +164,9 @@ int agent_opts_from_config(const ecsd_config_t *cfg, agent_opts_t *o, ecs_error_
     if (agent_parse_duration(cfg->cleanup_delay, &o->cleanup_delay_ms) < 0)
         return ecs_invalid_param(err, "--cleanup-delay must be a duration such as 3h, 10m, 30s or 500ms, not "
                                       "'%.100s'", cfg->cleanup_delay);
+    o->env_files_dir = cfg->env_files_dir ? cfg->env_files_dir : "";
+    if (o->env_files_dir[0] != '\0' && o->env_files_dir[0] != '/')
+        return ecs_invalid_param(err, "--env-files-dir must be an absolute folder, not '%.200s'", o->env_files_dir);
     o->availability_zone = cfg->availability_zone ? cfg->availability_zone : "";
     o->instance_type = cfg->instance_type ? cfg->instance_type : "";
     o->instance_attributes = cfg->instance_attributes ? cfg->instance_attributes : "";

@@ -24,6 +24,7 @@ typedef struct agent_opts {
     const char *docker_host;    /* unix:///PATH */
     const char *region;         /* signing region */
     const char *introspection;  /* ADDR:PORT, "" for none */
+    const char *env_files_dir;  /* environmentFiles' folder (agent/agent_envfile.h), "" for none */
     const char *access_key, *secret_key;
     const char *version;        /* agentVersion: ecsd's */
     const char *hash;           /* agentHash: the build's git hash */

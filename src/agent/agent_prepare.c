@@ -4,7 +4,8 @@
  * (dockerVolumeConfiguration): scope task made for it (and removed at its
  * cleanup), scope shared used when it exists, made when autoprovision
  * says so, refused when it exists with another driver. A failure stops
- * the whole task with the reason. */
+ * the whole task with the reason. Then its secrets and environment files
+ * (agent_secrets.c), fetched once, before any container exists. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "agent/agent_awsvpc.h"
 #include "agent/agent_cgroup.h"
 #include "agent/agent_engine_int.h"
+#include "agent/agent_secrets.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 
@@ -88,6 +90,9 @@ void agent_prepare_task(agent_engine_t *e, agent_task_t *t)
         ensure_volume(e, taskdef, v, arn, &err);
     if (rc == 0 && awsvpc) /* its network namespace, before any container joins it */
         rc = agent_awsvpc_setup(&e->rt, e->awsvpc_subnet, e->cluster, arn, id, parent, &ns, &err);
+    cleanup_json json_t *injected = NULL;
+    if (rc == 0)
+        rc = agent_secrets_task(e->client, e->env_files_dir, taskdef, &injected, &err);
     pthread_mutex_lock(&e->lock);
     if (rc == 0 && awsvpc) {
         snprintf(t->ip, sizeof t->ip, "%s", ns.ip);
@@ -99,6 +104,8 @@ void agent_prepare_task(agent_engine_t *e, agent_task_t *t)
             json_decref(report);
     }
     if (rc == 0) {
+        json_decref(t->injected);
+        t->injected = json_incref(injected);
         t->prepared = true;
         snprintf(t->cgroup_parent, sizeof t->cgroup_parent, "%s", parent);
         if (parent[0] != '\0')

@@ -183,6 +183,7 @@ void agent_task_free(agent_task_t *t)
     free(t->stop_reason);
     json_decref(t->taskdef);
     json_decref(t->overrides);
+    json_decref(t->injected);
     free(t);
 }
 

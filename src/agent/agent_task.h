@@ -105,6 +105,7 @@ typedef struct agent_task {
     bool cleaned;               /* its containers and folders are removed */
     bool prepared;              /* its cgroup and Docker volumes are made */
     char cgroup_parent[128];    /* HostConfig.CgroupParent of its containers, "" for none */
+    json_t *injected;           /* secrets and env files by container (agent_secrets.h); NULL: none; never logged */
     agent_health_t health_sent; /* the task's health as last told */
     int64_t stopped_ms;         /* when its last container stopped */
     /* networkMode awsvpc (agent_awsvpc.h) */

@@ -108,7 +108,8 @@ static void step_create(agent_engine_t *e, agent_task_t *t, size_t i)
     cleanup_json json_t *agent_env = agent_meta_env(e, t, i);
     agent_map_task_t mt = {.task_arn = t->arn, .cluster = e->cluster, .taskdef = t->taskdef,
                            .overrides = t->overrides, .docker_names = names, .volumes_dir = folder,
-                           .cgroup_parent = t->cgroup_parent, .agent_env = agent_env};
+                           .cgroup_parent = t->cgroup_parent, .agent_env = agent_env,
+                           .injected = t->injected};
     ecs_error_t err = {0};
     cleanup_json json_t *body = names ? agent_map_create_body(&mt, i, &err) : NULL;
     cleanup_json json_t *taskdef = json_incref(t->taskdef);

@@ -10,6 +10,7 @@
 
 #include "api/api.h"
 #include "api/logs_api.h"
+#include "api/secrets_api.h"
 #include "api/poll.h"
 #include "api/validate.h"
 #include "common/cleanup.h"
@@ -169,6 +170,10 @@ void api_dispatch(const model_service_t *svc, const api_request_t *req, api_resp
     cleanup_json json_t *in = NULL;
     if (logs_target(req->target)) { /* CloudWatch Logs' protocol: api/logs_dispatch.c */
         logs_dispatch(svc, req, resp);
+        return;
+    }
+    if (secrets_target(req->target) != NULL) { /* Parameter Store, Secrets Manager: api/secrets_dispatch.c */
+        secrets_dispatch(svc, req, resp);
         return;
     }
     ids_uuid4(resp->request_id);

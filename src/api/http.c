@@ -12,6 +12,7 @@
 
 #include "api/auth.h"
 #include "api/logs_api.h"
+#include "api/secrets_api.h"
 #include "api/poll.h"
 #include "common/log.h"
 
@@ -199,8 +200,12 @@ static int authenticate(http_server_t *h, http_request_t *req, const char *url, 
     sigv4_request_t sreq = {.method = method, .path = url, .query = query.len ? query.text : NULL,
                             .headers = headers.h, .n_headers = headers.n,
                             .body = (const unsigned char *)req->body, .body_len = req->len};
-    return api_authenticate_for(h->svc, req->is_logs ? LOGS_SIGNING_NAME : "ecs", &sreq, req->account, req->region,
-                                err);
+    /* Parameter Store and Secrets Manager are signed for their own names. */
+    const char *side = req->is_poll ? NULL
+                                    : secrets_target(MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+                                                                                 "X-Amz-Target"));
+    const char *service = req->is_logs ? LOGS_SIGNING_NAME : side ? side : "ecs";
+    return api_authenticate_for(h->svc, service, &sreq, req->account, req->region, err);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,

@@ -62,6 +62,9 @@ typedef struct api_shape_table {
 
 /* CloudWatch Logs' input shapes (api/logs_shapes_gen.c, scripts/gen-shapes.py --service logs). */
 extern const api_shape_table_t api_logs_shapes;
+/* Parameter Store's and Secrets Manager's (api/ssm_shapes_gen.c, api/secrets_shapes_gen.c). */
+extern const api_shape_table_t api_ssm_shapes;
+extern const api_shape_table_t api_secrets_shapes;
 
 extern const api_shape_t api_shapes[];
 extern const api_member_t api_members[];

@@ -77,6 +77,8 @@ static const config_option_t options[] = {
      "host ports reserved besides 22,2375,2376,51678,51679 (e.g. 8080,9000)"},
     {"cleanup-delay", "ECSD_CLEANUP_DELAY", "3h", OPT(cleanup_delay), CFG_AGENT,
      "stopped containers are removed this long after their task stopped (e.g. 3h, 10m, 30s)"},
+    {"env-files-dir", "ECSD_ENV_FILES_DIR", "", OPT(env_files_dir), CFG_AGENT,
+     "folder of environmentFiles: arn:aws:s3:::BUCKET/KEY is read from DIR/BUCKET/KEY; empty: none"},
     {"introspection", "ECSD_INTROSPECTION", "127.0.0.1:51678", OPT(introspection), CFG_AGENT,
      "ADDR:PORT of the introspection API (/v1/metadata, /v1/tasks); empty: none"},
     {"availability-zone", "ECSD_AVAILABILITY_ZONE", "", OPT(availability_zone), CFG_AGENT,

@@ -40,6 +40,7 @@ typedef struct ecsd_config {
     char *extra_ports;     /* agent: more reserved host ports */
     char *cleanup_delay;   /* agent: duration before stopped containers are removed */
     char *introspection;   /* agent: ADDR:PORT, "" for none */
+    char *env_files_dir;   /* agent: folder of environmentFiles, "" for none */
     char *access_key, *secret_key; /* agent: signing credentials, "" for the AWS_* environment */
     char *availability_zone, *instance_type; /* agent: ecs.availability-zone / ecs.instance-type, "" for none */
     char *instance_attributes; /* agent: JSON object of custom attributes, "" for none */

@@ -19,6 +19,7 @@ struct cap_index;
 struct credentials;
 struct logs_store;
 struct roles;
+struct secrets_store;
 
 /* What every request shares; read-only while the server runs. */
 typedef struct model_service {
@@ -48,6 +49,7 @@ typedef struct model_service {
     void *on_change_arg;
     struct logs_store *logs;   /* CloudWatch Logs' store (store/logs_store.h); NULL: Logs not served */
     struct roles *roles;       /* the roles file (model/roles.h); NULL: task roles give no credentials */
+    struct secrets_store *secrets; /* Parameter Store's and Secrets Manager's (store/secrets_store.h); NULL: not served */
 } model_service_t;
 
 #define MODEL_WAKE_MAX 16 /* a placement touches at most 10 instances */

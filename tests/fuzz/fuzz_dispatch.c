@@ -25,7 +25,9 @@
  * leak scan after any input that allocated more than it freed, and with a
  * store kept open nearly every input would (about 15 times slower). The
  * empty store is a copy of one made (and migrated) once, which is faster
- * than making the schema every time.
+ * than making the schema every time. The secrets store (Parameter Store
+ * and Secrets Manager: targets AmazonSSM.X and secretsmanager.X) is made
+ * afresh in the same folder, with its key.
  *
  * Invariants, beyond "no crash, no leak, no UB": every answer is a JSON
  * object with a request id; 200, or a 4xx with a string __type (never
@@ -45,6 +47,7 @@
 #include "api/api.h"
 #include "api/dispatch.h"
 #include "common/log.h"
+#include "store/secrets_store.h"
 
 #define MAX_REQUESTS 16
 #define ARN_MAX 256
@@ -60,6 +63,7 @@
 
 static char g_dir[128];
 static store_t *g_store;
+static secrets_store_t *g_secrets; /* Parameter Store and Secrets Manager, made afresh with the store */
 static char *g_template; /* ecsd.db of an empty, migrated store */
 static size_t g_template_len;
 static int g_verbose;
@@ -86,6 +90,8 @@ static void at_exit(void)
     if (g_store != NULL)
         store_close(g_store);
     g_store = NULL;
+    secrets_store_close(g_secrets);
+    g_secrets = NULL;
     if (g_dir[0] != '\0')
         remove_dir(g_dir);
     g_dir[0] = '\0';
@@ -106,6 +112,7 @@ static void store_reset(void)
     }
     ecs_error_t err;
     ABORT_IF(store_open_sqlite(g_dir, &g_store, &err) < 0, "store_open_sqlite: %s", err.message);
+    ABORT_IF(secrets_store_open(g_dir, &g_secrets, &err) < 0, "secrets_store_open: %s", err.message);
 }
 
 /* Makes an empty store once and keeps its database file as the template. */
@@ -225,7 +232,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     store_reset();
     const char *account = "100000000000";
-    model_service_t svc = {.store = g_store, .region = "us-east-1", .account = account,
+    model_service_t svc = {.store = g_store, .secrets = g_secrets, .region = "us-east-1", .account = account,
                          .advertise_url = "http://127.0.0.1:7070", .agent_timeout_s = 60};
     char instance[ARN_MAX] = "", task[ARN_MAX] = "";
 

@@ -287,6 +287,35 @@ def main():
         text += b"\n" + base64.b64decode(v["body"])
         write("sigv4", f"{v['name']}.req", text)
         n += 1
+    # Parameter Store and Secrets Manager on the same dispatch path
+    J = lambda o: json.dumps(o).encode()
+    write("dispatch", "seq-ssm-parameters", dispatch_input([
+        ("AmazonSSM.PutParameter", J({"Name": "/a/b", "Value": "v", "Type": "SecureString"})),
+        ("AmazonSSM.PutParameter", J({"Name": "/a/b", "Value": "w", "Overwrite": True})),
+        ("AmazonSSM.PutParameter", J({"Name": "/a/c/d", "Value": "1,2", "Type": "StringList",
+                                      "AllowedPattern": "^[0-9,]+$"})),
+        ("AmazonSSM.GetParameter", J({"Name": "/a/b:1", "WithDecryption": True})),
+        ("AmazonSSM.GetParameters", J({"Names": ["/a/b", "arn:aws:ssm:us-east-1:100000000000:parameter/a/b", "/x"]})),
+        ("AmazonSSM.GetParametersByPath", J({"Path": "/a", "Recursive": True, "MaxResults": 1})),
+        ("AmazonSSM.DescribeParameters", J({"ParameterFilters": [{"Key": "Path", "Option": "Recursive",
+                                                                  "Values": ["/a"]}]})),
+        ("AmazonSSM.DeleteParameters", J({"Names": ["/a/b", "/q"]}))]))
+    write("dispatch", "seq-secretsmanager", dispatch_input([
+        ("secretsmanager.CreateSecret", J({"Name": "db", "SecretString": '{"k":"v"}', "Tags": [{"Key": "a", "Value": "b"}]})),
+        ("secretsmanager.PutSecretValue", J({"SecretId": "db", "SecretString": "two",
+                                             "VersionStages": ["AWSCURRENT", "X"]})),
+        ("secretsmanager.GetSecretValue", J({"SecretId": "db", "VersionStage": "AWSPREVIOUS"})),
+        ("secretsmanager.UpdateSecret", J({"SecretId": "db", "Description": "d", "SecretBinary": "AAEC"})),
+        ("secretsmanager.DescribeSecret", J({"SecretId": "arn:aws:secretsmanager:us-east-1:100000000000:secret:db"})),
+        ("secretsmanager.ListSecrets", J({"Filters": [{"Key": "all", "Values": ["!x"]}], "SortOrder": "desc",
+                                          "MaxResults": 1})),
+        ("secretsmanager.DeleteSecret", J({"SecretId": "db", "RecoveryWindowInDays": 7})),
+        ("secretsmanager.RestoreSecret", J({"SecretId": "db"})),
+        ("secretsmanager.DeleteSecret", J({"SecretId": "db", "ForceDeleteWithoutRecovery": True}))]))
+    # environment files (fuzz_envfile)
+    write("envfile", "basic.env", b"# comment\nA=1\nB= spaced \"quoted\" \n\nC=x=y\r\nnoequals\n=empty\nA=dup\n")
+    write("envfile", "repro-invalid-line-then-its-name.env", b"B=\xff\nB=ok\n")
+    write("envfile", "odd.env", b"\xff\xfe=bad utf8\nK=\x00nul\n#only\n\r\n=\n==\nLAST=no newline")
     print(f"corpus: validate {len(os.listdir(os.path.join(CORPUS, 'validate')))}, "
           f"dispatch {len(os.listdir(os.path.join(CORPUS, 'dispatch')))}, sigv4 {n} files")
     return 0

@@ -186,11 +186,6 @@ TEST(agent_map_task_check_refuses_clearly)
         {TD("", ",\"logConfiguration\":{\"logDriver\":\"awslogs\",\"options\":{\"awslogs-group\":\"g\"}}"),
          "awslogs log driver is not available on ecsd yet"},
         {TD("", ",\"logConfiguration\":{\"logDriver\":\"gelf\"}"), "log driver 'gelf' is not available"},
-        {TD("", ",\"secrets\":[{\"name\":\"P\",\"valueFrom\":\"arn:aws:ssm:::parameter/p\"}]"), "a: secrets:"},
-        {TD("", ",\"environmentFiles\":[{\"value\":\"arn:aws:s3:::b/f.env\",\"type\":\"s3\"}]"), "environmentFiles"},
-        {TD("", ",\"logConfiguration\":{\"logDriver\":\"json-file\",\"secretOptions\":[{\"name\":\"k\","
-                "\"valueFrom\":\"v\"}]}"),
-         "secretOptions"},
         {TD("", ",\"resourceRequirements\":[{\"type\":\"GPU\",\"value\":\"1\"}]"), "resourceRequirements: GPU"},
         {TD(",\"networkMode\":\"nat\"", ""), "networkMode nat"},
         {TD(",\"pidMode\":\"task\"", ""), "pidMode task"},
@@ -290,7 +285,11 @@ TEST(agent_caps_attributes_as_ecs_names_them)
         CHECK(strstr(text, want[i]) != NULL);
     CHECK(strstr(text, "docker-remote-api.1.42") == NULL);
     CHECK(strstr(text, "logging-driver.gelf") == NULL);
-    CHECK(strstr(text, "task-iam-role") == NULL && strstr(text, "task-eni") == NULL && strstr(text, "secrets") == NULL);
+    CHECK(strstr(text, "task-iam-role") == NULL && strstr(text, "task-eni") == NULL);
+    /* secrets and environment files are fetched at task start (agent_secrets.c) */
+    CHECK(strstr(text, "\"ecs.capability.secrets.ssm.environment-variables\"") != NULL);
+    CHECK(strstr(text, "\"ecs.capability.secrets.asm.bootstrap.log-driver\"") != NULL);
+    CHECK(strstr(text, "\"ecs.capability.env-files.s3\"") != NULL);
     /* a systemd engine: no task limits */
     cleanup_json json_t *i2 = json_loads("{\"CgroupDriver\":\"systemd\",\"CgroupVersion\":\"2\","
                                          "\"Architecture\":\"aarch64\"}",

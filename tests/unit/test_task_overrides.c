@@ -219,9 +219,6 @@ TEST(agent_refuses_overrides_it_cannot_honour)
     static const struct {
         const char *overrides, *reason;
     } cases[] = {
-        {"{\"containerOverrides\":[{\"name\":\"app\",\"environmentFiles\":[{\"value\":\"arn:aws:s3:::b/e.env\","
-         "\"type\":\"s3\"}]}]}",
-         "container app: environmentFiles"},
         {"{\"containerOverrides\":[{\"name\":\"side\",\"resourceRequirements\":[{\"type\":\"GPU\",\"value\":\"1\"}]}]}",
          "container side: resourceRequirements: GPU"},
     };
