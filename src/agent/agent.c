@@ -90,6 +90,12 @@ int agent_start(const agent_opts_t *opts, agent_t **out, ecs_error_t *err)
     }
     if (opts->introspection[0] != '\0' && agent_introspect_start(a, opts->introspection, err) < 0)
         goto fail;
+    agent_logs_cfg_t lcfg = {.cluster = opts->cluster, .data_dir = a->data_dir,
+                             .endpoint = opts->logs_endpoint && opts->logs_endpoint[0] ? opts->logs_endpoint : opts->endpoint,
+                             .region = opts->region, .access_key = opts->access_key,
+                             .secret_key = opts->secret_key, .docker = a->docker};
+    if ((a->logs = agent_logs_start(&lcfg, err)) == NULL)
+        goto fail;
     if (start_thread(&a->sender_th, &a->sender_on, agent_sender_main, a, err) < 0 ||
         start_thread(&a->events_th, &a->events_on, agent_events_main, a, err) < 0 ||
         start_thread(&a->house_th, &a->house_on, agent_house_main, a, err) < 0 ||
@@ -126,6 +132,7 @@ void agent_stop(agent_t *a)
     if (a->sender_on)
         pthread_join(a->sender_th, NULL);
     agent_introspect_stop(a);
+    agent_logs_stop(a->logs);
     bool engine_idle = a->engine == NULL || agent_engine_close(a->engine, CLOSE_WAIT_MS) == 0;
     if (!engine_idle) {
         log_warn("agent: leaving without waiting longer for Docker");

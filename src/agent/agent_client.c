@@ -112,15 +112,17 @@ static int answer_error(long status, const answer_t *a, ecs_error_t *err)
 }
 
 /* POST body to base+path, signed. */
-static int post(agent_client_t *c, const char *base, const char *path, const char *target, const char *ctype,
-                const char *body, long timeout_s, json_t **out, ecs_error_t *err)
+static int post_as(agent_client_t *c, const char *service, const char *region, const char *base, const char *path,
+                   const char *target, const char *ctype, const char *body, long timeout_s, json_t **out,
+                   ecs_error_t *err)
 {
     *out = NULL;
     if (atomic_load(&c->cancelled))
         return ecs_err(err, AGENT_CLIENT_UNREACHABLE, "ConnectionError", "the agent is stopping");
     const char *auth = strstr(base, "://") + 3;
     char amz_date[17], authz[SIGV4_AUTHORIZATION_MAX];
-    sigv4_signer_t signer = {.access_key = c->access_key, .secret = c->secret_key, .region = c->region};
+    sigv4_signer_t signer = {.access_key = c->access_key, .secret = c->secret_key, .region = region,
+                             .service = service};
     size_t body_len = strlen(body);
     if (sigv4_sign(&signer, "POST", auth, path, ctype, target, body, body_len, (int64_t)time(NULL), amz_date,
                    authz) < 0)
@@ -185,6 +187,30 @@ done:
     curl_slist_free_all(headers);
     free(a.data);
     return rc;
+}
+
+static int post(agent_client_t *c, const char *base, const char *path, const char *target, const char *ctype,
+                const char *body, long timeout_s, json_t **out, ecs_error_t *err)
+{
+    return post_as(c, NULL, c->region, base, path, target, ctype, body, timeout_s, out, err);
+}
+
+int agent_client_logs(agent_client_t *c, const char *endpoint, const char *region, const char *op, const char *body,
+                      json_t **out, ecs_error_t *err)
+{
+    char target[160], base[512];
+    snprintf(target, sizeof target, "Logs_20140328.%s", op);
+    const char *b = c->base, *auth = endpoint ? strstr(endpoint, "://") : NULL;
+    if (auth != NULL) {
+        size_t len = (size_t)(auth + 3 - endpoint) + strcspn(auth + 3, "/?#");
+        if (len >= sizeof base)
+            return ecs_invalid_param(err, "endpoint too long: %.300s", endpoint);
+        memcpy(base, endpoint, len);
+        base[len] = '\0';
+        b = base;
+    }
+    return post_as(c, "logs", region && region[0] ? region : c->region, b, "/", target, AMZ_JSON, body,
+                   CALL_TIMEOUT_S, out, err);
 }
 
 int agent_client_call(agent_client_t *c, const char *op, const char *body, json_t **out, ecs_error_t *err)
