@@ -83,6 +83,41 @@ def bars(name, title, ylabel, cols, rows, plots, logy=True, target=None, target_
 
 # --- the report ----------------------------------------------------------------
 
+def logs_section(R, w):
+    """Section 6.1: awslogs shipping (bench/logs_ship.sh), one run."""
+    lg = R.get("logs")
+    if not lg:
+        return
+    w("## 6.1 awslogs: container output into the CloudWatch Logs store")
+    w("")
+    if not lg.get("flood"):
+        w(f"Not measured: {lg.get('skipped') or 'bench/logs_ship.sh failed: ' + lg.get('stderr', '')[-300:]}.")
+        w("")
+        return
+    f, b, x, p = lg["flood"], lg["baseline"], lg["with_logs"], lg["paced"]
+    w(f"`{lg['cmd']}`, one run: a real `ecsd server` and `ecsd agent` with their own dockerd in a network "
+      "namespace; awslogs containers (busybox awk), their lines read back with GetLogEvents. Latency is a "
+      "line's `ingestionTime` (stored: PutLogEvents answered) less its `timestamp` (Docker's time of the "
+      "line), so it counts the agent's follow, batching (200 ms at most) and the send.")
+    w("")
+    w("| measure | value |")
+    w("|---|---:|")
+    w(f"| lines/s from one container to the store ({f['lines']:,} lines as fast as printed, in order: "
+      f"{'yes' if f['ordered'] else 'NO'}) | {f['lines_per_s']:,.0f} |")
+    w(f"| print to readable, p50 ms (~{p['lines_per_s']:,.0f} lines/s, {p['lines']:,} lines) | {p['p50_ms']:.0f} |")
+    w(f"| print to readable, p99 ms | {p['p99_ms']:.0f} |")
+    w(f"| print to readable, max ms | {p['max_ms']:.0f} |")
+    w(f"| DescribeClusters req/s, c={lg['conc']}, no log load | {b['rps']:,.0f} |")
+    w(f"| DescribeClusters req/s, c={lg['conc']}, while ~{p['lines_per_s']:,.0f} lines/s are shipped | "
+      f"{x['rps']:,.0f} (**{lg['api_ratio']:.2f}×**) |")
+    w(f"| DescribeClusters p99 ms, without / with | {b['p99_ms']:.2f} / {x['p99_ms']:.2f} |")
+    w("")
+    w("The first lines of a container wait for the shipper's next look at Docker (every second), which "
+      "is most of the p99; the logs store is its own SQLite file (DATA_DIR/logs.db), so the ECS API's "
+      "store is not written by log traffic.")
+    w("")
+
+
 def write(R, out, plots):
     M = R["machine"]
     L = []
@@ -543,6 +578,7 @@ def write(R, out, plots):
             w("")
     elif ag and ag.get("skipped"):
         w(f"## 6. Agent\n\nNot measured: {ag['skipped']}.\n")
+    logs_section(R, w)
 
     # ---------------------------------------------------------------- profiles
     pr = R.get("profile")
