@@ -23,7 +23,14 @@
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 10000
 
-/* ---- positions on disk: "<ns> <lines at that ns>\n" ---- */
+/* ---- positions on disk ----
+ *
+ * "<ns> <lines at that ns>\n": shipped up to there. Before each batch is
+ * sent, " <end ns> <end lines> <newest timestamp> <its message's hash>" is
+ * added (the batch in flight); after the server took it the file holds the
+ * end alone. A file still naming a batch in flight at the next start means
+ * the agent died during the send: the stream's newest event says whether
+ * the server took it (then the end is the position) or not. */
 
 static void pos_path(const agent_logs_t *l, const char *id, char *out, size_t size)
 {
@@ -35,23 +42,37 @@ static void pos_load(const agent_logs_t *l, logs_ct_t *ct)
     char path[4400];
     pos_path(l, ct->id, path, sizeof path);
     FILE *f = fopen(path, "r");
-    long long ns = 0, n = 0;
+    long long ns = 0, n = 0, vns = 0, vn = 0, vts = 0;
+    unsigned long long hash = 0;
     if (f != NULL) {
-        if (fscanf(f, "%lld %lld", &ns, &n) != 2 || ns < 0 || n < 0)
+        int got = fscanf(f, "%lld %lld %lld %lld %lld %llx", &ns, &n, &vns, &vn, &vts, &hash);
+        if (got < 2 || ns < 0 || n < 0)
             ns = n = 0;
+        if (got == 6 && vns >= ns) {
+            ct->verify = true;
+            ct->v_ns = vns, ct->v_n = vn, ct->v_ts = vts, ct->v_hash = hash;
+        }
         fclose(f);
     }
     ct->pos_ns = ct->read_ns = ns;
     ct->pos_n = ct->read_n = n;
 }
 
-/* Temporary file, fsync, rename, fsync of the folder. */
-static int pos_save(const agent_logs_t *l, const char *id, int64_t ns, int64_t n)
+static uint64_t fnv1a(const char *s, size_t n)
 {
-    char path[4400], tmp[4410], text[64];
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
+}
+
+/* Temporary file, fsync, rename, fsync of the folder. */
+static int pos_write(const agent_logs_t *l, const char *id, const char *text)
+{
+    char path[4400], tmp[4410];
     pos_path(l, id, path, sizeof path);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int len = snprintf(text, sizeof text, "%" PRId64 " %" PRId64 "\n", ns, n);
+    int len = (int)strlen(text);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return -1;
@@ -65,6 +86,24 @@ static int pos_save(const agent_logs_t *l, const char *id, int64_t ns, int64_t n
         close(dfd);
     }
     return 0;
+}
+
+static int pos_save(const agent_logs_t *l, const char *id, int64_t ns, int64_t n)
+{
+    char text[64];
+    snprintf(text, sizeof text, "%" PRId64 " %" PRId64 "\n", ns, n);
+    return pos_write(l, id, text);
+}
+
+static int pos_save_in_flight(const agent_logs_t *l, const logs_ct_t *ct, int64_t end_ns, int64_t end_n,
+                              const json_t *newest)
+{
+    char text[200];
+    const char *msg = json_string_value(json_object_get(newest, "message"));
+    snprintf(text, sizeof text, "%" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 " %" PRIx64 "\n",
+             ct->pos_ns, ct->pos_n, end_ns, end_n, (int64_t)json_integer_value(json_object_get(newest, "timestamp")),
+             fnv1a(msg ? msg : "", msg ? json_string_length(json_object_get(newest, "message")) : 0));
+    return pos_write(l, ct->id, text);
 }
 
 /* ---- containers ---- */
@@ -131,6 +170,44 @@ static logs_ct_t *ct_find(agent_logs_t *l, const char *id)
     return NULL;
 }
 
+static int call(agent_logs_t *l, logs_ct_t *ct, const char *op, json_t *body, json_t **out, ecs_error_t *err);
+
+/* Lock held (released for the call): a batch was in flight when the agent
+ * died; the stream's newest event says whether the server took it. -1
+ * when the server cannot say now (try again later). */
+static int verify_in_flight(agent_logs_t *l, logs_ct_t *ct)
+{
+    json_t *out = NULL;
+    ecs_error_t err = {0};
+    pthread_mutex_unlock(&l->lock);
+    int rc = call(l, ct, "GetLogEvents",
+                  json_pack("{s:s, s:s, s:b, s:i}", "logGroupName", ct->group, "logStreamName", ct->stream,
+                            "startFromHead", 0, "limit", 1),
+                  &out, &err);
+    bool taken = false;
+    if (rc == 0) {
+        const json_t *e = json_array_get(json_object_get(out, "events"), json_array_size(json_object_get(out, "events")) - 1);
+        const char *msg = json_string_value(json_object_get(e, "message"));
+        taken = msg != NULL && json_integer_value(json_object_get(e, "timestamp")) == ct->v_ts &&
+                fnv1a(msg, json_string_length(json_object_get(e, "message"))) == ct->v_hash;
+    }
+    json_decref(out);
+    if (rc < 0 && strcmp(err.type, "ResourceNotFoundException") != 0) {
+        pthread_mutex_lock(&l->lock);
+        return -1;
+    }
+    if (taken)
+        pos_save(l, ct->id, ct->v_ns, ct->v_n);
+    pthread_mutex_lock(&l->lock);
+    if (taken) {
+        log_info("awslogs %.12s: the batch in flight when the agent stopped was taken; resuming after it", ct->id);
+        ct->pos_ns = ct->read_ns = ct->v_ns;
+        ct->pos_n = ct->read_n = ct->v_n;
+    }
+    ct->verify = false;
+    return 0;
+}
+
 /* Lock held (released for the Docker call): lists the labelled containers
  * of the cluster and keeps a follower on those that may still write. */
 static void discover(agent_logs_t *l)
@@ -167,7 +244,8 @@ static void discover(agent_logs_t *l)
         ct->seen = true;
         bool running = state != NULL && strcmp(state, "running") == 0;
         bool started = state != NULL && strcmp(state, "created") != 0;
-        if (!ct->following && started && (running || !ct->done) && l->n_follow < AGENT_LOGS_MAX_FOLLOW)
+        if (!ct->following && started && (running || !ct->done) && l->n_follow < AGENT_LOGS_MAX_FOLLOW &&
+            (!ct->verify || verify_in_flight(l, ct) == 0))
             agent_logs_follow_start(l, ct);
     }
     json_decref(list);
@@ -334,8 +412,12 @@ static void send_one(agent_logs_t *l, logs_ct_t *ct, int64_t now)
     int rc = body == NULL ? ecs_server_err(&err, "out of memory") : 0;
     if (rc == 0 && !made && (rc = make_stream(l, ct, &err)) == 0)
         made = true;
-    if (rc == 0 && json_array_size(json_object_get(body, "logEvents")) > 0)
+    size_t n_events = json_array_size(json_object_get(body, "logEvents"));
+    if (rc == 0 && n_events > 0) {
+        if (pos_save_in_flight(l, ct, end_ns, end_n, json_array_get(json_object_get(body, "logEvents"), n_events - 1)) < 0)
+            log_warn("awslogs %.12s: cannot write its position in %s: %s", ct->id, l->dir, strerror(errno));
         rc = call(l, ct, "PutLogEvents", json_incref(body), &out, &err);
+    }
     json_decref(body);
     bool retry = rc < 0 && (agent_client_retryable(&err) || strcmp(err.type, "ResourceNotFoundException") == 0);
     if (rc == 0 || !retry) {
@@ -388,7 +470,8 @@ static void *shipper_main(void *arg)
     pthread_mutex_lock(&l->lock);
     while (!l->stop) {
         int64_t now = agent_logs_now_ms();
-        if (now >= next_discover) {
+        if (now >= next_discover || l->kick) {
+            l->kick = false;
             discover(l);
             next_discover = agent_logs_now_ms() + DISCOVER_MS;
         }
@@ -411,6 +494,16 @@ static void *shipper_main(void *arg)
     }
     pthread_mutex_unlock(&l->lock);
     return NULL;
+}
+
+void agent_logs_kick(agent_logs_t *l)
+{
+    if (l == NULL)
+        return;
+    pthread_mutex_lock(&l->lock);
+    l->kick = true;
+    pthread_cond_signal(&l->wake);
+    pthread_mutex_unlock(&l->lock);
 }
 
 agent_logs_t *agent_logs_start(const agent_logs_cfg_t *cfg, ecs_error_t *err)

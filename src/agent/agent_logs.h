@@ -18,9 +18,11 @@
  * (Docker's time in ns and how many lines at that very time) is written to
  * DATA_DIR/logs/<container id>.pos (temporary file, fsync, rename), and a
  * follower starts from there (Docker's `since`, lines already sent at the
- * same time skipped): an agent restart loses and repeats nothing, but a
- * batch the server took just before the agent died ahead of that write is
- * sent again. While the server is away, mode blocking (the default) stops
+ * same time skipped): an agent restart loses and repeats nothing. Before a
+ * batch is sent, the file also names it (its end and its newest event); a
+ * file still naming one at a start means the agent died during the send,
+ * and the stream's newest event (GetLogEvents) says whether the server
+ * took it. While the server is away, mode blocking (the default) stops
  * reading Docker's file once the buffer (4 MiB) is full; non-blocking
  * keeps reading and drops the oldest events past max-buffer-size (default
  * 1 MiB), counting them in the agent's log.
@@ -59,6 +61,9 @@ agent_logs_t *agent_logs_start(const agent_logs_cfg_t *cfg, ecs_error_t *err);
 /* Stops every thread (unsent events stay in Docker's files: the next
  * start sends them) and frees. */
 void agent_logs_stop(agent_logs_t *l);
+
+/* A container was started: look in Docker now (l may be NULL). */
+void agent_logs_kick(agent_logs_t *l);
 
 /* ---- agent_logs_map.c: the task definition side (pure) ---- */
 

@@ -60,6 +60,9 @@ typedef struct logs_ct {
     /* the shipper's */
     int64_t pos_ns, pos_n;   /* shipped, as on disk */
     bool made;               /* group and stream created */
+    bool verify;             /* a batch was in flight when the agent died: was it taken? */
+    int64_t v_ns, v_n, v_ts; /* its end position, its newest event's timestamp ... */
+    uint64_t v_hash;         /* ... and message hash */
     int64_t retry_at_ms, backoff_ms;
     bool warned;             /* the current run of failures was logged */
 } logs_ct_t;
@@ -75,6 +78,7 @@ struct agent_logs {
     volatile bool stop;      /* docker_logs polls it */
     logs_ct_t *cts;
     int n_follow;
+    bool kick;               /* look in Docker at the next round */
     pthread_t th;
     bool th_on;
 };

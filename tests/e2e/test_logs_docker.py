@@ -170,6 +170,50 @@ def test_awslogs_agent_kill9_loses_and_repeats_nothing(server):
         assert [m for m in got if m.startswith("line")] == [m for m in want if m.startswith("line")]
 
 
+def fnv1a(text):
+    h = 1469598103934665603
+    for b in text.encode():
+        h = ((h ^ b) * 1099511628211) % (1 << 64)
+    return h
+
+
+def test_awslogs_batch_in_flight_at_a_crash(server):
+    """The position file names the batch in flight while it is sent; after a
+    crash the stream's newest event says whether the server took it. Made
+    here by writing the file an agent killed during a send leaves."""
+    with agent_env(server, ["--stop-timeout", "1"]) as env:
+        c = logs(server)
+        group = unique("/ecs/flight")
+        family = env.register([{"name": "app", "command": counter(20, usleep=1000),
+                                "logConfiguration": awslogs(group, awslogs_create_group="true")}])
+        arn = env.run(family)
+        stream = f"ecs/app/{arn.rsplit('/', 1)[1]}"
+        env.wait_status(arn, "STOPPED", timeout=60)
+        want = counted(20)
+        got = wait_messages(c, group, stream, len(want))
+        [cid] = env.docker_ids(arn).values()
+        pos = os.path.join(env.agent.data_dir, "logs", f"{cid}.pos")
+        ah.wait_for("the position", lambda: os.path.exists(pos) and len(open(pos).read().split()) == 2, timeout=10)
+        assert env.agent.stop() == 0
+        end = open(pos).read().split()
+        newest = c.get_log_events(logGroupName=group, logStreamName=stream, startFromHead=False, limit=1)["events"][-1]
+        # taken: nothing is sent again
+        with open(pos, "w") as f:
+            f.write(f"0 0 {end[0]} {end[1]} {newest['timestamp']} {fnv1a(newest['message']):x}\n")
+        env.agent.start()
+        ah.wait_for("the check", lambda: "was taken; resuming after it" in env.agent.read_log(), timeout=20)
+        time.sleep(2)
+        assert sorted(all_messages(c, group, stream)) == sorted(got)
+        assert open(pos).read().split() == end
+        # not taken (the newest event differs): sent again from the position before it
+        assert env.agent.stop() == 0
+        with open(pos, "w") as f:
+            f.write(f"0 0 {end[0]} {end[1]} {newest['timestamp']} {fnv1a('something else'):x}\n")
+        env.agent.start()
+        again = wait_messages(c, group, stream, 2 * len(want))
+        assert sorted(again) == sorted(got + got), len(again)
+
+
 def test_awslogs_server_away_30s(server):
     with agent_env(server, ["--stop-timeout", "1"]) as env:
         c = logs(server)
