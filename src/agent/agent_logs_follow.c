@@ -116,6 +116,9 @@ static void add_line(follow_t *f, int64_t ts_ns, const char *text, size_t len)
         return; /* CloudWatch takes no empty message; Docker's driver skips them too */
     if (!starts && ct->pending->len + 1 + len > LOGS_EVENT_MAX)
         starts = true; /* a multi-line event at the size limit: the rest is the next one */
+    /* a quiet second ends an event: by Docker's times, whenever the shipper looks */
+    if (!starts && ts_ns - ct->pending_ns >= (int64_t)LOGS_MULTILINE_FLUSH_MS * 1000000)
+        starts = true;
     if (!starts) {
         logs_ev_t *p = ct->pending;
         if (p->len + 1 + len > p->cap) {
@@ -155,6 +158,7 @@ static void add_line(follow_t *f, int64_t ts_ns, const char *text, size_t len)
     if (ct->pending != NULL) {
         ct->pending->end_ns = ct->read_ns, ct->pending->end_n = ct->read_n;
         ct->pending_ms = agent_logs_now_ms();
+        ct->pending_ns = ts_ns;
     }
 }
 

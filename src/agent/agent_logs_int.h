@@ -49,6 +49,7 @@ typedef struct logs_ct {
     int64_t bytes;           /* buffered and in flight */
     logs_ev_t *pending;      /* a multi-line event still open */
     int64_t pending_ms;      /* monotonic time of its last line */
+    int64_t pending_ns;      /* Docker's time of its last line */
     int64_t dropped;         /* events dropped (buffer full, rejected) */
     bool following;          /* a follower thread runs (or is to be joined) */
     bool ended;              /* the follower returned: join it */
