@@ -8,12 +8,13 @@ server` and `ecsd agent`, awslogs containers, in one run:
             timestamp) to the last one stored (its ingestionTime);
   baseline  DescribeClusters req/s (loadgen, concurrency 4, BENCH_LOGS_DUR s)
             with no log load;
-  paced     a container printing ~1,000 lines/s (50 every 50 ms) while the
+  paced     a container printing ~1,000 lines/s (bursts of 50) while the
             same DescribeClusters load runs: the API's req/s beside the
             baseline, and each line's latency from printed (Docker's
             timestamp) to stored and readable through GetLogEvents (its
             ingestionTime; the server stores an event when PutLogEvents
-            answers), p50 / p99 / max.
+            answers), p50 / p99 / max; then the baseline again (the ratio
+            is against the mean of the two baselines).
 
 Prints one JSON object. All traffic stays on the namespace's loopback;
 every wait is bounded; processes are stopped by their pid.
@@ -90,6 +91,20 @@ def loadgen(port):
     return {"rps": float(f[3]), "p50_ms": float(f[4]), "p99_ms": float(f[6]), "non200": int(f[8])}
 
 
+def cpu_s(pid):
+    """utime + stime of the process, in seconds."""
+    f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(fn, pid):
+    """fn()'s result with the server's CPU per second of wall time while it ran."""
+    c0, t0 = cpu_s(pid), time.time()
+    r = fn()
+    r["srv_cpu_pct"] = 100 * (cpu_s(pid) - c0) / (time.time() - t0)
+    return r
+
+
 def pct(v, q):
     v = sorted(v)
     return v[min(len(v) - 1, int(q * len(v)))]
@@ -135,22 +150,30 @@ def main():
         flood = {"lines": len(ev), "seconds": (last - first) / 1000, "lines_per_s": len(ev) / max((last - first) / 1000, 0.001),
                  "ordered": [e["message"] for e in ev] == [f"flood line {i}" for i in range(1, LINES + 1)]}
         # baseline API throughput, then the same with ~1,000 lines/s shipped meanwhile
-        base = loadgen(port)
-        n_paced = int(1000 * (DUR + 4))
+        srv = PROCS[0].pid
+        base = measured(lambda: loadgen(port), srv)
+        base["srv_us_per_req"] = base["srv_cpu_pct"] * 1e4 / base["rps"]
+        n_paced = int(1000 * (DUR + 10))
         arn, stream = run_task(ecs, "bench", "paced",
                                f"awk 'BEGIN{{for(i=1;i<={n_paced};i++){{print \"paced line \" i; "
-                               f"if(i%50==0){{fflush(); system(\"usleep 50000\")}}}}}}'", group)
+                               f"if(i%50==0){{fflush(); system(\"usleep 35000\")}}}}}}'", group)
         wait_for("the paced lines to start", lambda: all_events(lc, group, stream), 60)
         t0 = time.time()
-        loaded = loadgen(port)
+        # the server's CPU for the log load alone (the reads of this bench are not in the window)
+        idle = measured(lambda: (time.sleep(4), {})[1], srv)
+        loaded = measured(lambda: loadgen(port), srv)
         ev = wait_for("the paced lines", lambda: (lambda e: e if len(e) >= n_paced else None)(
             all_events(lc, group, stream)), 120)
         lat = [e["ingestionTime"] - e["timestamp"] for e in ev]
         span = (max(e["timestamp"] for e in ev) - min(e["timestamp"] for e in ev)) / 1000
         paced = {"lines": len(ev), "lines_per_s": len(ev) / max(span, 0.001), "p50_ms": statistics.median(lat),
                  "p99_ms": pct(lat, 0.99), "max_ms": max(lat), "load_started_s_after": time.time() - t0}
-        print(json.dumps({"flood": flood, "baseline": base, "with_logs": loaded, "paced": paced,
-                          "api_ratio": loaded["rps"] / base["rps"], "conc": CONC, "dur": DUR, "lines": LINES}))
+        after = measured(lambda: loadgen(port), srv)  # the baseline again, the log load over
+        agent_cpu = cpu_s(PROCS[1].pid)
+        print(json.dumps({"flood": flood, "baseline": base, "baseline_after": after, "with_logs": loaded,
+                          "paced": paced, "api_ratio": loaded["rps"] / ((base["rps"] + after["rps"]) / 2),
+                          "conc": CONC, "dur": DUR, "lines": LINES, "load1": os.getloadavg()[0],
+                          "srv_cpu_pct_logs_only": idle["srv_cpu_pct"], "agent_cpu_s_total": agent_cpu}))
     finally:
         for p in reversed(PROCS):
             if p.poll() is None:
