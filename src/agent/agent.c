@@ -45,6 +45,14 @@ int agent_backoff_next(agent_backoff_t *b)
     return base - jitter + (jitter > 0 ? rand() % (2 * jitter + 1) : 0);
 }
 
+/* The engine's keep hook: a container whose awslogs output is still
+ * being read or sent is not removed yet. */
+static bool keep_for_logs(void *arg, const char *docker_id)
+{
+    agent_t *a = arg;
+    return agent_logs_busy(a->logs, docker_id);
+}
+
 static int start_thread(pthread_t *th, bool *on, void *(*fn)(void *), agent_t *a, ecs_error_t *err)
 {
     int rc = pthread_create(th, NULL, fn, a);
@@ -82,7 +90,8 @@ int agent_start(const agent_opts_t *opts, agent_t **out, ecs_error_t *err)
     }
     a->rt = agent_runtime_docker(a->docker);
     agent_engine_cfg_t ecfg = {.cluster = opts->cluster, .data_dir = a->data_dir,
-                               .stop_timeout_s = opts->stop_timeout_s, .cleanup_delay_ms = opts->cleanup_delay_ms};
+                               .stop_timeout_s = opts->stop_timeout_s, .cleanup_delay_ms = opts->cleanup_delay_ms,
+                               .keep = keep_for_logs, .keep_arg = a};
     a->engine = agent_engine_new(a->rt, a->queue, &ecfg);
     if (a->engine == NULL) {
         ecs_server_err(err, "out of memory");

@@ -26,6 +26,8 @@ struct agent_engine {
     agent_caps_t caps;     /* guarded by lock (set once Docker answers) */
     int stop_timeout_s;
     int64_t cleanup_delay_ms;
+    bool (*keep)(void *arg, const char *docker_id);
+    void *keep_arg;
 };
 
 /* Lock held: starts a worker for t when it has Docker work and none runs. */

@@ -496,6 +496,18 @@ static void *shipper_main(void *arg)
     return NULL;
 }
 
+bool agent_logs_busy(agent_logs_t *l, const char *docker_id)
+{
+    if (l == NULL)
+        return false;
+    pthread_mutex_lock(&l->lock);
+    logs_ct_t *ct = ct_find(l, docker_id);
+    bool busy = ct != NULL && ((ct->following && !ct->ended) || (ct->followed && !ct->done) || ct->head != NULL ||
+                               ct->pending != NULL);
+    pthread_mutex_unlock(&l->lock);
+    return busy;
+}
+
 void agent_logs_kick(agent_logs_t *l)
 {
     if (l == NULL)

@@ -35,6 +35,7 @@
 #define ECSD_AGENT_LOGS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "agent/docker.h"
@@ -64,6 +65,9 @@ void agent_logs_stop(agent_logs_t *l);
 
 /* A container was started: look in Docker now (l may be NULL). */
 void agent_logs_kick(agent_logs_t *l);
+/* Whether the container's output is still being read or sent (l may be
+ * NULL): its removal should wait. */
+bool agent_logs_busy(agent_logs_t *l, const char *docker_id);
 
 /* ---- agent_logs_map.c: the task definition side (pure) ---- */
 

@@ -240,6 +240,7 @@ static void *follow_main(void *arg)
 int agent_logs_follow_start(agent_logs_t *l, logs_ct_t *ct)
 {
     ct->following = true;
+    ct->followed = true;
     ct->ended = false;
     ct->done = false;
     int rc = pthread_create(&ct->th, NULL, follow_main, ct);

@@ -54,6 +54,7 @@ typedef struct logs_ct {
     bool following;          /* a follower thread runs (or is to be joined) */
     bool ended;              /* the follower returned: join it */
     bool done;               /* Docker ended the stream: everything was read */
+    bool followed;           /* a follower was started at least once */
     bool seen;               /* in the last Docker listing */
     pthread_t th;
     /* the follower's own position (lines read) */

@@ -235,6 +235,34 @@ def test_awslogs_server_away_30s(server):
         assert "cannot send to" in env.agent.read_log()
 
 
+def test_awslogs_container_kept_until_shipped(server):
+    """More output than the blocking buffer (4 MiB) while the server is
+    away, the container gone past --cleanup-delay: its removal waits until
+    its output is shipped, so nothing of it is lost."""
+    with agent_env(server, ["--stop-timeout", "1", "--cleanup-delay", "1s"]) as env:
+        c = logs(server)
+        group = unique("/ecs/keep")
+        c.create_log_group(logGroupName=group)
+        n = 60000  # ~6 MiB
+        family = env.register([{"name": "app", "command": [
+            "sh", "-c", f"sleep 2; awk 'BEGIN{{for(i=1;i<={n};i++) printf \"%06d %s\\n\", i, "
+                        f"\"{'x' * 90}\"}}'"], "logConfiguration": awslogs(group)}])
+        arn = env.run(family)
+        env.wait_status(arn, "RUNNING", timeout=60)
+        port = server.port
+        assert server.stop() == 0  # before the first line
+        ah.wait_for("the container to exit", lambda: all(
+            ah.inspect(i)["State"]["Status"] == "exited" for i in env.docker_ids(arn).values()), timeout=60)
+        time.sleep(4)  # well past the cleanup delay
+        assert env.docker_ids(arn), "removed before its output was shipped"
+        server.start(port=port)
+        c = logs(server)
+        stream = f"ecs/app/{arn.rsplit('/', 1)[1]}"
+        got = wait_messages(c, group, stream, n, timeout=120)
+        assert len(got) == n and got[0].startswith("000001 ") and got[-1].startswith(f"{n:06d} "), len(got)
+        ah.wait_for("the container's removal", lambda: not env.docker_ids(arn), timeout=30)
+
+
 def test_awslogs_retention_and_non_blocking(server):
     with own_server(extra_args=["--logs-sweep-interval", "1"]) as own, agent_env(own, ["--stop-timeout", "1"]) as env:
         c = logs(own)
