@@ -25,7 +25,9 @@
  * took it. While the server is away, mode blocking (the default) stops
  * reading Docker's file once the buffer (4 MiB) is full; non-blocking
  * keeps reading and drops the oldest events past max-buffer-size (default
- * 1 MiB), counting them in the agent's log.
+ * 1 MiB), counting them in the agent's log. A stopped container is not
+ * removed while its output is still being read or sent (agent_logs_busy,
+ * the engine's keep hook).
  *
  * Threads: one shipper thread (discovery every second, batching, sends,
  * positions) and one follower thread per followed container (at most
