@@ -263,6 +263,38 @@ def test_awslogs_container_kept_until_shipped(server):
         ah.wait_for("the container's removal", lambda: not env.docker_ids(arn), timeout=30)
 
 
+def test_awslogs_non_blocking_drops_the_oldest(server):
+    """mode non-blocking, max-buffer-size 1m, 3 MiB printed while the server
+    is away: the oldest events go (counted in the agent's log), the newest
+    arrive, in order."""
+    with agent_env(server, ["--stop-timeout", "1", "--cleanup-delay", "1s"]) as env:
+        c = logs(server)
+        group = unique("/ecs/drop")
+        c.create_log_group(logGroupName=group)
+        n = 30000
+        family = env.register([{"name": "app", "command": [
+            "sh", "-c", f"sleep 2; awk 'BEGIN{{for(i=1;i<={n};i++) printf \"%06d %s\\n\", i, "
+                        f"\"{'y' * 90}\"}}'"],
+            "logConfiguration": awslogs(group, mode="non-blocking", max_buffer_size="1m")}])
+        arn = env.run(family)
+        env.wait_status(arn, "RUNNING", timeout=60)
+        port = server.port
+        assert server.stop() == 0
+        ah.wait_for("the container to exit", lambda: all(
+            ah.inspect(i)["State"]["Status"] == "exited" for i in env.docker_ids(arn).values()), timeout=60)
+        ah.wait_for("the drops to be counted", lambda: "events dropped so far" in env.agent.read_log(), timeout=20)
+        server.start(port=port)
+        c = logs(server)
+        stream = f"ecs/app/{arn.rsplit('/', 1)[1]}"
+        last = f"{n:06d} " + "y" * 90
+        ah.wait_for("the newest line", lambda: (lambda m: m and m[-1] == last)(all_messages(c, group, stream)),
+                    timeout=60, interval=0.5)
+        got = all_messages(c, group, stream)
+        nums = [int(m.split()[0]) for m in got]
+        assert nums == sorted(nums) and len(set(nums)) == len(nums), "in order, no repeats"
+        assert 5000 < len(got) < n, len(got)  # about 1 MiB of them: the oldest were dropped
+
+
 def test_awslogs_retention_and_non_blocking(server):
     with own_server(extra_args=["--logs-sweep-interval", "1"]) as own, agent_env(own, ["--stop-timeout", "1"]) as env:
         c = logs(own)
