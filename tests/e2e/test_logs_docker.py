@@ -295,6 +295,26 @@ def test_awslogs_non_blocking_drops_the_oldest(server):
         assert 5000 < len(got) < n, len(got)  # about 1 MiB of them: the oldest were dropped
 
 
+def test_awslogs_other_endpoint(server):
+    """--logs-endpoint sends to another CloudWatch-compatible endpoint (here a
+    second ecsd); a task's awslogs-endpoint wins over it."""
+    with own_server() as other, own_server() as third, \
+            agent_env(server, ["--stop-timeout", "1", "--logs-endpoint", other.endpoint]) as env:
+        group = unique("/ecs/elsewhere")
+        family = env.register([
+            {"name": "a", "command": ["sh", "-c", "sleep 1; echo to the agent option"],
+             "logConfiguration": awslogs(group, awslogs_create_group="true")},
+            {"name": "b", "command": ["sh", "-c", "sleep 1; echo to the task option"],
+             "logConfiguration": awslogs(group, awslogs_create_group="true", awslogs_endpoint=third.endpoint)}])
+        arn = env.run(family)
+        task_id = arn.rsplit("/", 1)[1]
+        assert wait_messages(logs(other), group, f"ecs/a/{task_id}", 1) == ["to the agent option"]
+        assert wait_messages(logs(third), group, f"ecs/b/{task_id}", 1) == ["to the task option"]
+        assert logs(other).describe_log_streams(logGroupName=group)["logStreams"][0]["logStreamName"] == \
+            f"ecs/a/{task_id}"
+        assert logs(server).describe_log_groups(logGroupNamePrefix=group)["logGroups"] == []
+
+
 def test_awslogs_retention_and_non_blocking(server):
     with own_server(extra_args=["--logs-sweep-interval", "1"]) as own, agent_env(own, ["--stop-timeout", "1"]) as env:
         c = logs(own)
