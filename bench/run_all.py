@@ -22,6 +22,9 @@ build ecsd and bench/loadgen.c with -O2 first). Sections, in order:
   services  CreateService of 1,000 tasks to steady state (bench/services_load.py)
   agent     run-task -> RUNNING beside `docker run`, agent RSS with 50 tasks
             (bench/agent_start.sh, needs root)
+  logs      awslogs: lines/s from one container to the store, print-to-readable
+            latency p50/p99, DescribeClusters req/s with and without ~1,000
+            lines/s shipped (bench/logs_ship.sh, needs root)
 
 Every figure is the median of BENCH_REPS runs (>= 3), run round robin so
 that a burst of outside load touches every row alike; the spread (min-max)
@@ -90,7 +93,7 @@ SVC_COUNT = env_num("BENCH_SVC_COUNT", 1000, 300, int)
 SVC_RUNS = env_num("BENCH_SVC_RUNS", 3, 3, int)
 AGENT_TASKS = env_num("BENCH_AGENT_TASKS", 50, 10, int)
 AGENT_RUNS = env_num("BENCH_AGENT_RUNS", 3, 1, int)
-ALL_SECTIONS = ["ceiling", "api", "auth", "taskdef", "scale", "profile", "services", "agent"]
+ALL_SECTIONS = ["ceiling", "api", "auth", "taskdef", "scale", "profile", "services", "agent", "logs"]
 SECTIONS = [s for s in os.environ.get("BENCH_SECTIONS", ",".join(ALL_SECTIONS)).split(",") if s]
 OUT = os.environ.get("BENCH_OUT", "docs/PERFORMANCE.md")
 PLOTS = os.environ.get("BENCH_PLOTS", "docs/perf")
@@ -913,6 +916,27 @@ def section_agent(S, R):
     R["agent"] = {"runs": runs, "tasks": AGENT_TASKS, "cmd": f"BENCH_TASKS={AGENT_TASKS} bench/agent_start.sh"}
 
 
+def section_logs(S, R):
+    if os.geteuid() != 0:
+        R["logs"] = {"skipped": "needs root (a network namespace and its own dockerd)"}
+        return
+    runs = []
+    for k in range(REPS):
+        env = dict(os.environ)
+        env.pop("ECSD_BIN", None)  # the script builds and uses its own tree's build/ecsd
+        p = subprocess.run([os.path.join(SRC, "bench/logs_ship.sh")], env=env, capture_output=True, text=True,
+                           timeout=1200)
+        try:
+            r = json.loads(p.stdout.strip().splitlines()[-1])
+        except (IndexError, ValueError):
+            log(f"logs_ship.sh failed ({p.returncode}): {p.stderr[-2000:]}")
+            continue
+        runs.append(r)
+        log(f"logs run {k + 1}/{REPS}: {r['flood']['lines_per_s']:.0f} lines/s, latency p50 "
+            f"{r['paced']['p50_ms']:.0f} ms, API {r['api_ratio']:.2f}x of its baseline")
+    R["logs"] = {"runs": runs, "cmd": "bench/logs_ship.sh"} if runs else {"skipped": "bench/logs_ship.sh failed"}
+
+
 # --- machine ----------------------------------------------------------------
 
 def sh(cmd):
@@ -983,7 +1007,7 @@ def main():
         for k in list(S):
             S.pop(k).stop()
         for name, fn in (("scale", section_scale), ("profile", section_profile), ("services", section_services),
-                         ("agent", section_agent)):
+                         ("agent", section_agent), ("logs", section_logs)):
             if name in SECTIONS:
                 t0 = time.time()
                 log(f"section {name}")

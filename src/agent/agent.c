@@ -45,6 +45,14 @@ int agent_backoff_next(agent_backoff_t *b)
     return base - jitter + (jitter > 0 ? rand() % (2 * jitter + 1) : 0);
 }
 
+/* The engine's keep hook: a container whose awslogs output is still
+ * being read or sent is not removed yet. */
+static bool keep_for_logs(void *arg, const char *docker_id)
+{
+    agent_t *a = arg;
+    return agent_logs_busy(a->logs, docker_id);
+}
+
 static int start_thread(pthread_t *th, bool *on, void *(*fn)(void *), agent_t *a, ecs_error_t *err)
 {
     int rc = pthread_create(th, NULL, fn, a);
@@ -84,7 +92,8 @@ int agent_start(const agent_opts_t *opts, agent_t **out, ecs_error_t *err)
     agent_engine_cfg_t ecfg = {.cluster = opts->cluster, .data_dir = a->data_dir,
                                .stop_timeout_s = opts->stop_timeout_s, .cleanup_delay_ms = opts->cleanup_delay_ms,
                                .awsvpc_subnet = opts->awsvpc_subnet,
-                               .client = a->client, .env_files_dir = opts->env_files_dir};
+                               .client = a->client, .env_files_dir = opts->env_files_dir,
+                               .keep = keep_for_logs, .keep_arg = a};
     a->engine = agent_engine_new(a->rt, a->queue, &ecfg);
     if (a->engine == NULL) {
         ecs_server_err(err, "out of memory");
@@ -95,6 +104,12 @@ int agent_start(const agent_opts_t *opts, agent_t **out, ecs_error_t *err)
     ecs_error_t terr;
     if (agent_tmds_start(a, &terr) < 0) /* containers then run without it */
         log_error("%s", terr.message);
+    agent_logs_cfg_t lcfg = {.cluster = opts->cluster, .data_dir = a->data_dir,
+                             .endpoint = opts->logs_endpoint && opts->logs_endpoint[0] ? opts->logs_endpoint : opts->endpoint,
+                             .region = opts->region, .access_key = opts->access_key,
+                             .secret_key = opts->secret_key, .docker = a->docker};
+    if ((a->logs = agent_logs_start(&lcfg, err)) == NULL)
+        goto fail;
     if (start_thread(&a->sender_th, &a->sender_on, agent_sender_main, a, err) < 0 ||
         start_thread(&a->events_th, &a->events_on, agent_events_main, a, err) < 0 ||
         start_thread(&a->house_th, &a->house_on, agent_house_main, a, err) < 0 ||
@@ -132,6 +147,7 @@ void agent_stop(agent_t *a)
         pthread_join(a->sender_th, NULL);
     agent_introspect_stop(a);
     agent_tmds_stop(a);
+    agent_logs_stop(a->logs);
     bool engine_idle = a->engine == NULL || agent_engine_close(a->engine, CLOSE_WAIT_MS) == 0;
     if (!engine_idle) {
         log_warn("agent: leaving without waiting longer for Docker");

@@ -24,7 +24,8 @@ static int driver_bit(const char *name)
 void agent_caps_from_docker(const json_t *version, const json_t *info, agent_caps_t *out)
 {
     memset(out, 0, sizeof *out);
-    out->log_drivers = 1u << driver_bit("none");
+    /* awslogs: the agent ships it itself (agent_logs.h), whatever the engine has. */
+    out->log_drivers = 1u << driver_bit("none") | 1u << driver_bit("awslogs");
     const char *api = json_string_value(json_object_get(version, "ApiVersion"));
     int major = 0, minor = 0;
     if (api != NULL && sscanf(api, "%d.%d", &major, &minor) == 2 && major == 1)
@@ -115,6 +116,7 @@ json_t *agent_caps_attributes(const agent_caps_t *c)
     if (c->api_minor >= 24)
         add(list, ATTR, "container-health-check", NULL);
     add(list, ATTR, "container-ordering", NULL);
+    add(list, ATTR, "execution-role-awslogs", NULL); /* awslogs with an executionRoleArn: the agent's keys */
     add(list, ATTR, "container-restart-policy", NULL);
     add(list, ATTR, "network.container-port-range", NULL);
     add(list, ATTR, "docker-plugin.local", NULL);

@@ -7,6 +7,8 @@
  *   com.amazonaws.ecs.capability.privileged-container,
  *   com.amazonaws.ecs.capability.docker-remote-api.1.17 ... the engine's newest (at most 1.44),
  *   com.amazonaws.ecs.capability.logging-driver.<d> for each driver the engine has that the agent maps,
+ *   and always logging-driver.awslogs with ecs.capability.execution-role-awslogs (the agent ships
+ *   awslogs output itself with its own credentials, agent_logs.h),
  *   ecs.capability.container-health-check (API >= 1.24), ecs.capability.container-ordering,
  *   ecs.capability.container-restart-policy, ecs.capability.network.container-port-range,
  *   ecs.capability.docker-plugin.local, ecs.capability.pid-ipc-namespace-sharing,

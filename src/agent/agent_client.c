@@ -238,6 +238,19 @@ static int call_any(agent_client_t *c, const char *target, const char *body, con
     return rc;
 }
 
+int agent_client_logs(agent_client_t *c, const char *endpoint, const char *region, const char *op, const char *body,
+                      json_t **out, ecs_error_t *err)
+{
+    char target[160], base[512];
+    snprintf(target, sizeof target, "Logs_20140328.%s", op);
+    const char *r = region && region[0] ? region : NULL;
+    if (endpoint == NULL || strchr(endpoint, ',') != NULL) /* the client's own list */
+        return call_any(c, target, body, "logs", r, out, err);
+    if (read_base(endpoint, strlen(endpoint), base) < 0)
+        return ecs_invalid_param(err, "not an http(s) endpoint: %.300s", endpoint);
+    return post(c, base, "/", target, AMZ_JSON, body, CALL_TIMEOUT_S, "logs", r, out, err);
+}
+
 int agent_client_call(agent_client_t *c, const char *op, const char *body, json_t **out, ecs_error_t *err)
 {
     char target[160];

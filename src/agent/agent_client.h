@@ -35,6 +35,11 @@ void agent_client_cancel(agent_client_t *c);
  * *out (caller decrefs), -1 with err: the server's error (status >= 400),
  * or status AGENT_CLIENT_UNREACHABLE and type "ConnectionError". */
 int agent_client_call(agent_client_t *c, const char *op, const char *body, json_t **out, ecs_error_t *err);
+/* A CloudWatch Logs operation (X-Amz-Target Logs_20140328.<op>, signed for
+ * the service "logs") to endpoint (NULL: the client's) for region (NULL
+ * or "": the client's). Answers and errors as agent_client_call. */
+int agent_client_logs(agent_client_t *c, const char *endpoint, const char *region, const char *op, const char *body,
+                      json_t **out, ecs_error_t *err);
 /* POST of JSON to a full URL (the poll endpoint), waiting up to timeout_s. */
 int agent_client_post(agent_client_t *c, const char *url, const char *body, long timeout_s, json_t **out,
                       ecs_error_t *err);

@@ -47,6 +47,8 @@ agent_engine_t *agent_engine_new(agent_runtime_t rt, agent_queue_t *queue, const
     e->cleanup_delay_ms = cfg->cleanup_delay_ms;
     snprintf(e->awsvpc_subnet, sizeof e->awsvpc_subnet, "%s",
              cfg->awsvpc_subnet && cfg->awsvpc_subnet[0] ? cfg->awsvpc_subnet : AGENT_AWSVPC_DEFAULT_SUBNET);
+    e->keep = cfg->keep;
+    e->keep_arg = cfg->keep_arg;
     agent_caps_from_docker(NULL, NULL, &e->caps);
     if (e->cluster == NULL || e->data_dir == NULL || e->cgroup_root == NULL || e->env_files_dir == NULL) {
         free(e->env_files_dir);
@@ -350,6 +352,10 @@ static bool cleanup_due(const agent_engine_t *e, const agent_task_t *t, int64_t 
     for (size_t i = 0; i < t->n; i++)
         if (t->c[i].known != AGENT_STOPPED || t->c[i].busy)
             return false;
+    bool late = now_ms >= t->stopped_ms + e->cleanup_delay_ms + AGENT_KEEP_MAX_MS;
+    for (size_t i = 0; e->keep != NULL && !late && i < t->n; i++)
+        if (t->c[i].docker_id[0] != '\0' && e->keep(e->keep_arg, t->c[i].docker_id))
+            return false; /* its output is still being shipped */
     return true;
 }
 

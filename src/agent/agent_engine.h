@@ -25,6 +25,7 @@
 #define ECSD_AGENT_ENGINE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "agent/agent_caps.h"
@@ -43,7 +44,14 @@ typedef struct agent_engine_cfg {
     const char *awsvpc_subnet; /* the awsvpc network's subnet (agent_awsvpc.h); NULL: its default */
     struct agent_client *client; /* fetches tasks' secrets (agent_secrets.h); borrowed, NULL: none */
     const char *env_files_dir;   /* environmentFiles' folder; NULL or "": none */
+    /* Whether a stopped container must stay a while longer (its awslogs
+     * output is still being shipped): its removal waits, at most
+     * AGENT_KEEP_MAX_MS past the cleanup delay. NULL: never. */
+    bool (*keep)(void *arg, const char *docker_id);
+    void *keep_arg;
 } agent_engine_cfg_t;
+
+#define AGENT_KEEP_MAX_MS (10 * 60 * 1000)
 
 /* The engine keeps rt and queue (both stay the caller's) and a copy of cfg's strings. */
 agent_engine_t *agent_engine_new(agent_runtime_t rt, agent_queue_t *queue, const agent_engine_cfg_t *cfg);

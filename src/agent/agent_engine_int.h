@@ -33,6 +33,8 @@ struct agent_engine {
     /* the task metadata endpoint's (agent_engine_set_tmds; guarded by lock) */
     agent_tmds_cfg_t tmds;    /* its strings point at the three below */
     char *tmds_url, *tmds_region, *tmds_az;
+    bool (*keep)(void *arg, const char *docker_id);
+    void *keep_arg;
 };
 
 /* Lock held: starts a worker for t when it has Docker work and none runs. */

@@ -11,6 +11,7 @@
 #include "agent/agent_caps.h"
 #include "agent/agent_client.h"
 #include "agent/agent_engine.h"
+#include "agent/agent_logs.h"
 #include "agent/agent_queue.h"
 #include "agent/agent_runtime.h"
 #include "agent/docker.h"
@@ -36,6 +37,7 @@ struct agent {
     bool poll_on, sender_on, events_on, house_on;
     struct introspect *introspect;
     struct task_endpoint *tmds;  /* the task metadata endpoint (agent_metadata.c), NULL when off */
+    agent_logs_t *logs;          /* the awslogs shipper */
 };
 
 /* Sleeps ms unless the agent stops first; false when stopping. */

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agent/agent_logs.h"
 #include "agent/agent_map.h"
 
 #define MIB (1024LL * 1024)
@@ -130,12 +131,17 @@ static void ulimits(const json_t *def, json_t *host)
 }
 
 /* The driver's options, and the secretOptions fetched for them. */
-static void log_config(const json_t *def, const json_t *secret_opts, json_t *host)
+static void log_config(const agent_map_task_t *t, const json_t *def, const json_t *secret_opts, json_t *config, json_t *host)
 {
     const json_t *lc = json_object_get(def, "logConfiguration");
     const char *driver = json_string_value(json_object_get(lc, "logDriver"));
     if (driver == NULL)
         return;
+    if (strcmp(driver, "awslogs") == 0) { /* the agent ships it (agent_logs.h) */
+        agent_logs_map(t->task_arn, json_string_value(json_object_get(def, "name")),
+                       json_object_get(lc, "options"), json_object_get(config, "Labels"), host);
+        return;
+    }
     json_t *opts = json_object();
     const char *key;
     json_t *v;
@@ -278,9 +284,9 @@ int agent_map_extras(const agent_map_task_t *t, const json_t *def, json_t *confi
     extra_hosts(def, host);
     sysctls(def, host);
     ulimits(def, host);
-    log_config(def,
+    log_config(t, def,
                json_object_get(json_object_get(t->injected, json_string_value(json_object_get(def, "name"))), "log"),
-               host);
+               config, host);
     json_int_t reservation = int_or(def, "memoryReservation", 0);
     if (reservation > 0) {
         long long bytes = (long long)reservation * MIB;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agent/agent_logs.h"
 #include "agent/agent_map.h"
 #include "agent/agent_pause.h"
 #include "common/units.h"
@@ -59,12 +60,12 @@ static int check_container(const json_t *c, const agent_caps_t *caps, char *reas
     }
     const json_t *lc = json_object_get(c, "logConfiguration");
     const char *driver = json_string_value(json_object_get(lc, "logDriver"));
-    if (driver != NULL && strcmp(driver, "awslogs") == 0)
-        return fail(reason, size,
-                    "container %s: logConfiguration: the awslogs log driver " NOT_YET
-                    " (CloudWatch Logs comes later); use json-file, local, syslog, journald, gelf, "
-                    "fluentd or splunk",
-                    name);
+    if (driver != NULL && strcmp(driver, "awslogs") == 0) { /* shipped by the agent itself */
+        char why[300];
+        if (agent_logs_check(json_object_get(lc, "options"), why, sizeof why) < 0)
+            return fail(reason, size, "container %s: logConfiguration: %s", name, why);
+        return 0;
+    }
     if (driver != NULL && strcmp(driver, "awsfirelens") == 0)
         return fail(reason, size, "container %s: logConfiguration: the awsfirelens log driver " NOT_YET, name);
     if (driver != NULL && !agent_caps_log_driver(caps, driver))

@@ -167,6 +167,11 @@ int agent_opts_from_config(const ecsd_config_t *cfg, agent_opts_t *o, ecs_error_
     o->env_files_dir = cfg->env_files_dir ? cfg->env_files_dir : "";
     if (o->env_files_dir[0] != '\0' && o->env_files_dir[0] != '/')
         return ecs_invalid_param(err, "--env-files-dir must be an absolute folder, not '%.200s'", o->env_files_dir);
+    o->logs_endpoint = cfg->logs_endpoint ? cfg->logs_endpoint : "";
+    if (o->logs_endpoint[0] != '\0' && strncmp(o->logs_endpoint, "http://", 7) != 0 &&
+        strncmp(o->logs_endpoint, "https://", 8) != 0)
+        return ecs_invalid_param(err, "--logs-endpoint must be an http:// or https:// URL, not '%.200s'",
+                                 o->logs_endpoint);
     o->availability_zone = cfg->availability_zone ? cfg->availability_zone : "";
     o->instance_type = cfg->instance_type ? cfg->instance_type : "";
     o->instance_attributes = cfg->instance_attributes ? cfg->instance_attributes : "";

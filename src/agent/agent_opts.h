@@ -20,6 +20,7 @@ typedef struct agent_opts {
     /* Borrowed from the config (or the caller): live as long as the agent. */
     const char *cluster;
     const char *endpoint;       /* http://HOST:PORT of the server */
+    const char *logs_endpoint;  /* where awslogs output goes, "" for endpoint (agent_logs.h) */
     const char *data_dir;       /* the agent's own folder */
     const char *docker_host;    /* unix:///PATH */
     const char *region;         /* signing region */

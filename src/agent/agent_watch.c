@@ -3,6 +3,7 @@
  * sweep for missed exits every SWEEP_EVERY_S, and soon after the event
  * stream was interrupted). */
 #include <stdio.h>
+#include <string.h>
 
 #include "agent/agent_int.h"
 #include "agent/agent_map.h"
@@ -11,6 +12,17 @@
 
 #define SWEEP_EVERY_S 15
 #define BACKOFF_MAX_MS 5000
+
+/* Exits and health go to the engine; a start also tells the log shipper
+ * to look for a new container to follow now, not at its next round. */
+static void on_event(void *arg, const json_t *event)
+{
+    agent_t *a = arg;
+    agent_engine_on_event(a->engine, event);
+    const char *action = json_string_value(json_object_get(event, "Action"));
+    if (action != NULL && strcmp(action, "start") == 0)
+        agent_logs_kick(a->logs);
+}
 
 void *agent_events_main(void *arg)
 {
@@ -22,7 +34,7 @@ void *agent_events_main(void *arg)
     while (!agent_stopping(a)) {
         ecs_error_t err = {0};
         int64_t t0 = clock_now_ms();
-        int rc = a->rt.events(a->rt.impl, label, &a->events_stop, agent_engine_on_event, a->engine, &err);
+        int rc = a->rt.events(a->rt.impl, label, &a->events_stop, on_event, a, &err);
         if (rc == 0 || agent_stopping(a))
             break;
         if (clock_now_ms() - t0 > 10000)

@@ -143,6 +143,7 @@ typedef struct stream {
     char error[ECS_ERROR_MESSAGE_MAX]; /* pull: the first error in the stream */
     docker_event_fn fn;                /* events */
     void *arg;
+    docker_bytes_fn raw;               /* logs: the bytes as they come, not lines */
 } stream_t;
 
 typedef struct req {
@@ -200,6 +201,8 @@ static size_t stream_write(char *p, size_t size, size_t n, void *arg)
     size_t len = size * n;
     if (s->status != 200)
         return write_buf(p, size, n, &s->errbody);
+    if (s->raw != NULL)
+        return s->raw(s->arg, p, len) == 0 ? len : 0;
     for (size_t i = 0; i < len;) {
         const char *nl = memchr(p + i, '\n', len - i);
         size_t chunk = nl ? (size_t)(nl - (p + i)) : len - i;
@@ -677,4 +680,31 @@ int docker_network_create(docker_t *d, const json_t *body, ecs_error_t *err)
     cleanup_buf buf_t path = path_of("/networks/create", NULL, "", ""), reply = {0};
     long status = request(d, "POST", &path, body, T_CREATE, type, "created", &reply, err);
     return status == 201 || status == 200 ? 0 : reply_err(&reply, status, type, err);
+}
+
+int docker_logs(docker_t *d, const char *id, const char *since, volatile bool *stop, docker_bytes_fn fn, void *arg,
+                ecs_error_t *err)
+{
+    const char *type = "DockerLogStreamError";
+    cleanup_buf buf_t path = path_of("/containers/", id, "", "/logs?follow=1&stdout=1&stderr=1&timestamps=1");
+    if (path.data == NULL || (since && since[0] && buf_path(&path, "&since=", since, "", "")))
+        return ecs_err(err, 500, type, "out of memory");
+    /* No time limit: a quiet container is normal; the stream ends when it stops. */
+    stream_t s = {.raw = fn, .arg = arg};
+    req_t r = {.method = "GET", .path = path.data, .stop = stop, .stream = &s};
+    char errbuf[CURL_ERROR_SIZE];
+    long status;
+    CURLcode rc = perform(d, &r, &status, NULL, errbuf);
+    int ret = -1;
+    if (*stop)
+        ret = 1;
+    else if (rc == CURLE_OK && status != 200)
+        reply_err(&s.errbody, status, type, err);
+    else if (rc == CURLE_OK)
+        ret = 0;
+    else
+        transport_err(d, rc, errbuf, 0, type, NULL, err);
+    buf_free(&s.line);
+    buf_free(&s.errbody);
+    return ret;
 }

@@ -105,4 +105,15 @@ typedef void (*docker_event_fn)(void *arg, const json_t *event);
 int docker_events(docker_t *d, const char *label, volatile bool *stop, docker_event_fn fn, void *arg,
                   ecs_error_t *err);
 
+/* GET /containers/{id}/logs?follow=1&stdout=1&stderr=1&timestamps=1[&since=S]
+ * (S: "SECONDS.NANOSECONDS", lines at or after it): fn gets the answer's
+ * bytes as they come (Docker's multiplexed framing unless the container
+ * has a TTY; agent_logs_parse.h reads it); fn returning -1 ends the
+ * stream. Returns 0 when Docker ended it (the container stopped), 1 when
+ * *stop became true, -1 on an error (404: no such container; type
+ * DockerLogStreamError). */
+typedef int (*docker_bytes_fn)(void *arg, const char *p, size_t n);
+int docker_logs(docker_t *d, const char *id, const char *since, volatile bool *stop, docker_bytes_fn fn, void *arg,
+                ecs_error_t *err);
+
 #endif

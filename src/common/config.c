@@ -67,6 +67,9 @@ static const config_option_t options[] = {
     {"cluster", "ECSD_CLUSTER", "default", OPT(cluster), CFG_AGENT, "cluster the host joins"},
     {"endpoint", "ECSD_ENDPOINT", "http://127.0.0.1:7070", OPT(endpoint), CFG_AGENT,
      "URL of the ecsd server, or several separated by commas (tried in turn when one does not answer)"},
+    {"logs-endpoint", "ECSD_LOGS_ENDPOINT", "", OPT(logs_endpoint), CFG_AGENT,
+     "CloudWatch Logs endpoint awslogs containers' output is sent to (empty: --endpoint; a task's "
+     "awslogs-endpoint wins)"},
     {"docker-host", "ECSD_DOCKER_HOST", "", OPT(docker_host), CFG_AGENT,
      "Docker engine, unix:///PATH (empty: $DOCKER_HOST, else unix:///var/run/docker.sock)"},
     {"stop-timeout", "ECSD_STOP_TIMEOUT", "30", OPT(stop_timeout), CFG_AGENT,

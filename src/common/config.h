@@ -34,6 +34,7 @@ typedef struct ecsd_config {
     char *scheduler_tick; /* server: ms between service scheduler passes */
     char *cluster;     /* agent */
     char *endpoint;    /* agent */
+    char *logs_endpoint; /* agent: CloudWatch Logs endpoint of awslogs output, "" for endpoint */
     char *docker_host;     /* agent: unix:///PATH, "" for $DOCKER_HOST or the default */
     char *stop_timeout;    /* agent: seconds from SIGTERM to SIGKILL */
     char *reserved_memory; /* agent: MiB not offered */

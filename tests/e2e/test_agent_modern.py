@@ -393,12 +393,13 @@ def test_restart_policy_restarts_after_the_attempt_period(server):
 
 def test_what_is_not_available_fails_clearly(server):
     with agent_env(server) as env:
+        # awslogs is shipped by the agent (test_logs_docker.py); options Docker's driver refuses fail the task
         awslogs = register(env, [{"name": "l", "memory": 16, "command": ["true"], "logConfiguration": {
-            "logDriver": "awslogs", "options": {"awslogs-group": "g", "awslogs-region": "us-east-1"}}}])
+            "logDriver": "awslogs", "options": {"awslogs-region": "us-east-1"}}}])
         arn = env.run(awslogs)
         task = env.wait_status(arn, "STOPPED")
         assert task["stoppedReason"].startswith("ResourceInitializationError: "), task
-        assert "awslogs log driver is not available on ecsd yet" in task["stoppedReason"], task
+        assert "must specify a value for log opt 'awslogs-group'" in task["stoppedReason"], task
         assert env.docker_ids(arn) == {}  # nothing was created
         # secrets: refused at placement (the instance lacks the capability) or by the agent, naming them
         secret = register(env, [{"name": "s", "memory": 16, "command": ["true"], "secrets": [

@@ -462,6 +462,22 @@ def test_tags_by_name_and_arn(server):
     expect_error(lambda: c.tag_log_group(logGroupName=g, tags={"x" * 129: "v"}), "InvalidParameterException")
 
 
+def test_tag_reads_and_removals_errors(server):
+    """The errors of ListTagsLogGroup, UntagLogGroup and UntagResource (the
+    other tag calls' are in test_tags_by_name_and_arn)."""
+    c = logs(server, validate=False)
+    g = unique("/ecs/untag")
+    c.create_log_group(logGroupName=g, tags={"a": "1"})
+    arn = GROUP_ARN + g
+    expect_error(lambda: c.list_tags_log_group(logGroupName=g + "x"), "ResourceNotFoundException")
+    expect_error(lambda: c.list_tags_log_group(logGroupName=""), "InvalidParameterException")
+    expect_error(lambda: c.untag_log_group(logGroupName=g + "x", tags=["a"]), "ResourceNotFoundException")
+    expect_error(lambda: c.untag_log_group(logGroupName=g, tags=[]), "InvalidParameterException")
+    expect_error(lambda: c.untag_resource(resourceArn=arn + "x", tagKeys=["a"]), "ResourceNotFoundException")
+    expect_error(lambda: c.untag_resource(resourceArn="not-an-arn", tagKeys=["a"]), "InvalidParameterException")
+    assert c.list_tags_log_group(logGroupName=g)["tags"] == {"a": "1"}, "a refused untagging changes nothing"
+
+
 # ---- scopes, protocol ----
 
 def test_accounts_and_regions_see_their_own(server):

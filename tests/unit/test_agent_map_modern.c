@@ -183,8 +183,11 @@ TEST(agent_map_task_check_refuses_clearly)
     static const struct {
         const char *td, *words;
     } bad[] = {
-        {TD("", ",\"logConfiguration\":{\"logDriver\":\"awslogs\",\"options\":{\"awslogs-group\":\"g\"}}"),
-         "awslogs log driver is not available on ecsd yet"},
+        {TD("", ",\"logConfiguration\":{\"logDriver\":\"awslogs\",\"options\":{\"awslogs-region\":\"r\"}}"),
+         "must specify a value for log opt 'awslogs-group'"},
+        {TD("", ",\"logConfiguration\":{\"logDriver\":\"awslogs\",\"options\":{\"awslogs-group\":\"g\","
+                "\"awslogs-colour\":\"1\"}}"),
+         "unknown log opt 'awslogs-colour'"},
         {TD("", ",\"logConfiguration\":{\"logDriver\":\"gelf\"}"), "log driver 'gelf' is not available"},
         {TD("", ",\"resourceRequirements\":[{\"type\":\"GPU\",\"value\":\"1\"}]"), "resourceRequirements: GPU"},
         {TD(",\"networkMode\":\"nat\"", ""), "networkMode nat"},
