@@ -448,6 +448,11 @@ int op_list_services(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *er
     int rc = -1;
     if (api_load_active_cluster(ctx, in, &cluster, err) < 0 || api_page_read(in, 100, &page, err) < 0)
         goto done;
+    if (json_object_get(in, "launchType") || json_object_get(in, "schedulingStrategy") ||
+        json_object_get(in, "resourceManagementType")) {
+        rc = service_list_filtered(ctx, in, cluster.key, out, err); /* op_service_revisions.c */
+        goto done;
+    }
     /* ACTIVE only: DRAINING and INACTIVE services are no longer listed. */
     store_query_t q = {.kind = STORE_SERVICE, .account = ctx->scope, .cluster = cluster.key, .status = "ACTIVE",
                        .order = STORE_ORDER_KEY};
