@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "sched/sched_plan.h"
 #include "sched/svc_daemon.h"
+#include "sched/svc_health.h"
 #include "sched/svc_rollout.h"
 #include "sched/svc_drain.h"
 
@@ -402,7 +403,9 @@ static int reconcile_in(rc_t *s, const char *key, svc_outcome_t *out, bool *act,
         return 0;
     }
     cleanup_json json_t *orig = json_deep_copy(s->rec.doc);
-    if (count_launch_failures(s, err) < 0)
+    int64_t health_due = 0; /* the end of a grace period of an UNHEALTHY task (sched/svc_health.h) */
+    if (health_check(ctx, s->rec.doc, s->rec.cluster, s->name, s->write, &health_due, err) < 0 ||
+        count_launch_failures(s, err) < 0)
         return -1;
     if (!strcmp(s->rec.status, "ACTIVE") && rollout_check_breaker(ctx, s->rec.doc, s->name)) {
         s->deps = json_object_get(s->rec.doc, "deployments"); /* a rollback deployment came first */
@@ -466,6 +469,12 @@ static int reconcile_in(rc_t *s, const char *key, svc_outcome_t *out, bool *act,
          * (a read-only pass) within SVC_PLACE_RETRY_MS even when steady */
         out->steady = false;
         out->due_ms = ctx->now_ms + SVC_PLACE_RETRY_MS;
+    }
+    if (health_due > 0 && !out->gone) { /* looked at again when that grace period ends */
+        if (out->steady)
+            out->steady = false, out->due_ms = health_due;
+        else if (out->due_ms > 0 && health_due < out->due_ms)
+            out->due_ms = health_due;
     }
     return 0;
 }
