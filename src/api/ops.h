@@ -66,6 +66,11 @@ int op_put_cluster_capacity_providers(model_ctx_t *ctx, json_t *in, json_t **out
 int op_list_service_deployments(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 int op_describe_service_deployments(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 int op_describe_service_revisions(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_create_task_set(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_update_task_set(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_delete_task_set(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_describe_task_sets(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_update_service_primary_task_set(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 int op_stop_service_deployment(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 int op_list_services_by_namespace(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 /* ListServices with launchType, schedulingStrategy or

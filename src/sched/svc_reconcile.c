@@ -16,6 +16,8 @@
 #include "sched/sched_plan.h"
 #include "sched/svc_daemon.h"
 #include "sched/svc_health.h"
+#include "sched/svc_tasksets.h"
+#include "model/service_taskset.h"
 #include "sched/svc_rollout.h"
 #include "sched/svc_drain.h"
 
@@ -398,6 +400,8 @@ static int reconcile_in(rc_t *s, const char *key, svc_outcome_t *out, bool *act,
     s->deps = json_object_get(s->rec.doc, "deployments");
     s->n_dep = (int)json_array_size(s->deps);
     s->name = json_string_value(json_object_get(s->rec.doc, "serviceName"));
+    if (found > 0 && s->name != NULL && strcmp(s->rec.status, "INACTIVE") != 0 && service_is_external(s->rec.doc))
+        return tasksets_reconcile(ctx, &s->rec, s->name, s->write, out, act, err); /* task sets, no deployments */
     if (found == 0 || strcmp(s->rec.status, "INACTIVE") == 0 || s->n_dep == 0 || s->name == NULL) {
         out->gone = true;
         return 0;
