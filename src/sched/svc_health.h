@@ -22,4 +22,14 @@
 int health_check(model_ctx_t *ctx, json_t *doc, const char *cluster, const char *name, bool write, int64_t *due_ms,
                  ecs_error_t *err);
 
+/* ECS counts a task whose essential container has a healthCheck as healthy
+ * only once it is HEALTHY: *n = the RUNNING tasks of the PRIMARY
+ * deployment, while its rollout is IN_PROGRESS and its task definition
+ * checks health, that are not HEALTHY yet. The rollout does not complete
+ * while there are any (sched/svc_rollout.c), so an UNHEALTHY verdict
+ * that comes after RUNNING still counts for the circuit breaker;
+ * health_check() has the service looked at again meanwhile. */
+int health_unproven(model_ctx_t *ctx, const json_t *doc, const char *cluster, const char *name, int *n,
+                    ecs_error_t *err);
+
 #endif

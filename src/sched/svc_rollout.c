@@ -9,6 +9,7 @@
 #include "model/service_config.h"
 #include "model/service_deployment.h"
 #include "sched/sched_plan.h"
+#include "sched/svc_health.h"
 
 #define MSG_MAX 512
 
@@ -146,6 +147,13 @@ bool rollout_check_complete(const model_ctx_t *ctx, json_t *doc, const char *nam
     plan_rollout_in_t in = {.in_progress = str_is(json_object_get(prim, "rolloutState"), "IN_PROGRESS"),
                             .steady = steady};
     if (plan_rollout(&in) != ROLLOUT_COMPLETE)
+        return false;
+    /* tasks of a health-checked task definition count once HEALTHY (ECS) */
+    const char *cluster_arn = json_string_value(json_object_get(doc, "clusterArn"));
+    const char *cluster = cluster_arn && strrchr(cluster_arn, '/') ? strrchr(cluster_arn, '/') + 1 : "";
+    int unproven = 0;
+    ecs_error_t err;
+    if (health_unproven((model_ctx_t *)ctx, doc, cluster, name, &unproven, &err) < 0 || unproven > 0)
         return false;
     const char *id = json_string_value(json_object_get(prim, "id"));
     char msg[MSG_MAX];

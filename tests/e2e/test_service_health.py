@@ -9,8 +9,21 @@ import time
 
 from harness import unique
 from svc_agents import AutoAgent
-from test_deployments import completed, describe, messages, setup, wait_for
+from test_deployments import completed, describe, messages, wait_for
 from test_placement_attributes import raw_call
+
+# an essential container with a health check: the agent reports its verdicts
+TD = [{"name": "web", "image": "nginx", "memory": 64,
+       "healthCheck": {"command": ["CMD-SHELL", "curl -f http://localhost/ || exit 1"], "interval": 5}}]
+
+
+def setup(server):
+    ecs = server.client()
+    cluster = ecs.create_cluster(clusterName=unique("hc"))["cluster"]["clusterName"]
+    family = unique("happ")
+    ecs.register_task_definition(family=family, containerDefinitions=TD)
+    ecs.register_task_definition(family=family, containerDefinitions=TD)
+    return ecs, cluster, family
 
 
 def report_health(server, cluster, task, health, container="web"):
@@ -30,10 +43,15 @@ def test_unhealthy_task_is_replaced(server):
     with AutoAgent(server, cluster):
         name = unique("hc")
         ecs.create_service(cluster=cluster, serviceName=name, taskDefinition=f"{family}:1", desiredCount=2)
-        wait_for(lambda: completed(ecs, cluster, name, 2), what="2 running")
-        sick, well = [t["taskArn"] for t in service_tasks(ecs, cluster, name)]
+        tasks = wait_for(lambda: (lambda t: t if len(t) == 2 and all(x["lastStatus"] == "RUNNING" for x in t) else None)(
+            service_tasks(ecs, cluster, name)), what="2 running")
+        sick, well = [t["taskArn"] for t in tasks]
+        # RUNNING but no verdict yet: the rollout waits for HEALTHY, as ECS counts health-checked tasks
+        time.sleep(1.5)
+        assert describe(ecs, cluster, name)["deployments"][0]["rolloutState"] == "IN_PROGRESS"
         report_health(server, cluster, well, "HEALTHY")
         report_health(server, cluster, sick, "UNHEALTHY")
+        sick_first = sick
         sick_id = sick.rsplit("/", 1)[1]
         ev = f"(service {name}) (task {sick_id}) failed container health checks."
         s = wait_for(lambda: (lambda x: x if ev in messages(x) else None)(describe(ecs, cluster, name)),
@@ -46,6 +64,11 @@ def test_unhealthy_task_is_replaced(server):
         running = [y["taskArn"] for y in service_tasks(ecs, cluster, name)]
         assert well in running and len(running) == 2
         assert messages(s).count(ev) == 1
+        # the replacement HEALTHY: the rollout completes, with the failure counted while in progress
+        new = [x for x in running if x != well][0]
+        report_health(server, cluster, new, "HEALTHY")
+        s = wait_for(lambda: completed(ecs, cluster, name, 2), what="COMPLETED once HEALTHY")
+        assert s["deployments"][0]["failedTasks"] == 1 and sick_first != new
         # a HEALTHY task is left alone, and reporting the stopped one again changes nothing
         report_health(server, cluster, sick, "UNHEALTHY")
         time.sleep(1)
@@ -59,8 +82,8 @@ def test_grace_period_delays_the_replacement(server):
         name = unique("grace")
         ecs.create_service(cluster=cluster, serviceName=name, taskDefinition=f"{family}:1", desiredCount=2,
                            healthCheckGracePeriodSeconds=4)
-        wait_for(lambda: completed(ecs, cluster, name, 2), what="2 running")
-        a, b = service_tasks(ecs, cluster, name)
+        a, b = wait_for(lambda: (lambda t: t if len(t) == 2 and all(x["lastStatus"] == "RUNNING" for x in t)
+                                 else None)(service_tasks(ecs, cluster, name)), what="2 running")
         # a turns UNHEALTHY and stays so; b is UNHEALTHY but recovers within its grace period
         report_health(server, cluster, a["taskArn"], "UNHEALTHY")
         report_health(server, cluster, b["taskArn"], "UNHEALTHY")
@@ -74,7 +97,8 @@ def test_grace_period_delays_the_replacement(server):
         [t] = ecs.describe_tasks(cluster=cluster, tasks=[a["taskArn"]])["tasks"]
         assert t["stoppedReason"] == "Task failed container health checks"
         assert t["stoppingAt"].timestamp() >= started + 4 - 0.01, (t["stoppingAt"], started)
-        wait_for(lambda: completed(ecs, cluster, name, 2), what="back to 2")
+        wait_for(lambda: len([t for t in service_tasks(ecs, cluster, name) if t["lastStatus"] == "RUNNING"]) == 2,
+                 what="back to 2")
         assert b["taskArn"] in [t["taskArn"] for t in service_tasks(ecs, cluster, name)]
         ecs.delete_service(cluster=cluster, service=name, force=True)
 
@@ -87,8 +111,9 @@ def test_unhealthy_release_trips_the_circuit_breaker(server):
         def handle(task):  # revision 2 starts, then fails its health checks at once
             fresh = task["taskArn"] not in host.started
             orig(task)
-            if fresh and task["desiredStatus"] == "RUNNING" and task["taskDefinitionArn"].endswith(f"/{family}:2"):
-                report_health(server, cluster, task["taskArn"], "UNHEALTHY")
+            if fresh and task["desiredStatus"] == "RUNNING":
+                report_health(server, cluster, task["taskArn"],
+                              "UNHEALTHY" if task["taskDefinitionArn"].endswith(f"/{family}:2") else "HEALTHY")
         host._handle = handle
         name = unique("hcb")
         ecs.create_service(cluster=cluster, serviceName=name, taskDefinition=f"{family}:1", desiredCount=1,
