@@ -39,9 +39,9 @@ static int load_external(model_ctx_t *ctx, const json_t *in, store_record_t *clu
     if (strcmp(svc->status, "ACTIVE") != 0)
         return ecs_err(err, 400, "ServiceNotActiveException", "Service was not ACTIVE.");
     if (!service_is_external(svc->doc))
-        return ecs_invalid_param(err, "Amazon ECS does not support task set management on services where deployments "
-                                      "are controlled by ECS or CODE_DEPLOY: the service's deploymentController must be "
-                                      "EXTERNAL.");
+        return ecs_invalid_param(err, "Amazon ECS does not support task set management on services where "
+                                      "deployments are controlled by ECS or CODE_DEPLOY: the service's "
+                                      "deploymentController must be EXTERNAL.");
     return 0;
 }
 

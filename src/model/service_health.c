@@ -12,8 +12,8 @@ static bool str_is(const json_t *v, const char *s)
 
 int service_note_health(model_ctx_t *ctx, const store_record_t *task, ecs_error_t *err)
 {
-    if (task->service == NULL || task->cluster == NULL || !str_is(json_object_get(task->doc, "healthStatus"), "UNHEALTHY") ||
-        task->desired == NULL || strcmp(task->desired, "RUNNING") != 0)
+    if (task->service == NULL || task->cluster == NULL || task->desired == NULL ||
+        strcmp(task->desired, "RUNNING") != 0 || !str_is(json_object_get(task->doc, "healthStatus"), "UNHEALTHY"))
         return 0;
     char key[SERVICE_KEY_MAX + 1];
     service_key(key, task->cluster, task->service);

@@ -42,7 +42,8 @@ static void events(ts_pass_t *p, const char *set_id, const char *verb, const jso
         int len = snprintf(msg, sizeof msg, "(service %s, taskSet %s) has %s %zu %stasks:", p->name, set_id, verb, k,
                            strcmp(verb, "stopped") == 0 ? "running " : "");
         for (size_t i = from; i < from + k && len > 0 && (size_t)len < sizeof msg; i++)
-            len += snprintf(msg + len, sizeof msg - (size_t)len, " (task %s)", json_string_value(json_array_get(ids, i)));
+            len += snprintf(msg + len, sizeof msg - (size_t)len, " (task %s)",
+                            json_string_value(json_array_get(ids, i)));
         if (len > 0 && (size_t)len + 1 < sizeof msg)
             msg[len] = '.', msg[len + 1] = '\0';
         service_event(p->ctx, p->rec->doc, msg);
@@ -165,7 +166,8 @@ int tasksets_reconcile(model_ctx_t *ctx, store_record_t *rec, const char *name, 
         int target = taskset_computed(doc, ts), live = running + pending;
         int start = live < target ? target - live : 0, stop = live > target ? live - target : 0;
         wanted += start + stop;
-        if (write && ((start > 0 && start_some(&p, ts, start, err) < 0) || (stop > 0 && stop_some(&p, id, stop, err) < 0)))
+        if (write &&
+            ((start > 0 && start_some(&p, ts, start, err) < 0) || (stop > 0 && stop_some(&p, id, stop, err) < 0)))
             return -1;
         in_flight += pending + stopping;
         left += live + stopping;
