@@ -720,6 +720,15 @@ def write(R, out, plots):
              "(target < 10 ms). It needs ~70 s of set-up and the server's debug log; `bench/services.sh` "
              "measures it apart" + (f" (bench/results/issue5-services.md: {R['tick']})" if R.get("tick") else "")
              + ".")
+    try:  # issue 12's: a 1,000-task service rolled to a new revision, measured apart too
+        s12 = open(os.path.join(R["machine"].get("src", "."), "bench/results/issue12-services.md")).read()
+        m12 = re.search(r"^Summary: (.*)$", s12, re.M)
+        if m12:
+            T.append("")
+            T.append("Issue 12 (no target set), measured apart by `bench/services12.sh` "
+                     f"(bench/results/issue12-services.md): {m12.group(1)}")
+    except OSError:
+        pass
     T.append("")
     # the targets table goes right after the machine section
     idx = L.index("## Machine")

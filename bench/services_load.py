@@ -6,6 +6,11 @@ docs/agent-protocol.md describes), no Docker, against a running ecsd.
 
   services_load.py steady   --port P --hosts 50 --count 1000
       time from CreateService (desiredCount --count) to the steady state
+  services_load.py rollout  --port P --hosts 50 --count 1000
+      the same, then RegisterTaskDefinition (revision 2) and UpdateService
+      to it: time until the service is steady again on revision 2 (one
+      deployment, every task of it RUNNING, the steady-state event), the
+      rolling update within the default 100/200 percent (issue 12)
   services_load.py idle     --port P --hosts 100 --services 1000 --per 10
       creates --services services of --per tasks, waits until every one is
       steady, then leaves them idle (the caller reads the server's tick log)
@@ -156,7 +161,8 @@ def is_steady(s):
 async def steady(args, signer):
     a = Conn(args.port, signer)
     await setup(a, "bench", "bench")
-    hosts, tasks = await start_hosts(args, signer, "bench", 16 * args.count // args.hosts + 512)
+    # room for twice the tasks: a rolling update runs old and new side by side (maximumPercent 200)
+    hosts, tasks = await start_hosts(args, signer, "bench", 2 * 16 * args.count // args.hosts + 512)
     t0 = time.monotonic()
     await a.call("CreateService", {"cluster": "bench", "serviceName": "big", "taskDefinition": "bench",
                                    "desiredCount": args.count})
@@ -174,12 +180,38 @@ async def steady(args, signer):
             raise RuntimeError(f"not steady after 120 s: {s['runningCount']} running")
         await asyncio.sleep(0.02)
     total = time.monotonic() - t0
+    out = {"mode": "steady", "count": args.count, "hosts": args.hosts, "all_placed_s": placed,
+           "all_running_s": running, "steady_s": total, "reports": sum(h.reports for h in hosts),
+           "requests": sum(h.api.requests + h.poller.requests for h in hosts) + a.requests}
+    if args.mode == "rollout":
+        out.update(await rollout(args, a))
+        out["mode"] = "rollout"
     for x in tasks:
         x.cancel()
-    print(json.dumps({"mode": "steady", "count": args.count, "hosts": args.hosts, "all_placed_s": placed,
-                      "all_running_s": running, "steady_s": total,
-                      "reports": sum(h.reports for h in hosts),
-                      "requests": sum(h.api.requests + h.poller.requests for h in hosts) + a.requests}))
+    print(json.dumps(out))
+
+
+async def rollout(args, a):
+    """UpdateService to a new revision of a steady service: until steady on it."""
+    td = (await a.call("RegisterTaskDefinition", {"family": "bench", "containerDefinitions": [
+        {"name": "app", "image": "busybox", "memory": 16, "cpu": 1, "environment": [{"name": "V", "value": "2"}]}]}))
+    arn = td["taskDefinition"]["taskDefinitionArn"]
+    t0 = time.monotonic()
+    u = (await a.call("UpdateService", {"cluster": "bench", "service": "big", "taskDefinition": arn}))["service"]
+    new_id = u["deployments"][0]["id"]
+    first_new = None
+    while True:
+        s = (await a.call("DescribeServices", {"cluster": "bench", "services": ["big"]}))["services"][0]
+        t = time.monotonic() - t0
+        d = s["deployments"]
+        if first_new is None and d and d[0]["id"] == new_id and d[0]["runningCount"] > 0:
+            first_new = t
+        if is_steady(s) and d[0]["id"] == new_id and d[0]["taskDefinition"] == arn:
+            break
+        if t > 300:
+            raise RuntimeError(f"not rolled after 300 s: {[(x['id'], x['runningCount']) for x in d]}")
+        await asyncio.sleep(0.02)
+    return {"rollout_s": time.monotonic() - t0, "first_new_running_s": first_new}
 
 
 async def idle(args, signer):
@@ -220,7 +252,7 @@ async def idle(args, signer):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["steady", "idle"])
+    p.add_argument("mode", choices=["steady", "rollout", "idle"])
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--key", default="AKIDBENCH")
     p.add_argument("--secret", default="bench-secret")
@@ -231,7 +263,7 @@ def main():
     p.add_argument("--hold", type=float, default=45)
     args = p.parse_args()
     signer = Signer(args.key, args.secret, f"127.0.0.1:{args.port}")
-    asyncio.run(steady(args, signer) if args.mode == "steady" else idle(args, signer))
+    asyncio.run(idle(args, signer) if args.mode == "idle" else steady(args, signer))
 
 
 if __name__ == "__main__":

@@ -67,7 +67,7 @@ if [ "$(id -u)" -eq 0 ] && command -v dockerd >/dev/null && ip netns list >/dev/
         DOCKER_HOST=$docker_host stage docker-asan build-asan/docker_tests
         # the agent's container tests run inside the namespace (tests/e2e/test_agent_docker.py, test_agent_modern.py)
         DOCKER_HOST=$docker_host ECSD_BIN=build-asan/ecsd ECSD_AGENT_DOCKER=1 \
-            stage agent-docker nsenter --net="/run/netns/$netns" python3 tests/e2e/run.py test_agent_docker test_agent_modern test_tasks_overrides_docker test_hosts_docker test_awsvpc_docker test_metadata_docker test_secrets_docker test_logs_docker
+            stage agent-docker nsenter --net="/run/netns/$netns" python3 tests/e2e/run.py test_agent_docker test_agent_modern test_tasks_overrides_docker test_hosts_docker test_awsvpc_docker test_metadata_docker test_secrets_docker test_logs_docker test_services_docker
     else
         echo "!! scripts/docker-netns.sh up $netns failed"
         broken=$((broken + 1))

@@ -16,6 +16,7 @@
 #include "model/service.h"
 #include "model/service_config.h"
 #include "model/service_deployment.h"
+#include "model/service_taskset.h"
 #include "model/tags.h"
 #include "model/settings.h"
 #include "model/taskdef.h"
@@ -27,6 +28,11 @@
 #define TOKEN_MAX 36 /* ASCII 33..126 (the current model's rule) */
 #define LOAD_BALANCERS_MAX 1 /* Classic Load Balancers */
 #define TARGET_GROUPS_MAX 5
+
+static bool str_eq(const json_t *v, const char *s)
+{
+    return json_is_string(v) && strcmp(json_string_value(v), s) == 0;
+}
 
 /* The request without its clientToken, hashed: "the same parameters". */
 static void request_digest(const json_t *in, char hex[65])
@@ -160,7 +166,7 @@ static json_t *new_service_doc(model_ctx_t *ctx, const json_t *in, const store_r
     cleanup_free char *cluster_arn = api_arn(ctx, "cluster", cluster->key);
     const json_t *taskdef_arn = json_object_get(taskdef, "taskDefinitionArn");
     const json_t *lbs = json_object_get(in, "loadBalancers");
-    json_t *doc = json_pack("{s:s, s:s, s:s, s:o, s:s, s:i, s:O, s:[], s:[], s:o}", "serviceArn", arn, "serviceName",
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:o, s:s, s:i, s:O?, s:[], s:[], s:o}", "serviceArn", arn, "serviceName",
                             name, "clusterArn", cluster_arn, "loadBalancers",
                             json_is_array(lbs) ? json_deep_copy(lbs) : json_array(), "status", "ACTIVE",
                             "desiredCount", desired, "taskDefinition", taskdef_arn, "deployments", "events",
@@ -170,11 +176,17 @@ static json_t *new_service_doc(model_ctx_t *ctx, const json_t *in, const store_r
         json_decref(doc);
         return NULL;
     }
-    char dep_id[SERVICE_DEPLOY_ID_MAX];
-    service_deployment_id(NULL, ctx->now_ms, dep_id);
-    json_t *dep = service_deployment_new(doc, dep_id, "PRIMARY", taskdef_arn, desired, ctx->now_ms);
-    json_array_append_new(json_object_get(doc, "deployments"), dep);
-    service_deployment_started(ctx, doc, dep);
+    if (service_is_external(doc)) { /* no deployments: task sets, made by CreateTaskSet */
+        json_object_set_new(doc, "taskSets", json_array());
+        if (taskdef_arn == NULL)
+            json_object_del(doc, "taskDefinition");
+    } else {
+        char dep_id[SERVICE_DEPLOY_ID_MAX];
+        service_deployment_id(NULL, ctx->now_ms, dep_id);
+        json_t *dep = service_deployment_new(doc, dep_id, "PRIMARY", taskdef_arn, desired, ctx->now_ms);
+        json_array_append_new(json_object_get(doc, "deployments"), dep);
+        service_deployment_started(ctx, doc, dep);
+    }
     const char *role = param_str(in, "role");
     if (role != NULL && role[0] != '\0')
         json_object_set_new(doc, "roleArn", role_arn(ctx, role));
@@ -196,7 +208,8 @@ int op_create_service(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *e
                                       "numbers, underscores, and hyphens are allowed.");
     if (check_token(token, err) < 0)
         return -1;
-    if (td == NULL || td[0] == '\0')
+    bool external = str_eq(json_object_get(json_object_get(in, "deploymentController"), "type"), "EXTERNAL");
+    if ((td == NULL || td[0] == '\0') && !external) /* EXTERNAL: the task sets name theirs */
         return ecs_invalid_param(err, "A task definition must be specified.");
     if (daemon && jdesired != NULL)
         return ecs_invalid_param(err, "The daemon scheduling strategy does not support a desired count for services.");
@@ -206,7 +219,8 @@ int op_create_service(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *e
         return ecs_invalid_param(err, "desiredCount must be greater than or equal to 0.");
     store_record_t cluster = {0}, taskdef = {0}, existing = {0};
     int rc = -1;
-    if (api_load_active_cluster(ctx, in, &cluster, err) < 0 || taskdef_load_for_run(ctx, td, &taskdef, err) < 0 ||
+    if (api_load_active_cluster(ctx, in, &cluster, err) < 0 ||
+        (td != NULL && td[0] != '\0' && taskdef_load_for_run(ctx, td, &taskdef, err) < 0) ||
         check_load_balancers(json_object_get(in, "loadBalancers"), param_str(in, "role"), taskdef.doc, err) < 0)
         goto done;
     char key[SERVICE_KEY_MAX + 1], digest[65];
@@ -311,8 +325,14 @@ int op_update_service(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *e
     /* the task definition to run: the one named, else the current one (its
      * networkMode and volumes decide which members are allowed) */
     const char *current = json_string_value(json_object_get(doc, "taskDefinition"));
+    bool external = service_is_external(doc);
+    if (external && (td != NULL || json_is_true(json_object_get(in, "forceNewDeployment")))) {
+        ecs_invalid_param(err, "%s: a service of the EXTERNAL deployment controller deploys through its task sets "
+                               "(CreateTaskSet).", td != NULL ? "taskDefinition" : "forceNewDeployment");
+        goto done;
+    }
     if (td != NULL ? taskdef_load_for_run(ctx, td, &taskdef, err) < 0
-                   : taskdef_load(ctx, current ? current : "", &taskdef, err) < 0)
+                   : (current != NULL || !external) && taskdef_load(ctx, current ? current : "", &taskdef, err) < 0)
         goto done;
     bool redeploy = false;
     if (service_config_apply(ctx, in, doc, taskdef.doc, cluster.doc, false, &redeploy, err) < 0 ||
@@ -327,8 +347,8 @@ int op_update_service(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *e
     json_t *td_arn = json_object_get(taskdef.doc, "taskDefinitionArn");
     if (td_arn == NULL)
         td_arn = json_object_get(doc, "taskDefinition");
-    if (!json_equal(td_arn, json_object_get(doc, "taskDefinition")) || redeploy ||
-        json_is_true(json_object_get(in, "forceNewDeployment")))
+    if (!external && (!json_equal(td_arn, json_object_get(doc, "taskDefinition")) || redeploy ||
+                      json_is_true(json_object_get(in, "forceNewDeployment"))))
         new_deployment(ctx, doc, td_arn);
     if (json_is_integer(jdesired)) {
         json_object_set(doc, "desiredCount", jdesired);
@@ -371,6 +391,8 @@ int op_delete_service(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *e
     json_t *d;
     json_array_foreach(json_object_get(rec.doc, "deployments"), i, d)
         json_object_set_new(d, "desiredCount", json_integer(0));
+    json_array_foreach(json_object_get(rec.doc, "taskSets"), i, d) /* EXTERNAL: its task sets go too */
+        json_object_set_new(d, "status", json_string("DRAINING"));
     /* DRAINING while any of its tasks has not stopped (the scheduler stops
      * them and ends it); INACTIVE at once when there is none. */
     int64_t live = 0, stopped = 0;
@@ -448,6 +470,11 @@ int op_list_services(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *er
     int rc = -1;
     if (api_load_active_cluster(ctx, in, &cluster, err) < 0 || api_page_read(in, 100, &page, err) < 0)
         goto done;
+    if (json_object_get(in, "launchType") || json_object_get(in, "schedulingStrategy") ||
+        json_object_get(in, "resourceManagementType")) {
+        rc = service_list_filtered(ctx, in, cluster.key, out, err); /* op_service_revisions.c */
+        goto done;
+    }
     /* ACTIVE only: DRAINING and INACTIVE services are no longer listed. */
     store_query_t q = {.kind = STORE_SERVICE, .account = ctx->scope, .cluster = cluster.key, .status = "ACTIVE",
                        .order = STORE_ORDER_KEY};

@@ -66,6 +66,17 @@ int op_put_cluster_capacity_providers(model_ctx_t *ctx, json_t *in, json_t **out
 /* op_service_deployments.c */
 int op_list_service_deployments(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 int op_describe_service_deployments(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_describe_service_revisions(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_create_task_set(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_update_task_set(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_delete_task_set(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_describe_task_sets(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_update_service_primary_task_set(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_stop_service_deployment(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+int op_list_services_by_namespace(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
+/* ListServices with launchType, schedulingStrategy or
+ * resourceManagementType (op_service_revisions.c). */
+int service_list_filtered(model_ctx_t *ctx, json_t *in, const char *cluster, json_t **out, ecs_error_t *err);
 /* op_attributes.c */
 int op_put_attributes(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);
 int op_delete_attributes(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err);

@@ -132,9 +132,9 @@ static void cursor_after(const store_query_t *q, const store_record_t *r, store_
     c->num = r->num;
 }
 
-int api_page_list_where(model_ctx_t *ctx, const json_t *in, store_query_t *q, const char *member,
-                        const char *arn_type, bool (*keep)(const store_record_t *row, const void *arg),
-                        const void *arg, json_t **out, ecs_error_t *err)
+static int list_where(model_ctx_t *ctx, const json_t *in, store_query_t *q, const char *member, const char *arn_type,
+                      const char *doc_member, bool (*keep)(const store_record_t *row, const void *arg),
+                      const void *arg, json_t **out, ecs_error_t *err)
 {
     api_page_t page;
     if (api_page_read(in, 100, &page, err) < 0)
@@ -165,7 +165,9 @@ int api_page_list_where(model_ctx_t *ctx, const json_t *in, store_query_t *q, co
                 break;
             }
             const char *key = rows[i].key;
-            json_array_append_new(items, arn_type == NULL ? json_string(key)
+            json_t *of_doc = doc_member ? json_object_get(rows[i].doc, doc_member) : NULL;
+            json_array_append_new(items, of_doc != NULL   ? json_incref(of_doc)
+                                         : arn_type == NULL ? json_string(key)
                                          : q->cluster != NULL ? api_id_arn_json(ctx, arn_type, q->cluster, key)
                                                               : api_arn_json(ctx, arn_type, key));
             cursor_after(q, &rows[i], &next);
@@ -187,4 +189,18 @@ int api_page_list_where(model_ctx_t *ctx, const json_t *in, store_query_t *q, co
     }
     store_cursor_clear(&next);
     return 0;
+}
+
+int api_page_list_where(model_ctx_t *ctx, const json_t *in, store_query_t *q, const char *member,
+                        const char *arn_type, bool (*keep)(const store_record_t *row, const void *arg),
+                        const void *arg, json_t **out, ecs_error_t *err)
+{
+    return list_where(ctx, in, q, member, arn_type, NULL, keep, arg, out, err);
+}
+
+int api_page_list_where_doc(model_ctx_t *ctx, const json_t *in, store_query_t *q, const char *member,
+                            const char *doc_member, bool (*keep)(const store_record_t *row, const void *arg),
+                            const void *arg, json_t **out, ecs_error_t *err)
+{
+    return list_where(ctx, in, q, member, NULL, doc_member, keep, arg, out, err);
 }

@@ -39,6 +39,12 @@ int api_page_list_where(model_ctx_t *ctx, const json_t *in, store_query_t *q, co
                         const char *arn_type, bool (*keep)(const store_record_t *row, const void *arg),
                         const void *arg, json_t **out, ecs_error_t *err);
 
+/* The same, each item the member doc_member of the row's document (e.g.
+ * a service's serviceArn, whose form the key does not tell). */
+int api_page_list_where_doc(model_ctx_t *ctx, const json_t *in, store_query_t *q, const char *member,
+                            const char *doc_member, bool (*keep)(const store_record_t *row, const void *arg),
+                            const void *arg, json_t **out, ecs_error_t *err);
+
 /* Token encoding, exposed for tests. */
 char *api_page_token_encode(const store_cursor_t *c);
 int api_page_token_decode(const char *token, store_cursor_t *c);

@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "common/ids.h"
 #include "model/service_config.h"
+#include "model/service_taskset.h"
 #include "model/tags.h"
 
 #define SAY_AGAIN_MS (6LL * 3600 * 1000) /* ECS repeats an unchanged condition after 6 h */
@@ -91,6 +92,10 @@ json_t *service_view(const model_ctx_t *ctx, const store_record_t *rec, ecs_erro
         json_object_set_new(d, "pendingCount", json_integer(p));
         running += r;
         pending += p;
+    }
+    if (taskset_fill_service(ctx, rec, v, &running, &pending, err) < 0) { /* EXTERNAL: its task sets' */
+        json_decref(v);
+        return NULL;
     }
     json_object_set_new(v, "runningCount", json_integer(running));
     json_object_set_new(v, "pendingCount", json_integer(pending));

@@ -124,11 +124,16 @@ static int read_controller(const json_t *in, json_t *doc, bool create, ecs_error
     if (str_is(type, "CODE_DEPLOY"))
         return ecs_invalid_param(err, "deploymentController.type: CODE_DEPLOY is not supported: ecsd has no "
                                       "CodeDeploy; use ECS (rolling updates).");
-    if (str_is(type, "EXTERNAL"))
-        return ecs_invalid_param(err, "deploymentController.type: EXTERNAL is not supported: ecsd has no task "
-                                      "sets; use ECS (rolling updates).");
-    if (create || json_object_get(doc, "deploymentController") == NULL)
-        json_object_set_new(doc, "deploymentController", json_pack("{s:s}", "type", "ECS"));
+    const json_t *now = json_object_get(json_object_get(doc, "deploymentController"), "type");
+    if (!create && type != NULL && now != NULL && !json_equal((json_t *)type, (json_t *)now))
+        return ecs_invalid_param(err, "deploymentController.type: a service's deployment controller cannot be "
+                                      "changed from %s to %s.", json_string_value(now), json_string_value(type));
+    if (str_is(type, "EXTERNAL") && service_is_daemon(doc))
+        return ecs_invalid_param(err, "The EXTERNAL deployment controller type does not support the DAEMON "
+                                      "scheduling strategy.");
+    if (create || now == NULL) /* EXTERNAL: task sets (model/service_taskset.h) */
+        json_object_set_new(doc, "deploymentController", json_pack("{s:s}", "type", type ? json_string_value(type)
+                                                                                          : "ECS"));
     return 0;
 }
 
@@ -252,6 +257,8 @@ static int read_network(const json_t *in, json_t *doc, const json_t *taskdef, bo
         *redeploy |= set_changed(doc, "networkConfiguration", copy);
         json_decref(copy);
     }
+    if (taskdef == NULL)
+        return 0; /* an EXTERNAL service without a task definition: its task sets carry theirs */
     bool awsvpc = str_is(json_object_get(taskdef, "networkMode"), "awsvpc");
     const json_t *have = json_object_get(json_object_get(doc, "networkConfiguration"), "awsvpcConfiguration");
     if (awsvpc && have == NULL)

@@ -12,6 +12,7 @@
 #include "model/params.h"
 #include "model/service.h"
 #include "model/service_config.h"
+#include "model/service_revision.h"
 
 #define BREAKER_MIN 3
 #define BREAKER_MAX 200
@@ -145,6 +146,7 @@ void service_deployment_started(const model_ctx_t *ctx, json_t *doc, const json_
         json_object_set_new(entry, "alarms", json_pack("{s:s, s:O, s:[]}", "status", "DISABLED", "alarmNames",
                                                        json_object_get(alarms, "alarmNames"),
                                                        "triggeredAlarmNames"));
+    service_revision_record(ctx, doc, dep, json_object_get(json_object_get(entry, "targetServiceRevision"), "arn"));
     json_array_insert_new(h, 0, entry);
     while (json_array_size(h) > SERVICE_DEPLOYMENTS_KEPT)
         json_array_remove(h, json_array_size(h) - 1);
@@ -167,24 +169,30 @@ void service_deployment_changed(const model_ctx_t *ctx, json_t *doc, const json_
         if (!is_rollback)
             breaker_status(e, "MONITORING_COMPLETE");
     } else if (str_is(state, "FAILED") && !is_rollback) {
+        /* stopped by StopServiceDeployment, not by the breaker */
+        bool asked = str_is(json_object_get(e, "status"), "STOP_REQUESTED") ||
+                     str_is(json_object_get(e, "status"), "ROLLBACK_REQUESTED");
         finish(ctx, e, "STOPPED", json_string_value(json_object_get(dep, "rolloutStateReason")), "stoppedAt");
-        breaker_status(e, "TRIGGERED");
+        breaker_status(e, asked ? "MONITORING_COMPLETE" : "TRIGGERED");
     }
 }
 
-void service_deployment_rolled_back(const model_ctx_t *ctx, json_t *doc, const json_t *failed, const json_t *back)
+void service_deployment_rolled_back(const model_ctx_t *ctx, json_t *doc, const json_t *failed, const json_t *back,
+                                    const char *reason)
 {
     const char *id = json_string_value(json_object_get(failed, "id"));
     json_t *e = id ? find_entry(doc, id) : NULL;
     if (e == NULL)
         return;
-    finish(ctx, e, "ROLLBACK_IN_PROGRESS", "ECS deployment circuit breaker: tasks failed to start.", NULL);
+    if (reason == NULL)
+        reason = "ECS deployment circuit breaker: tasks failed to start.";
+    finish(ctx, e, "ROLLBACK_IN_PROGRESS", reason, NULL);
     json_object_del(e, "stoppedAt");
-    json_object_set_new(e, "rollback", json_pack("{s:s, s:o, s:o}", "reason",
-                                                 "ECS deployment circuit breaker: tasks failed to start.", "startedAt",
+    json_object_set_new(e, "rollback", json_pack("{s:s, s:o, s:o}", "reason", reason, "startedAt",
                                                  json_timestamp(ctx->now_ms), "serviceRevisionArn",
                                                  sub_arn(doc, "service-revision", dep_number(back))));
     json_object_set_new(e, "_rb", json_string(json_string_value(json_object_get(back, "id"))));
+    service_revision_record(ctx, doc, back, json_object_get(json_object_get(e, "rollback"), "serviceRevisionArn"));
 }
 
 /* The counts of a revision whose deployment still runs. */

@@ -33,8 +33,20 @@ void service_deployment_started(const model_ctx_t *ctx, json_t *doc, const json_
 /* dep's rolloutState changed (COMPLETED, FAILED): its service deployment
  * follows (SUCCESSFUL or ROLLBACK_SUCCESSFUL, STOPPED). */
 void service_deployment_changed(const model_ctx_t *ctx, json_t *doc, const json_t *dep);
-/* failed was rolled back by the new deployment back. */
-void service_deployment_rolled_back(const model_ctx_t *ctx, json_t *doc, const json_t *failed, const json_t *back);
+/* failed was rolled back by the new deployment back, for reason (NULL:
+ * the circuit breaker's). */
+void service_deployment_rolled_back(const model_ctx_t *ctx, json_t *doc, const json_t *failed, const json_t *back,
+                                    const char *reason);
+
+/* StopServiceDeployment (model/service_deployment_stop.c): asks that the
+ * service deployment entry of doc's history be stopped, stop_type
+ * "ROLLBACK" (to the last COMPLETED revision: ROLLBACK_REQUESTED) or
+ * "ABORT" (where it stands: STOP_REQUESTED); the scheduler carries it out
+ * ("_ecsd": {"stop": {"type", "dep"}}, sched/svc_rollout.c). A stop
+ * already asked for continues. ConflictException when the entry is over,
+ * or there is nothing to roll back to. */
+int service_deployment_request_stop(const model_ctx_t *ctx, json_t *doc, json_t *entry, const char *stop_type,
+                                    ecs_error_t *err);
 
 /* The ServiceDeployment shape of an entry of doc's history (counts of the
  * live deployments counted from the tasks). NULL on error. */

@@ -98,6 +98,10 @@ static int used_by_service(store_txn_t *txn, const char *scope, const char *arn,
             t = json_string_value(json_object_get(d, "taskDefinition"));
             *used = *used || (t != NULL && strcmp(t, arn) == 0);
         }
+        json_array_foreach(json_object_get(rows[i].doc, "taskSets"), k, d) { /* EXTERNAL: its task sets' */
+            t = json_string_value(json_object_get(d, "taskDefinition"));
+            *used = *used || (t != NULL && strcmp(t, arn) == 0);
+        }
     }
     store_records_free(rows, n);
     return 0;

@@ -17,6 +17,9 @@
 #include "common/log.h"
 #include "sched/sched_plan.h"
 #include "sched/svc_daemon.h"
+#include "sched/svc_health.h"
+#include "sched/svc_tasksets.h"
+#include "model/service_taskset.h"
 #include "sched/svc_rollout.h"
 #include "sched/svc_drain.h"
 
@@ -432,12 +435,16 @@ static int reconcile_in(rc_t *s, const char *key, svc_outcome_t *out, bool *act,
     s->deps = json_object_get(s->rec.doc, "deployments");
     s->n_dep = (int)json_array_size(s->deps);
     s->name = json_string_value(json_object_get(s->rec.doc, "serviceName"));
+    if (found > 0 && s->name != NULL && strcmp(s->rec.status, "INACTIVE") != 0 && service_is_external(s->rec.doc))
+        return tasksets_reconcile(ctx, &s->rec, s->name, s->write, out, act, err); /* task sets, no deployments */
     if (found == 0 || strcmp(s->rec.status, "INACTIVE") == 0 || s->n_dep == 0 || s->name == NULL) {
         out->gone = true;
         return 0;
     }
     cleanup_json json_t *orig = json_deep_copy(s->rec.doc);
-    if (count_launch_failures(s, err) < 0)
+    int64_t health_due = 0; /* the end of a grace period of an UNHEALTHY task (sched/svc_health.h) */
+    if (health_check(ctx, s->rec.doc, s->rec.cluster, s->name, s->write, &health_due, err) < 0 ||
+        count_launch_failures(s, err) < 0)
         return -1;
     if (!strcmp(s->rec.status, "ACTIVE") && rollout_check_breaker(ctx, s->rec.doc, s->name)) {
         s->deps = json_object_get(s->rec.doc, "deployments"); /* a rollback deployment came first */
@@ -501,6 +508,12 @@ static int reconcile_in(rc_t *s, const char *key, svc_outcome_t *out, bool *act,
          * (a read-only pass) within SVC_PLACE_RETRY_MS even when steady */
         out->steady = false;
         out->due_ms = ctx->now_ms + SVC_PLACE_RETRY_MS;
+    }
+    if (health_due > 0 && !out->gone) { /* looked at again when that grace period ends */
+        if (out->steady)
+            out->steady = false, out->due_ms = health_due;
+        else if (out->due_ms > 0 && health_due < out->due_ms)
+            out->due_ms = health_due;
     }
     return 0;
 }

@@ -209,7 +209,6 @@ def test_refusals_by_member(server):
         deploymentConfiguration={"canaryConfiguration": {"canaryPercent": 10.0}})
     bad("bakeTimeInMinutes must be between 0 and 1440.", deploymentConfiguration={"bakeTimeInMinutes": 1441})
     bad("deploymentController.type: CODE_DEPLOY is not supported", deploymentController={"type": "CODE_DEPLOY"})
-    bad("deploymentController.type: EXTERNAL is not supported", deploymentController={"type": "EXTERNAL"})
     bad("healthCheckGracePeriodSeconds must be between 0 and 2147483647.", healthCheckGracePeriodSeconds=-1)
     bad("placementConstraints can have at most 10 items.", placementConstraints=[{"type": "distinctInstance"}] * 11)
     bad("placementConstraints[0]: a memberOf constraint needs an expression.", placementConstraints=[

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# bench/services12.sh - issue 12's measure (a benchmark, not a test):
+#   1. a service of 1,000 tasks: time from CreateService to the steady
+#      state, then from UpdateService (a new revision) to the steady state
+#      on it (the rolling update within the default 100/200 percent), hosts
+#      played by bench/services_load.py rollout over the real protocol;
+#   2. the scheduler's idle tick over 1,000 steady services of 10 tasks
+#      (the server's own per-tick log line: wall and thread CPU time).
+#
+#   bench/services12.sh      # about 5 minutes; writes bench/results/issue12-services.md
+#
+# Builds `git archive` of BENCH_REV (default HEAD) with -O2 in
+# tmp/bench-svc12-src (BENCH_BIN: use that binary instead). Each run gets a
+# fresh server on a free 127.0.0.1 port with SigV4 credentials of its own and
+# its store on disk; the rollout run is repeated BENCH_REPEATS times
+# (default 3). Servers are stopped by their pids; every wait is bounded.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+REPEATS=${BENCH_REPEATS:-3}
+OUT=${BENCH_OUT:-bench/results/issue12-services.md}
+HOLD=${BENCH_IDLE_HOLD:-40}
+SETTLE=20 # s after the last change before ticks count as idle (the scans look back up to 16 s)
+rev=$(git rev-parse --verify "${BENCH_REV:-HEAD}^{commit}")
+if [ -n "${BENCH_BIN:-}" ]; then
+    BIN=$BENCH_BIN
+else
+    src=tmp/bench-svc12-src
+    echo "bench: building ecsd ${rev:0:12} -O2 in $src"
+    rm -rf "$src" && mkdir -p "$src"
+    git archive "$rev" | tar -x -C "$src"
+    make -s -C "$src" -j2 BUILD=build OPT=-O2 build/ecsd
+    BIN=$src/build/ecsd
+fi
+
+work=$(mktemp -d /tmp/ecsd-bench-svc12.XXXXXX)
+pid=""
+stop_server() {
+    [ -n "$pid" ] || return 0
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null || true
+    pid=""
+}
+trap 'stop_server; rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
+echo "AKIDBENCH bench-secret 123456789012" >"$work/creds"
+
+port=0
+start_server() { # start_server DATA_DIR LOG
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    "$BIN" server --listen "127.0.0.1:$port" --data-dir "$1" --credentials "$work/creds" --log-level debug \
+        >>"$2" 2>&1 &
+    pid=$!
+    for _ in $(seq 300); do
+        curl -s -m 1 -o /dev/null "http://127.0.0.1:$port/healthz" && return 0
+        kill -0 "$pid" 2>/dev/null || { echo "bench: ecsd exited:" >&2; tail "$2" >&2; exit 1; }
+        sleep 0.1
+    done
+    echo "bench: ecsd did not answer" >&2
+    exit 1
+}
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# --- 1. 1,000 tasks: steady, then rolled to revision 2 ----------------------
+: >"$work/roll.jsonl"
+for i in $(seq "$REPEATS"); do
+    start_server "$work/roll-$i" "$work/roll-$i.log"
+    l1=$(cut -d' ' -f1 /proc/loadavg)
+    timeout 600 python3 bench/services_load.py rollout --port "$port" --hosts 50 --count 1000 |
+        python3 -c "import json,sys; d=json.loads(sys.stdin.read()); d['run']=$i; d['load1']=$l1; print(json.dumps(d))" \
+            >>"$work/roll.jsonl"
+    tail -1 "$work/roll.jsonl"
+    stop_server
+done
+
+# --- 2. 1,000 idle services of 10 tasks -------------------------------------
+start_server "$work/idle" "$work/idle.log"
+timeout 900 python3 bench/services_load.py idle --port "$port" --hosts 100 --services 1000 --per 10 \
+    --hold $((HOLD + SETTLE)) >"$work/idle.jsonl" &
+load_pid=$!
+for _ in $(seq 900); do grep -q '"mode": "idle"' "$work/idle.jsonl" 2>/dev/null && break; sleep 1; done
+grep -q '"mode": "idle"' "$work/idle.jsonl" || { echo "bench: the idle services never became steady" >&2; exit 1; }
+idle_from=$(date -u -d "+$SETTLE seconds" +%Y-%m-%dT%H:%M:%S)
+wait "$load_pid"
+idle_to=$(date -u +%Y-%m-%dT%H:%M:%S)
+stop_server
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# --- write -------------------------------------------------------------------
+export work rev load_before load_after idle_from idle_to OUT HOLD SETTLE
+python3 - <<'PY'
+import datetime, json, os, re, statistics
+w = os.environ["work"]
+runs = [json.loads(l) for l in open(f"{w}/roll.jsonl")]
+med = statistics.median
+tick_re = re.compile(r"^(\S+) debug scheduler: tick ([\d.]+) ms \(cpu ([\d.]+) ms\)( \(full pass\))?: (\d+) services looked at")
+idle = []
+for line in open(f"{w}/idle.log"):
+    m = tick_re.match(line)
+    if m and not m.group(4) and os.environ["idle_from"] <= m.group(1)[:19] <= os.environ["idle_to"]:
+        idle.append((float(m.group(2)), float(m.group(3))))
+setup = json.loads(open(f"{w}/idle.jsonl").readline())
+def pct(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))] if xs else float("nan")
+now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+L = ["# Issue 12 measure: a 1,000-task service, its rollout, the idle tick\n",
+     f"Generated by `bench/services12.sh` on {now}, ecsd {os.environ['rev'][:12]} built with -O2 from `git archive`. "
+     f"{os.cpu_count()} CPUs shared with other work: load average {os.environ['load_before']} before, "
+     f"{os.environ['load_after']} after. Hosts: `bench/services_load.py` (one Python asyncio process) plays 50 "
+     "agents over the real protocol (SigV4-signed RegisterContainerInstance, DiscoverPollEndpoint, the blocking "
+     "poll, SubmitContainerStateChange then SubmitTaskStateChange RUNNING for each task given, "
+     "SubmitTaskStateChange STOPPED for each task told to stop). No Docker. Store on disk (SQLite WAL, "
+     "synchronous=FULL).\n",
+     "## 1. 1,000 tasks: steady state, then a rolling update to a new revision\n",
+     "`bench/services_load.py rollout --port $PORT --hosts 50 --count 1000`: CreateService desiredCount 1,000, "
+     "timed until DescribeServices (polled every 20 ms) shows 1,000 RUNNING, one deployment and the steady-state "
+     "event; then RegisterTaskDefinition (revision 2) and UpdateService to it (default deployment configuration: "
+     "minimumHealthyPercent 100, maximumPercent 200), timed until the service is steady again with one "
+     "deployment of revision 2 (1,000 new tasks started, 1,000 old ones stopped).\n",
+     "| run | steady (s) | first new task RUNNING (s) | rolled to revision 2, steady (s) | load avg |",
+     "|---:|---:|---:|---:|---:|"]
+for r in runs:
+    L.append(f"| {r['run']} | {r['steady_s']:.2f} | {r['first_new_running_s']:.2f} | **{r['rollout_s']:.2f}** | {r['load1']} |")
+L.append(f"| median | {med([r['steady_s'] for r in runs]):.2f} | {med([r['first_new_running_s'] for r in runs]):.2f} | "
+         f"**{med([r['rollout_s'] for r in runs]):.2f}** | |\n")
+L.append("## 2. The idle tick over 1,000 steady services of 10 tasks\n")
+L.append(f"100 hosts, 1,000 services of desiredCount 10 (10,000 tasks), all steady after {setup['all_steady_s']:.0f} s; "
+         f"then, from {os.environ['SETTLE']} s after the last change, {os.environ['HOLD']} s idle (the hosts keep "
+         "long-polling). Figures: the server's own log line per tick (`--log-level debug`).\n")
+if idle:
+    L.append("| ticks | wall median (ms) | wall p99 (ms) | wall max (ms) | CPU median (ms) | CPU max (ms) |")
+    L.append("|---:|---:|---:|---:|---:|---:|")
+    L.append(f"| {len(idle)} | **{pct([t[0] for t in idle], 50):.3f}** | {pct([t[0] for t in idle], 99):.3f} | "
+             f"{max(t[0] for t in idle):.3f} | {pct([t[1] for t in idle], 50):.3f} | {max(t[1] for t in idle):.3f} |\n")
+L.append(f"Summary: a 1,000-task service steady in {med([r['steady_s'] for r in runs]):.2f} s and rolled to a new "
+         f"revision in {med([r['rollout_s'] for r in runs]):.2f} s (medians of {len(runs)} runs); idle tick over "
+         f"1,000 services {pct([t[0] for t in idle], 50):.3f} ms wall median, p99 {pct([t[0] for t in idle], 99):.3f} ms.\n")
+open(os.environ["OUT"], "w").write("\n".join(L) + "\n")
+print("\n".join(L))
+PY
