@@ -19,6 +19,7 @@ SERIALIZABLE and the retries alone.
 
     make build/ecsd build/loadgen
     python3 bench/pg_servers.py [SECONDS]     # prints markdown tables
+                                              # and writes them to bench/results/issue15-pg.md
 
 Needs root or the postgres user (scripts/pg-test.sh starts a throw-away
 PostgreSQL on loopback). The machine is shared: compare rows of one run.
@@ -91,14 +92,15 @@ def placement(servers):
     t0 = time.time()
     reg = loadgen(servers[:1], "RegisterContainerInstance", body, conns=8, n_req=INSTANCES)
     reg_rate = INSTANCES / (time.time() - t0)
-    assert reg[2] == 0, f"registering instances: {reg}"
+    if reg[2] and not OPTIMISTIC:
+        raise RuntimeError(f"registering instances: {reg}")
     out = []
     for conc in (1, 16):
         before, t0 = cluster_tasks(ecs, "big"), time.time()
         rps, p99, bad = loadgen(servers, "RunTask", '{"cluster":"big","taskDefinition":"p","count":10}', conns=conc)
         placed = cluster_tasks(ecs, "big") - before
         out.append((conc, placed / (time.time() - t0), rps, p99, bad))
-    return out, reg_rate
+    return out, f"{reg_rate:.0f}" + (f" ({reg[2]} non-200)" if reg[2] else "")
 
 
 def on_pg(url, n, fn, binary=None, db_tag=""):
@@ -170,22 +172,35 @@ def main():
     finally:
         subprocess.run([os.path.join(REPO, "scripts", "pg-test.sh"), "down", name])
     fo = failover_time()
-    print(f"concurrency {CONNS}, {SECONDS:g} s each, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+    out = []
+    say = out.append  # the report's lines, printed and kept below
+    say(f"concurrency {CONNS}, {SECONDS:g} s each, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
           f"whole run {time.time() - t_start:.0f} s\n")
-    print("| store | DescribeClusters req/s | p99 ms | RunTask (count 10) req/s | p99 ms | non-200 |")
-    print("|---|---|---|---|---|---|")
+    say("PostgreSQL 15 is scripts/pg-test.sh's throw-away server on the same 2 cores (fsync off: its commits "
+        "never wait for the disk, SQLite's do, synchronous=FULL); the servers, the database and the load "
+        f"generators share the machine with other work (load average {os.getloadavg()[0]:.1f} at the end). "
+        "RunTask on one cluster of 10 instances: every call writes all 10 instance rows.\n")
+    say("| store | DescribeClusters req/s | p99 ms | RunTask (count 10) req/s | p99 ms | non-200 |")
+    say("|---|---|---|---|---|---|")
     for label, (drps, dp99, dbad), (rrps, rp99, rbad) in rows:
-        print(f"| {label} | {drps:.0f} | {dp99:.1f} | {rrps:.0f} | {rp99:.1f} | {dbad + rbad} |")
-    print(f"\nPlacement at {INSTANCES:,} instances (RunTask count 10, {SECONDS:g} s each):\n")
-    print("| store | registered/s | conc. | tasks placed/s | RunTask/s | p99 ms | non-200 |")
-    print("|---|---|---|---|---|---|---|")
+        say(f"| {label} | {drps:.0f} | {dp99:.1f} | {rrps:.0f} | {rp99:.1f} | {dbad + rbad} |")
+    say(f"\nPlacement at {INSTANCES:,} instances (RunTask count 10, {SECONDS:g} s each):\n")
+    say("| store | registered/s | conc. | tasks placed/s | RunTask/s | p99 ms | non-200 |")
+    say("|---|---|---|---|---|---|---|")
     for label, runs, reg in place:
         for conc, placed, rps, p99, bad in runs:
-            print(f"| {label} | {reg:.0f} | {conc} | {placed:.0f} | {rps:.0f} | {p99:.1f} | {bad} |")
+            say(f"| {label} | {reg} | {conc} | {placed:.0f} | {rps:.0f} | {p99:.1f} | {bad} |")
     first, acked, unknown = fo
-    print(f"\nFailover (primary killed -9, synchronous standby promoted 0.5 s later, RunTask load on two "
+    say(f"\nFailover (primary killed -9, synchronous standby promoted 0.5 s later, RunTask load on two "
           f"servers): first write acknowledged {first:.2f} s after the kill ({acked} acknowledged, "
           f"{unknown} unknown outcomes retried: none lost)")
+    say(f"\nCommand: `ECSD_BIN={os.environ['ECSD_BIN']} " +
+          (f"BENCH_PG_OPTIMISTIC={OPTIMISTIC} " if OPTIMISTIC else "") +
+          f"BENCH_PG_INSTANCES={INSTANCES} python3 bench/pg_servers.py {SECONDS:g}`")
+    text = "\n".join(out) + "\n"
+    sys.stdout.write(text)
+    with open(os.environ.get("BENCH_PG_OUT", os.path.join(REPO, "bench", "results", "issue15-pg.md")), "w") as f:
+        f.write(text)
 
 
 if __name__ == "__main__":
