@@ -681,7 +681,7 @@ def write(R, out, plots):
         w("## 8. The PostgreSQL store: several servers, placement, failover (issue 15)")
         w("")
         w("Measured apart, by `python3 bench/pg_servers.py` (its last result, bench/results/issue15-pg.md, "
-          "not this run):")
+          "not this run; what the figures say: docs/postgresql.md, Measured):")
         w("")
         for line in pg_txt.splitlines():
             w(line)
