@@ -737,6 +737,22 @@ def write(R, out, plots):
         L.insert(idx + 1 + i + 1 if False else idx + 1 + i, line)
     L.insert(idx + 1 + len(T), "")
 
+    # ------------------------------------------------- PostgreSQL (issue 15)
+    # measured apart by bench/pg_servers.py (a throw-away PostgreSQL, several
+    # servers); its last result is kept in bench/results/issue15-pg.md
+    try:
+        pg_txt = open(os.path.join(R["machine"].get("src", "."), "bench/results/issue15-pg.md")).read().strip()
+    except OSError:
+        pg_txt = ""
+    if pg_txt:
+        w("## 8. The PostgreSQL store: several servers, placement, failover (issue 15)")
+        w("")
+        w("Measured apart, by `python3 bench/pg_servers.py` (its last result, bench/results/issue15-pg.md, "
+          "not this run; what the figures say: docs/postgresql.md, Measured):")
+        w("")
+        for line in pg_txt.splitlines():
+            w(line)
+        w("")
     # ---------------------------------------------------------------- caveats
     w("## Caveats and what is left undone")
     w("")
@@ -750,8 +766,9 @@ def write(R, out, plots):
       "task at a time; it does not measure many tasks started at once.")
     w("- callgrind shows instructions, not waits; strace shows system calls under its own slowdown (count "
       "them, do not time them); neither is used for the timings in the tables.")
-    w("- Not automated here: issue 5's idle reconciler tick (bench/services.sh), a PostgreSQL store, and a "
-      "multi-host agent run (all hosts but the real one are played by the load tools).")
+    w("- Not automated here: issue 5's idle reconciler tick (bench/services.sh), the PostgreSQL store "
+      "(bench/pg_servers.py, section 8), and a multi-host agent run (all hosts but the real one are played "
+      "by the load tools).")
     w("")
     # ---------------------------------------------------------------- commands
     import re as _re

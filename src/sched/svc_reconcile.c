@@ -1,6 +1,8 @@
 /* svc_reconcile.c - see svc_reconcile.h. */
 #include "sched/svc_reconcile.h"
 
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -518,6 +520,23 @@ static int reconcile_in(rc_t *s, const char *key, svc_outcome_t *out, bool *act,
     return 0;
 }
 
+/* A fault-injection point for the fencing test (tests/e2e/test_pg_fencing.py):
+ * with ECSD_TEST_STOP_BEFORE_SCHED_WRITE=NAME in its environment, the
+ * process stops itself (SIGSTOP) once, when its scheduler holds the lease
+ * and has decided to write for the service NAME but has not begun the
+ * write: the moment where a leader paused past its lease would act on a
+ * stale belief. Unset (production), nothing happens. */
+static void test_stop_point(const char *key)
+{
+    static atomic_bool fired;
+    const char *name = getenv("ECSD_TEST_STOP_BEFORE_SCHED_WRITE");
+    const char *slash = strrchr(key, '/');
+    if (name == NULL || strcmp(slash != NULL ? slash + 1 : key, name) != 0 || atomic_exchange(&fired, true))
+        return;
+    log_info("scheduler: stopping before the write for service %s (ECSD_TEST_STOP_BEFORE_SCHED_WRITE)", name);
+    raise(SIGSTOP);
+}
+
 int svc_reconcile(const model_service_t *svc, const sched_lease_t *lease, const char *scope, const char *key,
                   int64_t now_ms, svc_outcome_t *out, ecs_error_t *err)
 {
@@ -538,6 +557,7 @@ int svc_reconcile(const model_service_t *svc, const sched_lease_t *lease, const 
     if (rc < 0 || !act)
         return rc;
     /* Something to do: again, for real, under the write lock and the lease. */
+    test_stop_point(key);
     *out = (svc_outcome_t){0};
     s = (rc_t){.ctx = &ctx, .write = true};
     if (store_begin(svc->store, STORE_WRITE, &ctx.txn, err) < 0)
@@ -547,8 +567,13 @@ int svc_reconcile(const model_service_t *svc, const sched_lease_t *lease, const 
     if (rc < 0 || held == 0 || !act) {
         store_rollback(ctx.txn);
         model_effects_abandon(svc, scope, &ctx.fx);
-        if (rc == 0 && held == 0)
+        if (rc == 0 && held == 0) {
+            /* the fence: this server's lease ran out or was taken over
+             * (it was paused, or cut off) since it decided to act */
+            log_warn("scheduler: service %s: write refused, the scheduler's lease (epoch %lld) is no longer this "
+                     "server's", key, (long long)lease->epoch);
             out->due_ms = now_ms + LEASE_RENEW_MS;
+        }
         if (!act) /* nothing happened after all: no record was written */
             out->wrote = false, out->started = 0, out->stopped = 0;
     } else if (model_effects_notify(svc, ctx.txn, scope, &ctx.fx, err) < 0 || store_commit(ctx.txn, err) < 0) {

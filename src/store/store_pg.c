@@ -50,7 +50,17 @@ static void txn_end(pg_txn_t *tx);
  * (one). SERIALIZABLE stays, and a lost race is still run again: the lock
  * makes races rare, the isolation keeps them harmless. A transaction-level
  * lock goes with its transaction: a server paused inside one is cut off by
- * idle_in_transaction_session_timeout (pg_connect) and frees the others. */
+ * idle_in_transaction_session_timeout (pg_connect) and frees the others.
+ *
+ * Built with -DECSD_PG_OPTIMISTIC_WRITERS (make OPT='-O2 -DECSD_PG_OPTIMISTIC_WRITERS'),
+ * writers skip the lock (and this process's write mutex) and rely on SERIALIZABLE and the retries alone: a
+ * build for measuring that trade (bench/pg_servers.py, BENCH_PG_OPTIMISTIC),
+ * not for production. */
+#ifdef ECSD_PG_OPTIMISTIC_WRITERS
+#define OPTIMISTIC_WRITERS 1
+#else
+#define OPTIMISTIC_WRITERS 0
+#endif
 
 static void conn_free(pg_conn_t *c)
 {
@@ -235,7 +245,7 @@ static int pg_begin(store_t *base, store_mode_t mode, store_txn_t **out, ecs_err
                                           : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
     if (conn_ensure(c, err) < 0)
         return -1;
-    if (mode != STORE_READ)
+    if (mode != STORE_READ && !OPTIMISTIC_WRITERS)
         pthread_mutex_lock(&s->write_lock);
     PGresult *res = PQexec(c->db, sql);
     if (PQresultStatus(res) != PGRES_COMMAND_OK && PQstatus(c->db) != CONNECTION_OK) {
@@ -246,7 +256,7 @@ static int pg_begin(store_t *base, store_mode_t mode, store_txn_t **out, ecs_err
         if (conn_ensure(c, err) == 0)
             res = PQexec(c->db, sql);
     }
-    if (PQresultStatus(res) == PGRES_COMMAND_OK && mode == STORE_WRITE) {
+    if (PQresultStatus(res) == PGRES_COMMAND_OK && mode == STORE_WRITE && !OPTIMISTIC_WRITERS) {
         PQclear(res); /* before any statement takes the snapshot: see WRITER_LOCK */
         res = PQexec(c->db, "LOCK TABLE ecsd_writer IN EXCLUSIVE MODE");
         if (PQresultStatus(res) != PGRES_COMMAND_OK)
@@ -271,7 +281,8 @@ static void txn_end(pg_txn_t *tx)
     tx->active = false;
     if (tx->writing) {
         tx->writing = false;
-        pthread_mutex_unlock(&tx->conn->owner->write_lock);
+        if (!OPTIMISTIC_WRITERS)
+            pthread_mutex_unlock(&tx->conn->owner->write_lock);
     }
 }
 

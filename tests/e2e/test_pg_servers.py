@@ -319,7 +319,10 @@ if harness.PG_BASE:
     def test_a_paused_scheduler_is_fenced_out(server):
         """The scheduler's server stopped (SIGSTOP) past its lease: the other
         takes over and replaces a dead task; when the first resumes, its
-        scheduler writes nothing (no second replacement)."""
+        scheduler writes nothing (no second replacement). A stop at a random
+        moment lands between two ticks, where the next one re-reads the
+        lease and steps down; test_pg_fencing stops it between its decision
+        and its write, where only the fence inside the write stops it."""
         import signal
         with peers(server, 2, extra_args=["--scheduler-tick", "300"]) as (a, b):
             deadline = time.time() + 10
