@@ -45,7 +45,7 @@ if pg_url=$(scripts/pg-test.sh up "test-$$"); then
     ECSD_TEST_PG=$pg_url stage unit-pg build-asan/unit_tests store
     ECSD_STORE=$pg_url ECSD_BIN=build-asan/ecsd stage e2e-pg python3 tests/e2e/run.py test_pg_servers test_pg_failover \
         test_smoke test_tasks test_placement.py test_services test_concurrency test_durability \
-        test_instances test_agent_protocol
+        test_instances test_agent_protocol test_capacity_providers test_task_protection
     scripts/pg-test.sh down "test-$$"
     trap - EXIT
 else
