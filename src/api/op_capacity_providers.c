@@ -182,6 +182,9 @@ static int associated_cluster(model_ctx_t *ctx, const char *name, char **cluster
 
 int op_delete_capacity_provider(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
 {
+    if (param_str(in, "cluster") != NULL)
+        return ecs_invalid_param(err, "cluster: only Amazon ECS Managed Instances capacity providers belong to a "
+                                      "cluster; an Auto Scaling group capacity provider is deleted without one.");
     store_record_t rec = {0};
     int rc = -1;
     cleanup_free char *cluster = NULL;

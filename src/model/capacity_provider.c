@@ -47,7 +47,7 @@ json_t *cp_view(const model_ctx_t *ctx, const store_record_t *rec, const char *n
         json_t *v = json_pack("{s:o, s:s, s:s, s:s}", "capacityProviderArn",
                               api_arn_json(ctx, "capacity-provider", name), "name", name, "status", "ACTIVE", "type",
                               name);
-        if (v != NULL)
+        if (v != NULL && tags)
             json_object_set_new(v, "tags", json_array()); /* AWS's own: never tagged */
         return v;
     }
@@ -213,6 +213,11 @@ int cp_strategy_check(const json_t *strategy, const char *field, ecs_error_t *er
     return 0;
 }
 
+static bool str_eq(const json_t *v, const char *s)
+{
+    return json_is_string(v) && strcmp(json_string_value(v), s) == 0;
+}
+
 /* Whether a service of the cluster that is not INACTIVE has name in its
  * strategy, or an unstopped task of the cluster came by it. */
 int cp_in_use(const model_ctx_t *ctx, const char *cluster, const char *name, ecs_error_t *err)
@@ -227,7 +232,7 @@ int cp_in_use(const model_ctx_t *ctx, const char *cluster, const char *name, ecs
         size_t j;
         json_t *item;
         json_array_foreach(json_object_get(rows[i].doc, "capacityProviderStrategy"), j, item)
-            used |= strcmp(json_string_value(json_object_get(item, "capacityProvider")) ?: "", name) == 0;
+            used |= str_eq(json_object_get(item, "capacityProvider"), name);
     }
     store_records_free(rows, n);
     if (used)
@@ -236,7 +241,7 @@ int cp_in_use(const model_ctx_t *ctx, const char *cluster, const char *name, ecs
     if (store_query(ctx->txn, &t, &rows, &n, err) < 0)
         return -1;
     for (size_t i = 0; i < n && !used; i++)
-        used = strcmp(json_string_value(json_object_get(rows[i].doc, "capacityProviderName")) ?: "", name) == 0;
+        used = str_eq(json_object_get(rows[i].doc, "capacityProviderName"), name);
     store_records_free(rows, n);
     return used;
 }

@@ -66,8 +66,9 @@ static cql_instance_t cql_view(const place_rules_t *r, const place_candidate_t *
     return ci;
 }
 
-/* member: the memberOf verdict when already known (1 or 0), -1 to work it out. */
-static const char *rules_fit(const place_candidate_t *c, const place_rules_t *r, int member)
+/* member: the memberOf verdict when already known (1 or 0), -1 to work it
+ * out; inst: the group's tasks on c when known, -1 to count them. */
+static const char *rules_fit(const place_candidate_t *c, const place_rules_t *r, int member, int64_t inst)
 {
     if (member == 0)
         return PLACE_MEMBER_OF;
@@ -80,7 +81,7 @@ static const char *rules_fit(const place_candidate_t *c, const place_rules_t *r,
             if (!cql_eval(r->member_of[i], &ci))
                 return PLACE_MEMBER_OF;
     }
-    if (r->distinct && cand_group_count(r, c) > 0)
+    if (r->distinct && (inst >= 0 ? inst : cand_group_count(r, c)) > 0)
         return PLACE_DISTINCT;
     return NULL;
 }
@@ -89,7 +90,7 @@ bool place_rules_member_of(const place_rules_t *rules, const place_candidate_t *
 {
     place_rules_t only = *rules;
     only.distinct = false;
-    return rules_fit(c, &only, -1) == NULL;
+    return rules_fit(c, &only, -1, -1) == NULL;
 }
 
 const char *place_fit(const place_candidate_t *c, const res_t *need, const json_t *required)
@@ -98,13 +99,13 @@ const char *place_fit(const place_candidate_t *c, const res_t *need, const json_
 }
 
 static const char *fit(const place_candidate_t *c, const res_t *need, const json_t *required,
-                       const place_rules_t *rules, int member)
+                       const place_rules_t *rules, int member, int64_t inst)
 {
     if (!c->connected)
         return "AGENT";
     if (json_array_size(required) > 0 && attr_first_missing(c->attrs, required) != NULL)
         return "ATTRIBUTE";
-    const char *why = rules != NULL ? rules_fit(c, rules, member) : NULL;
+    const char *why = rules != NULL ? rules_fit(c, rules, member, inst) : NULL;
     if (why != NULL)
         return why;
     if (need->cpu > c->cpu)
@@ -121,7 +122,7 @@ static const char *fit(const place_candidate_t *c, const res_t *need, const json
 const char *place_fit_rules(const place_candidate_t *c, const res_t *need, const json_t *required,
                             const place_rules_t *rules)
 {
-    return fit(c, need, required, rules, -1);
+    return fit(c, need, required, rules, -1, -1);
 }
 
 #define PROBES 32
@@ -265,7 +266,7 @@ static int cache_build(place_cache_t *k, const place_candidate_t *c, size_t n, c
                 if (k->val[s] != NULL)
                     k->val[s][i] = vals[s];
         }
-        k->why[i] = fit(&c[i], need, required, r, member);
+        k->why[i] = fit(&c[i], need, required, r, member, k->inst[i]);
     }
     for (size_t s = 0; s < r->n_strategies; s++) {
         if (r->strategies[s].kind != PLACE_SPREAD_ATTRIBUTE)

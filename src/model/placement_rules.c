@@ -18,14 +18,15 @@ void place_rules_clear(place_rules_t *r)
     memset(r, 0, sizeof *r);
 }
 
-/* The memo key: one line per memberOf expression and spread field. */
+/* The memo key: each memberOf expression and strategy with its length,
+ * so that no two lists of them give the same key. */
 static int key_add(place_rules_t *r, const char *kind, const char *text)
 {
-    size_t old = r->memo_key ? strlen(r->memo_key) : 0, add = strlen(kind) + strlen(text) + 2;
+    size_t old = r->memo_key ? strlen(r->memo_key) : 0, add = strlen(kind) + strlen(text) + 24;
     char *k = realloc(r->memo_key, old + add + 1);
     if (k == NULL)
         return -1; /* out of memory: the caller fails the parse */
-    snprintf(k + old, add + 1, "%s:%s\n", kind, text);
+    snprintf(k + old, add + 1, "%s/%zu:%s;", kind, strlen(text), text);
     r->memo_key = k;
     return 0;
 }
