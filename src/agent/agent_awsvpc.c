@@ -156,7 +156,7 @@ json_t *agent_awsvpc_report(const char *cluster, const char *task_arn, const cha
 {
     /* arn:aws:ecs:REGION:ACCOUNT:task/... -> arn:aws:ecs:REGION:ACCOUNT:attachment/ID */
     const char *task = strstr(task_arn, ":task/");
-    if (task == NULL || eni_id == NULL)
+    if (task == NULL || eni_id == NULL || eni_id[0] == '\0') /* a server that made no attachment */
         return NULL;
     char arn[512], eni[32], dns[96];
     snprintf(arn, sizeof arn, "%.*s:attachment/%.40s", (int)(task - task_arn), task_arn, eni_id);

@@ -185,6 +185,7 @@ TEST(agent_awsvpc_join_bindings_report)
                   "\"privateIPv4Address\",\"value\":\"10.1.0.4\"},{\"name\":\"privateDnsName\",\"value\":"
                   "\"ip-10-1-0-4.ec2.internal\"}]}]}");
     CHECK(agent_awsvpc_report("c", "not-an-arn", "x", &ns) == NULL);
+    CHECK(agent_awsvpc_report("c", "arn:aws:ecs:us-east-1:1:task/c/abc", "", &ns) == NULL);
     cleanup_json json_t *entry = J("{\"attachments\": [{\"id\": \"i-1\", \"type\": \"ElasticNetworkInterface\"}]}");
     CHECK_STR(agent_awsvpc_eni_id(entry), "i-1");
 }
