@@ -83,7 +83,7 @@ int agent_start(const agent_opts_t *opts, agent_t **out, ecs_error_t *err)
     a->rt = agent_runtime_docker(a->docker);
     agent_engine_cfg_t ecfg = {.cluster = opts->cluster, .data_dir = a->data_dir,
                                .stop_timeout_s = opts->stop_timeout_s, .cleanup_delay_ms = opts->cleanup_delay_ms,
-                               .awsvpc_subnet = opts->awsvpc_subnet};
+                               .awsvpc_subnet = opts->awsvpc_subnet, .region = opts->region};
     a->engine = agent_engine_new(a->rt, a->queue, &ecfg);
     if (a->engine == NULL) {
         ecs_server_err(err, "out of memory");

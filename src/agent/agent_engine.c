@@ -43,6 +43,7 @@ agent_engine_t *agent_engine_new(agent_runtime_t rt, agent_queue_t *queue, const
     e->cgroup_root = strdup(cfg->cgroup_root ? cfg->cgroup_root : "/sys/fs/cgroup");
     e->stop_timeout_s = cfg->stop_timeout_s;
     e->cleanup_delay_ms = cfg->cleanup_delay_ms;
+    snprintf(e->region, sizeof e->region, "%s", cfg->region ? cfg->region : "us-east-1");
     snprintf(e->awsvpc_subnet, sizeof e->awsvpc_subnet, "%s",
              cfg->awsvpc_subnet && cfg->awsvpc_subnet[0] ? cfg->awsvpc_subnet : AGENT_AWSVPC_DEFAULT_SUBNET);
     agent_caps_from_docker(NULL, NULL, &e->caps);

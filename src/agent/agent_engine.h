@@ -41,6 +41,7 @@ typedef struct agent_engine_cfg {
     int64_t cleanup_delay_ms;
     const char *cgroup_root;  /* where the tasks' cgroups go; NULL: /sys/fs/cgroup */
     const char *awsvpc_subnet; /* the awsvpc network's subnet (agent_awsvpc.h); NULL: its default */
+    const char *region;        /* the agent's region (awsvpc's privateDnsName); NULL: us-east-1 */
 } agent_engine_cfg_t;
 
 /* The engine keeps rt and queue (both stay the caller's) and a copy of cfg's strings. */

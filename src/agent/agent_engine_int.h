@@ -24,6 +24,7 @@ struct agent_engine {
     agent_queue_t *queue;
     char *cluster, *data_dir, *cgroup_root;
     char awsvpc_subnet[64];
+    char region[64];
     agent_caps_t caps;     /* guarded by lock (set once Docker answers) */
     int stop_timeout_s;
     int64_t cleanup_delay_ms;
