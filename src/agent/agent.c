@@ -93,7 +93,7 @@ int agent_start(const agent_opts_t *opts, agent_t **out, ecs_error_t *err)
                                .stop_timeout_s = opts->stop_timeout_s, .cleanup_delay_ms = opts->cleanup_delay_ms,
                                .awsvpc_subnet = opts->awsvpc_subnet,
                                .client = a->client, .env_files_dir = opts->env_files_dir,
-                               .keep = keep_for_logs, .keep_arg = a};
+                               .keep = keep_for_logs, .keep_arg = a, .region = opts->region};
     a->engine = agent_engine_new(a->rt, a->queue, &ecfg);
     if (a->engine == NULL) {
         ecs_server_err(err, "out of memory");

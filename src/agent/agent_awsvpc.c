@@ -152,24 +152,30 @@ const char *agent_awsvpc_eni_id(const json_t *entry)
     return NULL;
 }
 
-json_t *agent_awsvpc_report(const char *cluster, const char *task_arn, const char *eni_id, const agent_netns_t *ns)
+json_t *agent_awsvpc_report(const char *cluster, const char *task_arn, const char *eni_id, const char *region,
+                            const agent_netns_t *ns)
 {
     /* arn:aws:ecs:REGION:ACCOUNT:task/... -> arn:aws:ecs:REGION:ACCOUNT:attachment/ID */
     const char *task = strstr(task_arn, ":task/");
-    if (task == NULL || eni_id == NULL)
+    if (task == NULL || eni_id == NULL || eni_id[0] == '\0') /* a server that made no attachment */
         return NULL;
-    char arn[512], eni[32], dns[96];
+    char arn[512], eni[32], dns[160];
     snprintf(arn, sizeof arn, "%.*s:attachment/%.40s", (int)(task - task_arn), task_arn, eni_id);
     /* an ENI id as AWS writes them, from the pause container's id */
     snprintf(eni, sizeof eni, "eni-%.17s", ns->pause_id[0] ? ns->pause_id : "00000000000000000");
-    snprintf(dns, sizeof dns, "ip-%s.ec2.internal", ns->ip);
+    /* EC2's internal names: ec2.internal in us-east-1, REGION.compute.internal elsewhere */
+    if (region == NULL || strcmp(region, "us-east-1") == 0)
+        snprintf(dns, sizeof dns, "ip-%s.ec2.internal", ns->ip);
+    else
+        snprintf(dns, sizeof dns, "ip-%s.%.40s.compute.internal", ns->ip, region);
     for (size_t i = 3; i < 3 + strlen(ns->ip) && dns[i] != '\0'; i++) /* ip-172-31-0-5.ec2.internal */
         if (dns[i] == '.')
             dns[i] = '-';
+    /* in the order DescribeTasks shows them on ECS */
     return json_pack("{s:s, s:[{s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}, {s:s, s:s}, {s:s, s:s}]}]}", "cluster", cluster,
                      "attachments", "attachmentArn", arn, "status", "ATTACHED", "details", "name",
                      "networkInterfaceId", "value", eni, "name", "macAddress", "value", ns->mac, "name",
-                     "privateIPv4Address", "value", ns->ip, "name", "privateDnsName", "value", dns);
+                     "privateDnsName", "value", dns, "name", "privateIPv4Address", "value", ns->ip);
 }
 
 int agent_awsvpc_release(const agent_runtime_t *rt, const char *task_id, ecs_error_t *err)

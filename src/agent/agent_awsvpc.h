@@ -55,8 +55,11 @@ void agent_awsvpc_join(json_t *body, const char *pause_name);
 json_t *agent_awsvpc_bindings(const json_t *def, const char *ip);
 
 /* The SubmitAttachmentStateChanges body telling the server the address:
- * the attachment eni_id of task_arn ATTACHED. NULL when out of memory. */
-json_t *agent_awsvpc_report(const char *cluster, const char *task_arn, const char *eni_id, const agent_netns_t *ns);
+ * the attachment eni_id of task_arn ATTACHED (privateDnsName as EC2 names
+ * hosts in region; NULL: us-east-1). NULL when out of memory or
+ * there is no attachment to report (eni_id ""). */
+json_t *agent_awsvpc_report(const char *cluster, const char *task_arn, const char *eni_id, const char *region,
+                            const agent_netns_t *ns);
 
 /* The ENI attachment's id in a poll entry (Task), or NULL. */
 const char *agent_awsvpc_eni_id(const json_t *entry);

@@ -45,6 +45,7 @@ agent_engine_t *agent_engine_new(agent_runtime_t rt, agent_queue_t *queue, const
     e->client = cfg->client;
     e->stop_timeout_s = cfg->stop_timeout_s;
     e->cleanup_delay_ms = cfg->cleanup_delay_ms;
+    snprintf(e->region, sizeof e->region, "%s", cfg->region ? cfg->region : "us-east-1");
     snprintf(e->awsvpc_subnet, sizeof e->awsvpc_subnet, "%s",
              cfg->awsvpc_subnet && cfg->awsvpc_subnet[0] ? cfg->awsvpc_subnet : AGENT_AWSVPC_DEFAULT_SUBNET);
     e->keep = cfg->keep;

@@ -49,6 +49,7 @@ typedef struct agent_engine_cfg {
      * AGENT_KEEP_MAX_MS past the cleanup delay. NULL: never. */
     bool (*keep)(void *arg, const char *docker_id);
     void *keep_arg;
+    const char *region;        /* the agent's region (awsvpc's privateDnsName); NULL: us-east-1 */
 } agent_engine_cfg_t;
 
 #define AGENT_KEEP_MAX_MS (10 * 60 * 1000)

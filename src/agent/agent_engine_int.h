@@ -27,6 +27,7 @@ struct agent_engine {
     char awsvpc_subnet[64];
     struct agent_client *client; /* borrowed: secrets at task start (agent_secrets.h) */
     char *env_files_dir;         /* "" for none */
+    char region[64];
     agent_caps_t caps;     /* guarded by lock (set once Docker answers) */
     int stop_timeout_s;
     int64_t cleanup_delay_ms;

@@ -97,7 +97,7 @@ void agent_prepare_task(agent_engine_t *e, agent_task_t *t)
     if (rc == 0 && awsvpc) {
         snprintf(t->ip, sizeof t->ip, "%s", ns.ip);
         log_info("task %s: its network namespace has the address %s", t->arn, ns.ip);
-        json_t *report = agent_awsvpc_report(e->cluster, t->arn, t->eni_id, &ns);
+        json_t *report = agent_awsvpc_report(e->cluster, t->arn, t->eni_id, e->region, &ns);
         if (report != NULL && !t->silent)
             e->sink.fn(e->sink.arg, "SubmitAttachmentStateChanges", report);
         else

@@ -176,15 +176,20 @@ TEST(agent_awsvpc_join_bindings_report)
     CHECK_STR(bt, "[{\"bindIP\":\"10.1.0.4\",\"containerPort\":80,\"hostPort\":80,\"protocol\":\"tcp\"},"
                   "{\"bindIP\":\"10.1.0.4\",\"containerPort\":53,\"hostPort\":53,\"protocol\":\"udp\"}]");
     agent_netns_t ns = {.ip = "10.1.0.4", .mac = "02:42:0a:01:00:04", .pause_id = "0123456789abcdef0123"};
-    cleanup_json json_t *r = agent_awsvpc_report("c", "arn:aws:ecs:us-east-1:1:task/c/abc", "eni-id-1", &ns);
+    cleanup_json json_t *r = agent_awsvpc_report("c", "arn:aws:ecs:us-east-1:1:task/c/abc", "eni-id-1", NULL, &ns);
     REQUIRE(r != NULL);
     cleanup_free char *rt = json_dumps(r, JSON_COMPACT);
     CHECK_STR(rt, "{\"cluster\":\"c\",\"attachments\":[{\"attachmentArn\":\"arn:aws:ecs:us-east-1:1:attachment/"
                   "eni-id-1\",\"status\":\"ATTACHED\",\"details\":[{\"name\":\"networkInterfaceId\",\"value\":"
                   "\"eni-0123456789abcdef0\"},{\"name\":\"macAddress\",\"value\":\"02:42:0a:01:00:04\"},{\"name\":"
-                  "\"privateIPv4Address\",\"value\":\"10.1.0.4\"},{\"name\":\"privateDnsName\",\"value\":"
-                  "\"ip-10-1-0-4.ec2.internal\"}]}]}");
-    CHECK(agent_awsvpc_report("c", "not-an-arn", "x", &ns) == NULL);
+                  "\"privateDnsName\",\"value\":\"ip-10-1-0-4.ec2.internal\"},{\"name\":\"privateIPv4Address\","
+                  "\"value\":\"10.1.0.4\"}]}]}");
+    cleanup_json json_t *eu = agent_awsvpc_report("c", "arn:aws:ecs:eu-west-1:1:task/c/abc", "e", "eu-west-1", &ns);
+    const json_t *dns = json_array_get(json_object_get(json_array_get(json_object_get(eu, "attachments"), 0),
+                                                       "details"), 2);
+    CHECK_STR(json_string_value(json_object_get(dns, "value")), "ip-10-1-0-4.eu-west-1.compute.internal");
+    CHECK(agent_awsvpc_report("c", "not-an-arn", "x", NULL, &ns) == NULL);
+    CHECK(agent_awsvpc_report("c", "arn:aws:ecs:us-east-1:1:task/c/abc", "", NULL, &ns) == NULL);
     cleanup_json json_t *entry = J("{\"attachments\": [{\"id\": \"i-1\", \"type\": \"ElasticNetworkInterface\"}]}");
     CHECK_STR(agent_awsvpc_eni_id(entry), "i-1");
 }
