@@ -15,7 +15,6 @@
 #include "model/instance.h"
 #include "api/ops.h"
 #include "model/params.h"
-#include "model/service_health.h"
 #include "model/task.h"
 #include "common/clock.h"
 
@@ -185,7 +184,7 @@ int op_submit_container_state_change(model_ctx_t *ctx, json_t *in, json_t **out,
         strcmp(task.status, "STOPPED") == 0) {
         if (health_changed) {
             set_last_status(&task, task.status); /* bumps the version */
-            found = task_put(ctx, &task, err) < 0 || service_note_health(ctx, &task, err) < 0 ? -1 : found;
+            found = task_put(ctx, &task, err) < 0 ? -1 : found;
         }
         goto answer; /* unknown, late or repeated: acknowledged, nothing else changes */
     }
@@ -208,7 +207,7 @@ int op_submit_container_state_change(model_ctx_t *ctx, json_t *in, json_t **out,
         mark_running(ctx, &task);
     else
         set_last_status(&task, task.status); /* bumps the version */
-    found = task_put(ctx, &task, err) < 0 || (health_changed && service_note_health(ctx, &task, err) < 0) ? -1 : found;
+    found = task_put(ctx, &task, err) < 0 ? -1 : found;
 answer:
     store_record_clear(&task);
     if (found < 0)
