@@ -17,7 +17,6 @@
 #include "model/instance.h"
 #include "api/ops.h"
 #include "model/params.h"
-#include "model/service_health.h"
 #include "model/task.h"
 #include "common/clock.h"
 
@@ -216,8 +215,7 @@ static int put_changed(model_ctx_t *ctx, store_record_t *task, ecs_error_t *err)
         mark_running(ctx, task);
     else
         set_last_status(task, task->status); /* bumps the version */
-    /* an UNHEALTHY verdict is noted on its service (model/service_health.h) */
-    return task_put(ctx, task, err) < 0 || service_note_health(ctx, task, err) < 0 ? -1 : 0;
+    return task_put(ctx, task, err); /* an UNHEALTHY verdict is noted on its service there */
 }
 
 int op_submit_container_state_change(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
@@ -265,7 +263,7 @@ int op_submit_task_state_change(model_ctx_t *ctx, json_t *in, json_t **out, ecs_
     }
     if (strcmp(status, "RUNNING") == 0) {
         mark_running(ctx, &task);
-        found = task_put(ctx, &task, err) < 0 || service_note_health(ctx, &task, err) < 0 ? -1 : found;
+        found = task_put(ctx, &task, err) < 0 ? -1 : found;
     } else {
         /* STOPPED: containers the agent did not report are stopped with it */
         json_t *c;

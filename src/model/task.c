@@ -6,6 +6,7 @@
 
 #include "model/fargate.h"
 #include "model/instance.h"
+#include "model/service_health.h"
 #include "model/params.h"
 #include "model/tags.h"
 #include "model/task_overrides.h"
@@ -184,7 +185,10 @@ void task_build(const model_ctx_t *ctx, const task_spec_t *spec, const store_rec
 
 int task_put(model_ctx_t *ctx, const store_record_t *task, ecs_error_t *err)
 {
-    return store_put(ctx->txn, STORE_TASK, ctx->scope, task, err);
+    if (store_put(ctx->txn, STORE_TASK, ctx->scope, task, err) < 0)
+        return -1;
+    /* a service's task reported UNHEALTHY: its service notes it for the scheduler */
+    return service_note_health(ctx, task, err);
 }
 
 static void set_str(char **field, const char *v)

@@ -56,6 +56,9 @@ typedef struct task_spec {
  * it); the task is not stored yet. */
 void task_build(const model_ctx_t *ctx, const task_spec_t *spec, const store_record_t *instance, store_record_t *out);
 
+/* Stores the task; a service's task meant to run whose healthStatus is
+ * UNHEALTHY is noted in its service for the scheduler too
+ * (model/service_health.h: the agent's health reports land here). */
 int task_put(model_ctx_t *ctx, const store_record_t *task, ecs_error_t *err);
 
 /* desiredStatus -> STOPPED with reason (kept if one was set before); the
