@@ -151,8 +151,12 @@ int secrets_op_get_secret_value(sec_ctx_t *ctx, json_t *in, json_t **out, ecs_er
                      "VersionId", found, binary ? "SecretBinary" : "SecretString", value, n, "VersionStages",
                      json_object_get(ver, "Stages"), "CreatedDate",
                      sec_time(json_integer_value(json_object_get(ver, "CreatedDate"))));
-    /* LastAccessedDate is a day, as AWS rounds it. */
-    json_object_set_new(doc, "LastAccessedDate", json_integer(ctx->now_ms / DAY_MS * DAY_MS));
+    /* LastAccessedDate is a day, as AWS rounds it: written once a day, so a
+     * read costs no commit (an fsync) the rest of the day. */
+    json_int_t day = ctx->now_ms / DAY_MS * DAY_MS;
+    if (json_integer_value(json_object_get(doc, "LastAccessedDate")) == day)
+        return 0;
+    json_object_set_new(doc, "LastAccessedDate", json_integer(day));
     return secrets_doc_put(ctx->store, ctx->scope, SECRETS_SECRET, name, doc, err);
 }
 
