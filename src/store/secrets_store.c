@@ -1,11 +1,13 @@
 /* secrets_store.c - the secrets store (store/secrets_store.h). */
 #include "store/secrets_store.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/aead.h"
 #include "common/cleanup.h"
@@ -46,6 +48,11 @@ int secrets_store_open(const char *data_dir, secrets_store_t **out, ecs_error_t 
         secrets_store_close(s);
         return -1;
     }
+    /* Made 0600 before SQLite opens it (its -wal and -shm follow the
+     * file's mode): the names and descriptions are not for other users. */
+    int fd = open(s->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        close(fd);
     if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
             SQLITE_OK ||
         sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
