@@ -77,7 +77,10 @@ void secrets_store_close(secrets_store_t *s)
     free(s);
 }
 
-const char *secrets_store_path(const secrets_store_t *s) { return s->path; }
+const char *secrets_store_path(const secrets_store_t *s)
+{
+    return s->path;
+}
 
 int secrets_begin(secrets_store_t *s, ecs_error_t *err)
 {
@@ -187,8 +190,7 @@ int secrets_doc_list(secrets_store_t *s, const char *scope, const char *kind, js
 }
 
 /* The associated data of a value: its four keys, NUL-separated. */
-static size_t aad_of(char *buf, size_t cap, const char *scope, const char *kind, const char *name,
-                     const char *version)
+static size_t aad_of(char *buf, size_t cap, const char *scope, const char *kind, const char *name, const char *version)
 {
     int n = snprintf(buf, cap, "%s%c%s%c%s%c%s", scope, 0, kind, 0, name, 0, version);
     return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
@@ -257,8 +259,8 @@ int secrets_val_get(secrets_store_t *s, const char *scope, const char *kind, con
     return 0;
 }
 
-int secrets_val_delete(secrets_store_t *s, const char *scope, const char *kind, const char *name,
-                       const char *version, ecs_error_t *err)
+int secrets_val_delete(secrets_store_t *s, const char *scope, const char *kind, const char *name, const char *version,
+                       ecs_error_t *err)
 {
     const char *args[] = {scope, kind, name, version};
     return run(s, "DELETE FROM vals WHERE scope=? AND kind=? AND name=? AND version=?", args, 4, err);
