@@ -13,7 +13,8 @@ static bool known(const json_t *pairs, const char *name, size_t len)
 {
     size_t i;
     const json_t *p;
-    json_array_foreach(pairs, i, p) {
+    json_array_foreach(pairs, i, p)
+    {
         const char *k = json_string_value(json_array_get(p, 0));
         if (k != NULL && strlen(k) == len && memcmp(k, name, len) == 0)
             return true;

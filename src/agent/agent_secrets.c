@@ -24,7 +24,10 @@ typedef struct resolve {
     json_t *missing; /* Parameter Store names not found, reported together as ECS does */
 } resolve_t;
 
-static const char *str(const json_t *o, const char *m) { return json_string_value(json_object_get(o, m)); }
+static const char *str(const json_t *o, const char *m)
+{
+    return json_string_value(json_object_get(o, m));
+}
 
 /* err, its type and message put after prefix (copied first: they are
  * read while err is written). */
@@ -87,8 +90,7 @@ static int from_asm(resolve_t *r, const char *from, char **value, ecs_error_t *e
         p += lens[n] + 1;
     }
     if (n < 7 || (n == 10 && parts[9][lens[9]] != '\0'))
-        return ecs_client_err(err, PULL "unable to retrieve secret from asm: the secret ARN %.300s is not valid",
-                              from);
+        return ecs_client_err(err, PULL "unable to retrieve secret from asm: the secret ARN %.300s is not valid", from);
     size_t id_len = (size_t)(parts[6] + lens[6] - from);
     char id[2100], key[600] = "", stage[300] = "", vid[100] = "", region[64];
     snprintf(id, sizeof id, "%.*s", (int)id_len, from);
@@ -111,16 +113,16 @@ static int from_asm(resolve_t *r, const char *from, char **value, ecs_error_t *e
     if (body == NULL)
         return ecs_server_err(err, "out of memory");
     if (agent_client_call_service(r->client, "secretsmanager", region[0] ? region : NULL,
-                                  "secretsmanager.GetSecretValue", body, &ans, err) < 0)
-    {
+                                  "secretsmanager.GetSecretValue", body, &ans, err) < 0) {
         char what[2200];
         snprintf(what, sizeof what, "failed to fetch secret %.300s from secrets manager: ", id);
         return wrap(err, PULL "unable to retrieve secret from asm: " RETRIED, what);
     }
     const char *text = str(ans, "SecretString");
     if (text == NULL)
-        return ecs_client_err(err, PULL "unable to retrieve secret from asm: the secret %.300s has a binary value, "
-                                        "which cannot be an environment variable",
+        return ecs_client_err(err,
+                              PULL "unable to retrieve secret from asm: the secret %.300s has a binary value, "
+                                   "which cannot be an environment variable",
                               id);
     if (key[0] == '\0') {
         *value = strdup(text);
@@ -129,12 +131,14 @@ static int from_asm(resolve_t *r, const char *from, char **value, ecs_error_t *e
     cleanup_json json_t *doc = json_loads(text, JSON_DECODE_ANY, NULL);
     const json_t *v = json_object_get(doc, key);
     if (!json_is_object(doc))
-        return ecs_client_err(err, PULL "unable to retrieve secret from asm: the value of secret %.300s is not a "
-                                        "JSON object, so it has no json key %.200s",
+        return ecs_client_err(err,
+                              PULL "unable to retrieve secret from asm: the value of secret %.300s is not a "
+                                   "JSON object, so it has no json key %.200s",
                               id, key);
     if (v == NULL)
-        return ecs_client_err(err, PULL "unable to retrieve secret from asm: retrieved secret from Secrets Manager "
-                                        "did not contain json key %.200s",
+        return ecs_client_err(err,
+                              PULL "unable to retrieve secret from asm: retrieved secret from Secrets Manager "
+                                   "did not contain json key %.200s",
                               key);
     *value = json_is_string(v) ? strdup(json_string_value(v)) : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
     return *value ? 0 : ecs_server_err(err, "out of memory");
@@ -145,7 +149,8 @@ static int resolve_list(resolve_t *r, const json_t *list, json_t *obj, ecs_error
 {
     size_t i;
     const json_t *s;
-    json_array_foreach(list, i, s) {
+    json_array_foreach(list, i, s)
+    {
         const char *name = str(s, "name"), *from = str(s, "valueFrom");
         if (name == NULL || from == NULL)
             continue;
@@ -195,12 +200,14 @@ static int env_files(const char *dir, const char *cname, const json_t *files, js
 {
     size_t i;
     const json_t *f;
-    json_array_foreach(files, i, f) {
+    json_array_foreach(files, i, f)
+    {
         const char *value = str(f, "value"), *type = str(f, "type");
         value = value ? value : "";
         if (type != NULL && strcmp(type, "s3") != 0)
-            return ecs_client_err(err, "failed to download env files: container %s: environmentFiles[%zu]: type "
-                                       "%.40s is not s3",
+            return ecs_client_err(err,
+                                  "failed to download env files: container %s: environmentFiles[%zu]: type "
+                                  "%.40s is not s3",
                                   cname, i, type);
         if (dir == NULL || dir[0] == '\0')
             return ecs_client_err(err,
@@ -233,7 +240,8 @@ int agent_secrets_task(agent_client_t *client, const char *env_dir, const json_t
         return ecs_server_err(err, "out of memory");
     size_t i;
     const json_t *c;
-    json_array_foreach(json_object_get(taskdef, "containerDefinitions"), i, c) {
+    json_array_foreach(json_object_get(taskdef, "containerDefinitions"), i, c)
+    {
         const char *cname = str(c, "name");
         const json_t *secrets = json_object_get(c, "secrets"), *files = json_object_get(c, "environmentFiles");
         const json_t *opts = json_object_get(json_object_get(c, "logConfiguration"), "secretOptions");
@@ -251,7 +259,8 @@ int agent_secrets_task(agent_client_t *client, const char *env_dir, const json_t
         char names[700] = "";
         size_t at = 0;
         json_t *m;
-        json_array_foreach(missing, i, m) {
+        json_array_foreach(missing, i, m)
+        {
             int w = snprintf(names + at, sizeof names - at, "%s%s", i ? "," : "", json_string_value(m));
             at = w < 0 || (size_t)w >= sizeof names - at ? sizeof names - 1 : at + (size_t)w;
         }

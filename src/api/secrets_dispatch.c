@@ -90,8 +90,8 @@ void secrets_dispatch(const model_service_t *svc, const api_request_t *req, api_
     const char *account = req->account ? req->account : svc->account;
     const char *region = req->region ? req->region : svc->region;
     model_scope_make(scope, account, region);
-    sec_ctx_t ctx = {.account = account, .region = region, .scope = scope, .now_ms = clock_now_ms(),
-                     .store = svc->secrets};
+    sec_ctx_t ctx = {
+        .account = account, .region = region, .scope = scope, .now_ms = clock_now_ms(), .store = svc->secrets};
     if (secrets_begin(ctx.store, &err) < 0)
         goto fail;
     int rc = op->handler(&ctx, in, &out, &err);

@@ -11,18 +11,20 @@
 
 #define DAY_MS 86400000LL
 
-static const char *str(const json_t *in, const char *m) { return json_string_value(json_object_get(in, m)); }
+static const char *str(const json_t *in, const char *m)
+{
+    return json_string_value(json_object_get(in, m));
+}
 
 /* DescribeSecret's answer, or a SecretListEntry (list: the stages member
  * is SecretVersionsToStages there). */
 static json_t *shape(const json_t *doc, bool list)
 {
-    json_t *o = json_pack("{s:O, s:O, s:o, s:o, s:O, s:o}", "ARN", json_object_get(doc, "ARN"), "Name",
-                          json_object_get(doc, "Name"), "CreatedDate",
-                          sec_time(json_integer_value(json_object_get(doc, "CreatedDate"))), "LastChangedDate",
-                          sec_time(json_integer_value(json_object_get(doc, "LastChangedDate"))), "Tags",
-                          json_object_get(doc, "Tags"), list ? "SecretVersionsToStages" : "VersionIdsToStages",
-                          sm_version_stages(doc));
+    json_t *o = json_pack(
+        "{s:O, s:O, s:o, s:o, s:O, s:o}", "ARN", json_object_get(doc, "ARN"), "Name", json_object_get(doc, "Name"),
+        "CreatedDate", sec_time(json_integer_value(json_object_get(doc, "CreatedDate"))), "LastChangedDate",
+        sec_time(json_integer_value(json_object_get(doc, "LastChangedDate"))), "Tags", json_object_get(doc, "Tags"),
+        list ? "SecretVersionsToStages" : "VersionIdsToStages", sm_version_stages(doc));
     if (o == NULL)
         return NULL;
     if (json_object_get(doc, "Description") != NULL)
@@ -55,16 +57,16 @@ static bool prefix_match(const char *field, const char *want, bool nocase)
     bool neg = want[0] == '!';
     if (neg)
         want++;
-    bool m = field != NULL &&
-             (nocase ? strncasecmp(field, want, strlen(want)) : strncmp(field, want, strlen(want))) == 0;
+    bool m =
+        field != NULL && (nocase ? strncasecmp(field, want, strlen(want)) : strncmp(field, want, strlen(want))) == 0;
     return neg ? !m : m;
 }
 
 static int filter_match(const json_t *doc, const json_t *f, ecs_error_t *err)
 {
     const char *key = str(f, "Key");
-    static const char *const keys[] = {"description", "name", "tag-key", "tag-value", "primary-region",
-                                       "owning-service", "all"};
+    static const char *const keys[] = {"description",    "name",           "tag-key", "tag-value",
+                                       "primary-region", "owning-service", "all"};
     bool known = false;
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         known |= key != NULL && strcmp(key, keys[i]) == 0;
@@ -72,7 +74,8 @@ static int filter_match(const json_t *doc, const json_t *f, ecs_error_t *err)
         return ecs_err(err, 400, "InvalidParameterException", "Invalid filter key: %.100s", key ? key : "(none)");
     size_t i;
     const json_t *v;
-    json_array_foreach(json_object_get(f, "Values"), i, v) {
+    json_array_foreach(json_object_get(f, "Values"), i, v)
+    {
         const char *want = json_string_value(v);
         bool all = strcmp(key, "all") == 0;
         if ((all || strcmp(key, "name") == 0) && prefix_match(str(doc, "Name"), want, all))
@@ -81,7 +84,8 @@ static int filter_match(const json_t *doc, const json_t *f, ecs_error_t *err)
             return 1;
         size_t j;
         const json_t *t;
-        json_array_foreach(json_object_get(doc, "Tags"), j, t) {
+        json_array_foreach(json_object_get(doc, "Tags"), j, t)
+        {
             if ((all || strcmp(key, "tag-key") == 0) && prefix_match(str(t, "Key"), want, all))
                 return 1;
             if ((all || strcmp(key, "tag-value") == 0) && prefix_match(str(t, "Value"), want, all))
@@ -123,7 +127,8 @@ int secrets_op_list_secrets(sec_ctx_t *ctx, json_t *in, json_t **out, ecs_error_
         return -1;
     size_t i;
     json_t *row;
-    json_array_foreach(all, i, row) {
+    json_array_foreach(all, i, row)
+    {
         const json_t *doc = json_array_get(row, 1);
         const json_t *when = json_object_get(doc, "DeletionDate");
         if (when != NULL && (json_integer_value(when) <= ctx->now_ms || !planned))

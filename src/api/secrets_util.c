@@ -119,11 +119,13 @@ int sm_add_version(sec_ctx_t *ctx, const char *name, json_t *doc, const char *vi
         return ecs_err(err, 500, "InternalFailure", "Out of memory.");
     size_t i;
     json_t *s;
-    json_array_foreach(want, i, s) {
+    json_array_foreach(want, i, s)
+    {
         const char *stage = json_string_value(s);
         const char *id;
         json_t *ver, *old_current = NULL;
-        json_object_foreach(vers, id, ver) {
+        json_object_foreach(vers, id, ver)
+        {
             if (!has_stage(ver, stage))
                 continue;
             drop_stage(ver, stage);
@@ -135,15 +137,17 @@ int sm_add_version(sec_ctx_t *ctx, const char *name, json_t *doc, const char *vi
             json_array_append_new(json_object_get(old_current, "Stages"), json_string("AWSPREVIOUS"));
         }
     }
-    json_object_set_new(vers, vid, json_pack("{s:O, s:I, s:b}", "Stages", want, "CreatedDate", (json_int_t)ctx->now_ms,
-                                             "Binary", binary));
+    json_object_set_new(
+        vers, vid,
+        json_pack("{s:O, s:I, s:b}", "Stages", want, "CreatedDate", (json_int_t)ctx->now_ms, "Binary", binary));
     if (secrets_val_put(ctx->store, ctx->scope, SECRETS_SECRET, name, vid, value, n, err) < 0)
         return -1;
     /* Versions without a label are deprecated; the oldest of them go. */
     void *tmp;
     const char *id;
     json_t *ver;
-    json_object_foreach_safe(vers, tmp, id, ver) {
+    json_object_foreach_safe(vers, tmp, id, ver)
+    {
         if (json_object_size(vers) <= VERSIONS_MAX)
             break;
         if (json_array_size(json_object_get(ver, "Stages")) > 0)
@@ -163,8 +167,8 @@ static bool is_base64(const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         bool pad = c == '=' && i >= n - 2;
-        if (!pad && !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-                      c == '/'))
+        if (!pad &&
+            !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/'))
             return false;
     }
     return true;
@@ -210,8 +214,8 @@ json_t *sm_version_stages(const json_t *doc)
     json_t *map = json_object();
     const char *id;
     json_t *ver;
-    json_object_foreach(json_object_get(doc, "Versions"), id, ver) if (json_array_size(json_object_get(ver, "Stages")) >
-                                                                       0) json_object_set(map, id,
-                                                                                          json_object_get(ver, "Stages"));
+    json_object_foreach(json_object_get(doc, "Versions"), id,
+                        ver) if (json_array_size(json_object_get(ver, "Stages")) > 0)
+        json_object_set(map, id, json_object_get(ver, "Stages"));
     return map;
 }

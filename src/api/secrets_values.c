@@ -10,7 +10,10 @@
 
 #define DAY_MS 86400000LL
 
-static const char *str(const json_t *in, const char *m) { return json_string_value(json_object_get(in, m)); }
+static const char *str(const json_t *in, const char *m)
+{
+    return json_string_value(json_object_get(in, m));
+}
 
 static int check_name(const char *name, ecs_error_t *err)
 {
@@ -118,11 +121,12 @@ int secrets_op_get_secret_value(sec_ctx_t *ctx, json_t *in, json_t **out, ecs_er
     } else {
         const char *id;
         json_t *v;
-        json_object_foreach(vers, id, v) {
+        json_object_foreach(vers, id, v)
+        {
             size_t i;
             const json_t *s;
-            json_array_foreach(json_object_get(v, "Stages"), i, s) if (strcmp(json_string_value(s),
-                                                                                stage ? stage : "AWSCURRENT") == 0)
+            json_array_foreach(json_object_get(v, "Stages"), i,
+                               s) if (strcmp(json_string_value(s), stage ? stage : "AWSCURRENT") == 0)
             {
                 ver = v;
                 found = id;
@@ -147,12 +151,16 @@ int secrets_op_get_secret_value(sec_ctx_t *ctx, json_t *in, json_t **out, ecs_er
     if (rc != 0)
         return rc < 0 ? -1 : ecs_err(err, 500, "InternalServiceError", "The value of %.512s is lost.", name);
     bool binary = json_is_true(json_object_get(ver, "Binary"));
-    *out = json_pack("{s:O, s:s, s:s, s:s%, s:O, s:o}", "ARN", json_object_get(doc, "ARN"), "Name", name,
-                     "VersionId", found, binary ? "SecretBinary" : "SecretString", value, n, "VersionStages",
+    *out = json_pack("{s:O, s:s, s:s, s:s%, s:O, s:o}", "ARN", json_object_get(doc, "ARN"), "Name", name, "VersionId",
+                     found, binary ? "SecretBinary" : "SecretString", value, n, "VersionStages",
                      json_object_get(ver, "Stages"), "CreatedDate",
                      sec_time(json_integer_value(json_object_get(ver, "CreatedDate"))));
-    /* LastAccessedDate is a day, as AWS rounds it. */
-    json_object_set_new(doc, "LastAccessedDate", json_integer(ctx->now_ms / DAY_MS * DAY_MS));
+    /* LastAccessedDate is a day, as AWS rounds it: written once a day, so a
+     * read costs no commit (an fsync) the rest of the day. */
+    json_int_t day = ctx->now_ms / DAY_MS * DAY_MS;
+    if (json_integer_value(json_object_get(doc, "LastAccessedDate")) == day)
+        return 0;
+    json_object_set_new(doc, "LastAccessedDate", json_integer(day));
     return secrets_doc_put(ctx->store, ctx->scope, SECRETS_SECRET, name, doc, err);
 }
 
@@ -189,8 +197,9 @@ int secrets_op_put_secret_value(sec_ctx_t *ctx, json_t *in, json_t **out, ecs_er
     int rc = sm_add_version(ctx, name, doc, vid, value, n, binary, stages, err);
     if (rc < 0 || (rc == 0 && secrets_doc_put(ctx->store, ctx->scope, SECRETS_SECRET, name, doc, err) < 0))
         return -1;
-    *out = json_pack("{s:O, s:s, s:s, s:O}", "ARN", json_object_get(doc, "ARN"), "Name", name, "VersionId", vid,
-                     "VersionStages", json_object_get(json_object_get(json_object_get(doc, "Versions"), vid), "Stages"));
+    *out =
+        json_pack("{s:O, s:s, s:s, s:O}", "ARN", json_object_get(doc, "ARN"), "Name", name, "VersionId", vid,
+                  "VersionStages", json_object_get(json_object_get(json_object_get(doc, "Versions"), vid), "Stages"));
     return 0;
 }
 

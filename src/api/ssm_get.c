@@ -8,7 +8,10 @@
 #include "api/secrets_api.h"
 #include "common/cleanup.h"
 
-static const char *str(const json_t *in, const char *m) { return json_string_value(json_object_get(in, m)); }
+static const char *str(const json_t *in, const char *m)
+{
+    return json_string_value(json_object_get(in, m));
+}
 
 /* One parameter's Parameter shape, 1 when it (or the selected version)
  * does not exist; err then says which. */
@@ -57,7 +60,8 @@ int ssm_op_get_parameters(sec_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t 
     cleanup_json json_t *found = json_array(), *invalid = json_array();
     size_t i;
     const json_t *n;
-    json_array_foreach(names, i, n) {
+    json_array_foreach(names, i, n)
+    {
         if (json_string_length(n) < 1 || json_string_length(n) > 2048)
             return ecs_err(err, 400, "ValidationException", "Names[%zu]: the length must be 1 to 2048", i);
         json_t *p = NULL;
@@ -105,7 +109,8 @@ static int filter_match(const json_t *f, bool old, const char *name, const json_
         bool recursive = opt != NULL && strcmp(opt, "Recursive") == 0;
         size_t i;
         const json_t *v;
-        json_array_foreach(values, i, v) {
+        json_array_foreach(values, i, v)
+        {
             char path[2100];
             snprintf(path, sizeof path, "%s", json_string_value(v));
             size_t n = strlen(path);
@@ -116,15 +121,17 @@ static int filter_match(const json_t *f, bool old, const char *name, const json_
         }
         return 0;
     } else {
-        return ecs_err(err, 400, "InvalidFilterKey", "The filter key %.100s is not served by ecsd's Parameter "
-                                                     "Store (Name, Type, KeyId, Path, Tier, DataType are).",
+        return ecs_err(err, 400, "InvalidFilterKey",
+                       "The filter key %.100s is not served by ecsd's Parameter "
+                       "Store (Name, Type, KeyId, Path, Tier, DataType are).",
                        key);
     }
     if (opt == NULL)
         opt = old && strcmp(key, "Name") == 0 ? "BeginsWith" : "Equals";
     size_t i;
     const json_t *v;
-    json_array_foreach(values, i, v) {
+    json_array_foreach(values, i, v)
+    {
         const char *want = json_string_value(v);
         if (field == NULL || want == NULL)
             continue;
@@ -140,12 +147,14 @@ static int filters_match(const json_t *in, const char *name, const json_t *ver, 
 {
     size_t i;
     const json_t *f;
-    json_array_foreach(json_object_get(in, "ParameterFilters"), i, f) {
+    json_array_foreach(json_object_get(in, "ParameterFilters"), i, f)
+    {
         int m = filter_match(f, false, name, ver, err);
         if (m <= 0)
             return m;
     }
-    json_array_foreach(json_object_get(in, "Filters"), i, f) {
+    json_array_foreach(json_object_get(in, "Filters"), i, f)
+    {
         int m = filter_match(f, true, name, ver, err);
         if (m <= 0)
             return m;
@@ -181,7 +190,8 @@ static int listing(sec_ctx_t *ctx, const json_t *in, long max, add_fn add, json_
     const char *token = str(in, "NextToken");
     size_t i;
     json_t *row;
-    json_array_foreach(all, i, row) {
+    json_array_foreach(all, i, row)
+    {
         const char *name = json_string_value(json_array_get(row, 0));
         if (token != NULL && strcmp(name, token) <= 0)
             continue;
@@ -228,10 +238,12 @@ int ssm_op_get_parameters_by_path(sec_ctx_t *ctx, json_t *in, json_t **out, ecs_
                        path);
     size_t i;
     const json_t *f;
-    json_array_foreach(json_object_get(in, "ParameterFilters"), i, f) if (strcmp(str(f, "Key"), "Path") == 0 ||
-                                                                           strcmp(str(f, "Key"), "Name") == 0)
-        return ecs_err(err, 400, "InvalidFilterKey", "The filter key %s is not allowed in GetParametersByPath.",
-                       str(f, "Key"));
+    json_array_foreach(json_object_get(in, "ParameterFilters"), i,
+                       f) if (strcmp(str(f, "Key"), "Path") == 0 ||
+                              strcmp(str(f, "Key"), "Name") ==
+                                  0) return ecs_err(err, 400, "InvalidFilterKey",
+                                                    "The filter key %s is not allowed in GetParametersByPath.",
+                                                    str(f, "Key"));
     cleanup_json json_t *list = json_array(), *next = NULL;
     if (listing(ctx, in, max, add_by_path, list, &next, err) < 0)
         return -1;
@@ -253,10 +265,10 @@ static int add_meta(sec_ctx_t *ctx, const json_t *in, const char *name, const js
     char arn[2200];
     ssm_param_arn(ctx, name, arn, sizeof arn);
     json_t *p = json_pack("{s:s, s:s, s:O, s:O, s:o, s:O, s:O, s:O, s:[]}", "Name", name, "ARN", arn, "Type",
-                          json_object_get(ver, "Type"), "Version", json_object_get(ver, "Version"),
-                          "LastModifiedDate", sec_time(json_integer_value(json_object_get(ver, "LastModifiedDate"))),
-                          "LastModifiedUser", json_object_get(ver, "LastModifiedUser"), "Tier",
-                          json_object_get(ver, "Tier"), "DataType", json_object_get(ver, "DataType"), "Policies");
+                          json_object_get(ver, "Type"), "Version", json_object_get(ver, "Version"), "LastModifiedDate",
+                          sec_time(json_integer_value(json_object_get(ver, "LastModifiedDate"))), "LastModifiedUser",
+                          json_object_get(ver, "LastModifiedUser"), "Tier", json_object_get(ver, "Tier"), "DataType",
+                          json_object_get(ver, "DataType"), "Policies");
     if (p == NULL)
         return ecs_err(err, 500, "InternalServerError", "Out of memory.");
     static const char *const optional[] = {"Description", "AllowedPattern", "KeyId"};

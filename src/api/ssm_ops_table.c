@@ -16,9 +16,15 @@ static const sec_op_t ops[] = {
     {"PutParameter", ssm_op_put_parameter},
 };
 
-static int cmp(const void *k, const void *row) { return strcmp(k, ((const sec_op_t *)row)->name); }
+static int cmp(const void *k, const void *row)
+{
+    return strcmp(k, ((const sec_op_t *)row)->name);
+}
 
-const sec_op_t *ssm_op_find(const char *name) { return bsearch(name, ops, sizeof ops / sizeof ops[0], sizeof ops[0], cmp); }
+const sec_op_t *ssm_op_find(const char *name)
+{
+    return bsearch(name, ops, sizeof ops / sizeof ops[0], sizeof ops[0], cmp);
+}
 
 const sec_op_t *ssm_ops(size_t *n)
 {

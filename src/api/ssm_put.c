@@ -16,7 +16,10 @@
 #define VERSIONS_MAX 100
 #define LEVELS_MAX 15
 
-static const char *str(const json_t *in, const char *m) { return json_string_value(json_object_get(in, m)); }
+static const char *str(const json_t *in, const char *m)
+{
+    return json_string_value(json_object_get(in, m));
+}
 
 /* Parameter Store's rules for a name to create. */
 static int check_name(const char *name, ecs_error_t *err)
@@ -36,8 +39,7 @@ static int check_name(const char *name, ecs_error_t *err)
         }
     }
     if (strchr(name, '/') != NULL && name[0] != '/')
-        return ecs_err(err, 400, "ValidationException", "Parameter name must be a fully qualified name: %.300s",
-                       name);
+        return ecs_err(err, 400, "ValidationException", "Parameter name must be a fully qualified name: %.300s", name);
     const char *bare = name[0] == '/' ? name + 1 : name;
     if (strncasecmp(bare, "aws", 3) == 0 || strncasecmp(bare, "ssm", 3) == 0)
         return ecs_err(err, 400, "ValidationException",
@@ -73,16 +75,16 @@ int ssm_op_put_parameter(sec_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *
         sec_len(in, "Description", 0, 1024, false, "ValidationException", err) < 0 ||
         sec_len(in, "AllowedPattern", 0, 1024, false, "ValidationException", err) < 0 ||
         sec_len(in, "KeyId", 1, 256, false, "ValidationException", err) < 0 ||
-        sec_len(in, "Value", 1, tier && strcmp(tier, "Standard") != 0 ? 8192 : 4096, true, "ValidationException",
-                err) < 0)
+        sec_len(in, "Value", 1, tier && strcmp(tier, "Standard") != 0 ? 8192 : 4096, true, "ValidationException", err) <
+            0)
         return -1;
     char name[2100], sel[300];
     if (ssm_param_name(ctx, given, name, sizeof name, sel, sizeof sel, err) < 0)
         return -1;
     if (sel[0] != '\0' || check_name(name, err) < 0)
-        return sel[0] != '\0' ? ecs_err(err, 400, "ValidationException", "Parameter name: can't contain ':' (%.300s)",
-                                        given)
-                              : -1;
+        return sel[0] != '\0'
+                   ? ecs_err(err, 400, "ValidationException", "Parameter name: can't contain ':' (%.300s)", given)
+                   : -1;
     if (data_type != NULL && strcmp(data_type, "text") != 0 && strcmp(data_type, "aws:ec2:image") != 0 &&
         strcmp(data_type, "aws:ssm:integration") != 0)
         return ecs_err(err, 400, "ValidationException",
@@ -133,7 +135,10 @@ int ssm_op_put_parameter(sec_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *
     snprintf(user, sizeof user, "arn:aws:iam::%s:root", ctx->account);
     json_t *ver = json_pack("{s:I, s:s, s:I, s:s, s:s, s:s}", "Version", version, "Type", type, "LastModifiedDate",
                             (json_int_t)ctx->now_ms, "Tier", tier ? tier : "Standard", "DataType",
-                            data_type ? data_type : last ? str(last, "DataType") : "text", "LastModifiedUser", user);
+                            data_type ? data_type
+                            : last    ? str(last, "DataType")
+                                      : "text",
+                            "LastModifiedUser", user);
     if (ver == NULL)
         return ecs_err(err, 500, "InternalServerError", "Out of memory.");
     if (desc != NULL)
@@ -141,15 +146,18 @@ int ssm_op_put_parameter(sec_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *
     if (pattern != NULL)
         json_object_set_new(ver, "AllowedPattern", json_string(pattern));
     if (secure)
-        json_object_set_new(ver, "KeyId", json_string(key_id ? key_id : last && str(last, "KeyId") ? str(last, "KeyId")
-                                                                                          : "alias/aws/ssm"));
+        json_object_set_new(ver, "KeyId",
+                            json_string(key_id                       ? key_id
+                                        : last && str(last, "KeyId") ? str(last, "KeyId")
+                                                                     : "alias/aws/ssm"));
     json_array_append_new(vers, ver);
     char vs[24];
     snprintf(vs, sizeof vs, "%lld", (long long)version);
     if (secrets_val_put(ctx->store, ctx->scope, SECRETS_PARAM, name, vs, value, strlen(value), err) < 0)
         return -1;
     while (json_array_size(vers) > VERSIONS_MAX) {
-        snprintf(vs, sizeof vs, "%lld", (long long)json_integer_value(json_object_get(json_array_get(vers, 0), "Version")));
+        snprintf(vs, sizeof vs, "%lld",
+                 (long long)json_integer_value(json_object_get(json_array_get(vers, 0), "Version")));
         if (secrets_val_delete(ctx->store, ctx->scope, SECRETS_PARAM, name, vs, err) < 0)
             return -1;
         json_array_remove(vers, 0);
@@ -196,7 +204,8 @@ int ssm_op_delete_parameters(sec_ctx_t *ctx, json_t *in, json_t **out, ecs_error
     cleanup_json json_t *deleted = json_array(), *invalid = json_array();
     size_t i;
     const json_t *n;
-    json_array_foreach(names, i, n) {
+    json_array_foreach(names, i, n)
+    {
         if (json_string_length(n) < 1 || json_string_length(n) > 2048)
             return ecs_err(err, 400, "ValidationException", "Names[%zu]: the length must be 1 to 2048", i);
         int rc = delete_one(ctx, json_string_value(n), err);

@@ -8,7 +8,10 @@
 #include "api/secrets_api.h"
 #include "common/cleanup.h"
 
-json_t *sec_time(int64_t ms) { return json_real((double)ms / 1000.0); }
+json_t *sec_time(int64_t ms)
+{
+    return json_real((double)ms / 1000.0);
+}
 
 int sec_len(const json_t *in, const char *member, size_t min, size_t max, bool required, const char *exception,
             ecs_error_t *err)
@@ -16,8 +19,9 @@ int sec_len(const json_t *in, const char *member, size_t min, size_t max, bool r
     const json_t *v = json_object_get(in, member);
     if (v == NULL || json_is_null(v)) {
         if (required)
-            return ecs_err(err, 400, exception, "1 validation error detected: Value null at '%s' failed to satisfy "
-                                                "constraint: Member must not be null",
+            return ecs_err(err, 400, exception,
+                           "1 validation error detected: Value null at '%s' failed to satisfy "
+                           "constraint: Member must not be null",
                            member);
         return 0;
     }
@@ -37,8 +41,7 @@ int sec_len(const json_t *in, const char *member, size_t min, size_t max, bool r
 
 void ssm_param_arn(const sec_ctx_t *ctx, const char *name, char *out, size_t cap)
 {
-    snprintf(out, cap, "arn:aws:ssm:%s:%s:parameter%s%s", ctx->region, ctx->account, name[0] == '/' ? "" : "/",
-             name);
+    snprintf(out, cap, "arn:aws:ssm:%s:%s:parameter%s%s", ctx->region, ctx->account, name[0] == '/' ? "" : "/", name);
 }
 
 static bool exists(sec_ctx_t *ctx, const char *name)
@@ -92,7 +95,8 @@ const json_t *ssm_param_version(const json_t *doc, const char *sel)
     long long want = strtoll(sel, &end, 10);
     size_t i;
     const json_t *v;
-    json_array_foreach(vers, i, v) {
+    json_array_foreach(vers, i, v)
+    {
         if (end != sel && *end == '\0') {
             if (json_integer_value(json_object_get(v, "Version")) == want)
                 return v;
@@ -100,8 +104,8 @@ const json_t *ssm_param_version(const json_t *doc, const char *sel)
         }
         size_t j;
         const json_t *label;
-        json_array_foreach(json_object_get(v, "Labels"), j, label) if (strcmp(json_string_value(label), sel) == 0)
-            return v;
+        json_array_foreach(json_object_get(v, "Labels"), j,
+                           label) if (strcmp(json_string_value(label), sel) == 0) return v;
     }
     return NULL;
 }
@@ -115,8 +119,7 @@ int ssm_param_shape(sec_ctx_t *ctx, const char *name, const json_t *ver, bool de
     snprintf(version, sizeof version, "%lld", (long long)json_integer_value(json_object_get(ver, "Version")));
     cleanup_free char *value = NULL;
     size_t n = 0;
-    int rc = secrets_val_get(ctx->store, ctx->scope, SECRETS_PARAM, name, version, !secure || decrypt, &value, &n,
-                             err);
+    int rc = secrets_val_get(ctx->store, ctx->scope, SECRETS_PARAM, name, version, !secure || decrypt, &value, &n, err);
     if (rc != 0)
         return rc < 0 ? -1 : ecs_err(err, 500, "InternalServerError", "The value of %.300s is lost.", name);
     cleanup_free char *shown = NULL;
@@ -128,11 +131,10 @@ int ssm_param_shape(sec_ctx_t *ctx, const char *name, const json_t *ver, bool de
     }
     char arn[2200];
     ssm_param_arn(ctx, name, arn, sizeof arn);
-    json_t *p = json_pack("{s:s, s:s, s:s%, s:O, s:o, s:s, s:O}", "Name", name, "Type", type ? type : "String",
-                          "Value", shown ? shown : value, shown ? strlen(shown) : n, "Version",
-                          json_object_get(ver, "Version"), "LastModifiedDate",
-                          sec_time(json_integer_value(json_object_get(ver, "LastModifiedDate"))), "ARN", arn,
-                          "DataType", json_object_get(ver, "DataType"));
+    json_t *p = json_pack("{s:s, s:s, s:s%, s:O, s:o, s:s, s:O}", "Name", name, "Type", type ? type : "String", "Value",
+                          shown ? shown : value, shown ? strlen(shown) : n, "Version", json_object_get(ver, "Version"),
+                          "LastModifiedDate", sec_time(json_integer_value(json_object_get(ver, "LastModifiedDate"))),
+                          "ARN", arn, "DataType", json_object_get(ver, "DataType"));
     if (p == NULL)
         return ecs_err(err, 500, "InternalServerError", "Out of memory.");
     if (selector != NULL && selector[0] != '\0') {

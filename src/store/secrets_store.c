@@ -1,11 +1,13 @@
 /* secrets_store.c - the secrets store (store/secrets_store.h). */
 #include "store/secrets_store.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/aead.h"
 #include "common/cleanup.h"
@@ -46,6 +48,11 @@ int secrets_store_open(const char *data_dir, secrets_store_t **out, ecs_error_t 
         secrets_store_close(s);
         return -1;
     }
+    /* Made 0600 before SQLite opens it (its -wal and -shm follow the
+     * file's mode): the names and descriptions are not for other users. */
+    int fd = open(s->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        close(fd);
     if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
             SQLITE_OK ||
         sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
@@ -70,7 +77,10 @@ void secrets_store_close(secrets_store_t *s)
     free(s);
 }
 
-const char *secrets_store_path(const secrets_store_t *s) { return s->path; }
+const char *secrets_store_path(const secrets_store_t *s)
+{
+    return s->path;
+}
 
 int secrets_begin(secrets_store_t *s, ecs_error_t *err)
 {
@@ -180,8 +190,7 @@ int secrets_doc_list(secrets_store_t *s, const char *scope, const char *kind, js
 }
 
 /* The associated data of a value: its four keys, NUL-separated. */
-static size_t aad_of(char *buf, size_t cap, const char *scope, const char *kind, const char *name,
-                     const char *version)
+static size_t aad_of(char *buf, size_t cap, const char *scope, const char *kind, const char *name, const char *version)
 {
     int n = snprintf(buf, cap, "%s%c%s%c%s%c%s", scope, 0, kind, 0, name, 0, version);
     return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
@@ -250,8 +259,8 @@ int secrets_val_get(secrets_store_t *s, const char *scope, const char *kind, con
     return 0;
 }
 
-int secrets_val_delete(secrets_store_t *s, const char *scope, const char *kind, const char *name,
-                       const char *version, ecs_error_t *err)
+int secrets_val_delete(secrets_store_t *s, const char *scope, const char *kind, const char *name, const char *version,
+                       ecs_error_t *err)
 {
     const char *args[] = {scope, kind, name, version};
     return run(s, "DELETE FROM vals WHERE scope=? AND kind=? AND name=? AND version=?", args, 4, err);

@@ -62,7 +62,7 @@ int secrets_val_put(secrets_store_t *s, const char *scope, const char *kind, con
                     const void *v, size_t n, ecs_error_t *err);
 int secrets_val_get(secrets_store_t *s, const char *scope, const char *kind, const char *name, const char *version,
                     bool open, char **out, size_t *n, ecs_error_t *err);
-int secrets_val_delete(secrets_store_t *s, const char *scope, const char *kind, const char *name,
-                       const char *version, ecs_error_t *err);
+int secrets_val_delete(secrets_store_t *s, const char *scope, const char *kind, const char *name, const char *version,
+                       ecs_error_t *err);
 
 #endif

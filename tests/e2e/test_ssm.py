@@ -268,6 +268,7 @@ def test_secure_string_never_stored_in_clear(_server):
         key = os.path.join(s.data_dir, "secrets.key")
         assert oct(os.stat(key).st_mode & 0o777) == "0o600" and os.path.getsize(key) == 32
         db = os.path.join(s.data_dir, "secrets.db")
+        assert oct(os.stat(db).st_mode & 0o777) == "0o600"
         for path in [db, db + "-wal"]:
             if os.path.exists(path):
                 with open(path, "rb") as f:

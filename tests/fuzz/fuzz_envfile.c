@@ -16,13 +16,13 @@
 
 #include "agent/agent_envfile.h"
 
-#define ABORT_IF(cond, ...)                                                                        \
-    do {                                                                                           \
-        if (cond) {                                                                                \
-            fprintf(stderr, "fuzz_envfile: " __VA_ARGS__);                                         \
-            fputc('\n', stderr);                                                                   \
-            abort();                                                                               \
-        }                                                                                          \
+#define ABORT_IF(cond, ...)                                                                                            \
+    do {                                                                                                               \
+        if (cond) {                                                                                                    \
+            fprintf(stderr, "fuzz_envfile: " __VA_ARGS__);                                                             \
+            fputc('\n', stderr);                                                                                       \
+            abort();                                                                                                   \
+        }                                                                                                              \
     } while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -46,8 +46,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ABORT_IF(strlen(json_string_value(v)) != vlen || memchr(json_string_value(v), '\n', vlen),
                  "pair %zu: value holds NUL or a newline", i);
         for (size_t j = 0; j < i; j++)
-            ABORT_IF(strcmp(json_string_value(json_array_get(json_array_get(pairs, j), 0)), name) == 0,
-                     "name %s twice", name);
+            ABORT_IF(strcmp(json_string_value(json_array_get(json_array_get(pairs, j), 0)), name) == 0, "name %s twice",
+                     name);
     }
     int again = agent_envfile_parse((const char *)data, size, pairs);
     ABORT_IF(json_array_size(pairs) != n, "the second file added names the first had");

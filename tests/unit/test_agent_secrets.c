@@ -67,9 +67,9 @@ TEST(agent_envfile_path_stays_in_its_folder)
     CHECK_INT(agent_envfile_path(dir, "arn:aws:s3:::bucket/app.env", path, sizeof path, why, sizeof why), 0);
     CHECK(strstr(path, "/bucket/app.env") != NULL);
     static const char *const bad[] = {"arn:aws:s3:::bucket/../x.env", "arn:aws:s3:::bucket//app.env",
-                                      "arn:aws:s3:::bucket", "arn:aws:s3:::/app.env", "s3://bucket/app.env",
-                                      "arn:aws:s3:::bucket/escape.env", "arn:aws:s3:::bucket/none.env",
-                                      "arn:aws:s3:::bucket/./app.env"};
+                                      "arn:aws:s3:::bucket",          "arn:aws:s3:::/app.env",
+                                      "s3://bucket/app.env",          "arn:aws:s3:::bucket/escape.env",
+                                      "arn:aws:s3:::bucket/none.env", "arn:aws:s3:::bucket/./app.env"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         why[0] = '\0';
         CHECK_INT(agent_envfile_path(dir, bad[i], path, sizeof path, why, sizeof why), -1);
@@ -105,8 +105,7 @@ TEST(agent_secrets_reasons_and_files)
     CHECK(strstr(err.message, "failed to download env files: container a: environmentFiles[0]") != NULL);
     CHECK(strstr(err.message, "no S3") != NULL && strstr(err.message, "--env-files-dir") != NULL);
     cleanup_json json_t *sec = json_loads(
-        "{\"containerDefinitions\":[{\"name\":\"a\",\"secrets\":[{\"name\":\"P\",\"valueFrom\":\"/p\"}]}]}", 0,
-        NULL);
+        "{\"containerDefinitions\":[{\"name\":\"a\",\"secrets\":[{\"name\":\"P\",\"valueFrom\":\"/p\"}]}]}", 0, NULL);
     CHECK_INT(agent_secrets_task(NULL, "", sec, &out, &err), -1);
     CHECK(strncmp(err.message, "unable to pull secrets or registry auth: ", 41) == 0);
     cleanup_json json_t *none = json_loads("{\"containerDefinitions\":[{\"name\":\"a\"}]}", 0, NULL);
@@ -119,18 +118,22 @@ TEST(agent_secrets_reasons_and_files)
 
 TEST(agent_map_env_files_environment_secrets_order)
 {
-    cleanup_json json_t *td = json_loads(
-        "{\"family\":\"f\",\"revision\":1,\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"busybox\","
-        "\"environment\":[{\"name\":\"X\",\"value\":\"explicit\"},{\"name\":\"S\",\"value\":\"env\"}],"
-        "\"logConfiguration\":{\"logDriver\":\"json-file\",\"options\":{\"max-size\":\"1m\"}}}]}",
-        0, NULL);
+    cleanup_json json_t *td =
+        json_loads("{\"family\":\"f\",\"revision\":1,\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"busybox\","
+                   "\"environment\":[{\"name\":\"X\",\"value\":\"explicit\"},{\"name\":\"S\",\"value\":\"env\"}],"
+                   "\"logConfiguration\":{\"logDriver\":\"json-file\",\"options\":{\"max-size\":\"1m\"}}}]}",
+                   0, NULL);
     cleanup_json json_t *inj = json_loads(
         "{\"a\":{\"files\":[[\"X\",\"file\"],[\"Y\",\"file-y\"],[\"S\",\"file-s\"]],\"secrets\":{\"S\":\"secret\"},"
         "\"log\":{\"splunk-token\":\"tok\"}}}",
         0, NULL);
     const char *names[] = {"ecs-f-1-a-x"};
     agent_map_task_t t = {.task_arn = "arn:aws:ecs:us-east-1:123456789012:task/c/28c22fdeced448ccb183f33e4e8c3a3b",
-                          .cluster = "c", .taskdef = td, .docker_names = names, .volumes_dir = "/v", .injected = inj};
+                          .cluster = "c",
+                          .taskdef = td,
+                          .docker_names = names,
+                          .volumes_dir = "/v",
+                          .injected = inj};
     ecs_error_t err;
     cleanup_json json_t *body = agent_map_create_body(&t, 0, &err);
     REQUIRE(body != NULL);

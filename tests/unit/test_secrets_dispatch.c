@@ -61,7 +61,10 @@ static json_t *call(const fixture_t *f, const char *target, const char *json, in
     return out;
 }
 
-static const char *type_of(const json_t *a) { return json_string_value(json_object_get(a, "__type")); }
+static const char *type_of(const json_t *a)
+{
+    return json_string_value(json_object_get(a, "__type"));
+}
 
 TEST(ssm_keeps_the_last_100_versions)
 {
@@ -82,8 +85,8 @@ TEST(ssm_keeps_the_last_100_versions)
     CHECK_INT(st, 200);
     CHECK_STR(json_string_value(json_object_get(json_object_get(kept, "Parameter"), "Value")), "v3");
     /* a rejected put changes nothing: the pattern fails, no version 103 */
-    cleanup_json json_t *bad = call(
-        &f, "AmazonSSM.PutParameter", "{'Name':'/cap/p','Value':'x','Overwrite':true,'AllowedPattern':'^[0-9]+$'}", &st);
+    cleanup_json json_t *bad = call(&f, "AmazonSSM.PutParameter",
+                                    "{'Name':'/cap/p','Value':'x','Overwrite':true,'AllowedPattern':'^[0-9]+$'}", &st);
     CHECK_STR(type_of(bad), "ParameterPatternMismatchException");
     cleanup_json json_t *last = call(&f, "AmazonSSM.GetParameter", "{'Name':'/cap/p'}", &st);
     CHECK_INT(json_integer_value(json_object_get(json_object_get(last, "Parameter"), "Version")), 102);
