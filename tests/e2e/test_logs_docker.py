@@ -323,7 +323,7 @@ def test_awslogs_tty_and_long_lines(server):
         group = unique("/ecs/tty")
         long_line = "z" * 40000
         family = env.register([
-            {"name": "tty", "pseudoTerminal": True, "command": ["sh", "-c", "echo with a tty; echo second"],
+            {"name": "tty", "pseudoTerminal": True, "command": ["sh", "-c", "echo with a tty; echo second; sleep 5"],
              "logConfiguration": awslogs(group, awslogs_create_group="true")},
             {"name": "long", "essential": False, "command": ["sh", "-c", f"echo {long_line}; echo after"],
              "logConfiguration": awslogs(group, awslogs_create_group="true")}])
