@@ -315,6 +315,25 @@ def test_awslogs_other_endpoint(server):
         assert logs(server).describe_log_groups(logGroupNamePrefix=group)["logGroups"] == []
 
 
+def test_awslogs_tty_and_long_lines(server):
+    """A container with a TTY (Docker's raw stream, no frames) and a line
+    longer than json-file's 16 KiB parts (one event, not pieces)."""
+    with agent_env(server, ["--stop-timeout", "1"]) as env:
+        c = logs(server)
+        group = unique("/ecs/tty")
+        long_line = "z" * 40000
+        family = env.register([
+            {"name": "tty", "pseudoTerminal": True, "command": ["sh", "-c", "echo with a tty; echo second; sleep 5"],
+             "logConfiguration": awslogs(group, awslogs_create_group="true")},
+            {"name": "long", "essential": False, "command": ["sh", "-c", f"echo {long_line}; echo after"],
+             "logConfiguration": awslogs(group, awslogs_create_group="true")}])
+        arn = env.run(family)
+        task_id = arn.rsplit("/", 1)[1]
+        tty = wait_messages(c, group, f"ecs/tty/{task_id}", 2)
+        assert [m.rstrip("\r") for m in tty] == ["with a tty", "second"], tty
+        assert wait_messages(c, group, f"ecs/long/{task_id}", 2) == [long_line, "after"]
+
+
 def test_awslogs_retention_and_non_blocking(server):
     with own_server(extra_args=["--logs-sweep-interval", "1"]) as own, agent_env(own, ["--stop-timeout", "1"]) as env:
         c = logs(own)
