@@ -53,11 +53,14 @@ static int read_params(const json_t *in, poll_params_t *p, ecs_error_t *err)
     return 0;
 }
 
-/* Records that the agent was heard from, in its own short transaction. */
+/* Records that the agent was heard from, in its own short transaction,
+ * beside the other writers (STORE_WRITE_ROW): every agent's heartbeat
+ * every few seconds would otherwise take turns with the placements of
+ * all servers (docs/postgresql.md, "The writers' lock"). */
 static int heartbeat_once(const model_service_t *svc, const char *scope, const char *id, ecs_error_t *err)
 {
     model_ctx_t ctx = {.scope = scope, .now_ms = clock_now_ms(), .svc = svc};
-    if (store_begin(svc->store, STORE_WRITE, &ctx.txn, err) < 0)
+    if (store_begin(svc->store, STORE_WRITE_ROW, &ctx.txn, err) < 0)
         return -1;
     store_record_t rec = {0};
     int found = store_get(ctx.txn, STORE_INSTANCE, scope, id, &rec, err);

@@ -91,7 +91,17 @@ typedef struct store_query {
 typedef struct store store_t;
 typedef struct store_txn store_txn_t;
 
-typedef enum store_mode { STORE_READ = 0, STORE_WRITE = 1 } store_mode_t;
+typedef enum store_mode {
+    STORE_READ = 0,
+    STORE_WRITE = 1,
+    /* A write of the one row it reads by key (an agent's heartbeat): it may
+     * run beside other writers (PostgreSQL: SERIALIZABLE without the
+     * writers' lock, store_pg.c), so that the heartbeats of many agents do
+     * not queue behind placements; it may then lose a race with a writer of
+     * the same row (store_conflicted) and is run again by its caller.
+     * SQLite: a write like any other. */
+    STORE_WRITE_ROW = 2,
+} store_mode_t;
 
 /* Open the default backend (SQLite) in data_dir, creating and migrating it.
  * default_region: rows of a store written before scopes carried a region

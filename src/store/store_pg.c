@@ -19,7 +19,9 @@
  *
  * Writers lock one table first (WRITER_LOCK below), so
  * they run one at a time across servers, as SQLite's do on one machine;
- * readers run beside them on every server.
+ * readers run beside them on every server, and so do the writes of one
+ * row (STORE_WRITE_ROW: heartbeats), which SERIALIZABLE alone keeps
+ * right.
  *
  * Threads: pg_store_t.conns is guarded by .lock; a pg_conn_t is used only
  * by its thread. The listener (store_pg_listen.c) has its own connection.
@@ -245,7 +247,9 @@ static int pg_begin(store_t *base, store_mode_t mode, store_txn_t **out, ecs_err
                                           : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
     if (conn_ensure(c, err) < 0)
         return -1;
-    if (mode != STORE_READ && !OPTIMISTIC_WRITERS)
+    /* the writers' turn: this process's mutex, then every server's lock */
+    bool turn = mode == STORE_WRITE && !OPTIMISTIC_WRITERS;
+    if (turn)
         pthread_mutex_lock(&s->write_lock);
     PGresult *res = PQexec(c->db, sql);
     if (PQresultStatus(res) != PGRES_COMMAND_OK && PQstatus(c->db) != CONNECTION_OK) {
@@ -256,20 +260,20 @@ static int pg_begin(store_t *base, store_mode_t mode, store_txn_t **out, ecs_err
         if (conn_ensure(c, err) == 0)
             res = PQexec(c->db, sql);
     }
-    if (PQresultStatus(res) == PGRES_COMMAND_OK && mode == STORE_WRITE && !OPTIMISTIC_WRITERS) {
+    if (PQresultStatus(res) == PGRES_COMMAND_OK && turn) {
         PQclear(res); /* before any statement takes the snapshot: see WRITER_LOCK */
         res = PQexec(c->db, "LOCK TABLE ecsd_writer IN EXCLUSIVE MODE");
         if (PQresultStatus(res) != PGRES_COMMAND_OK)
             PQclear(PQexec(c->db, "ROLLBACK"));
     }
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        c->txn.writing = mode != STORE_READ;
+        c->txn.writing = turn;
         txn_end(&c->txn);
         return pg_fail(c, res, err, "begin");
     }
     PQclear(res);
     c->txn.active = true;
-    c->txn.writing = mode != STORE_READ;
+    c->txn.writing = turn;
     *out = &c->txn.base;
     return 0;
 }
@@ -281,8 +285,7 @@ static void txn_end(pg_txn_t *tx)
     tx->active = false;
     if (tx->writing) {
         tx->writing = false;
-        if (!OPTIMISTIC_WRITERS)
-            pthread_mutex_unlock(&tx->conn->owner->write_lock);
+        pthread_mutex_unlock(&tx->conn->owner->write_lock);
     }
 }
 

@@ -19,7 +19,7 @@ typedef struct pg_txn {
     store_txn_t base;
     pg_conn_t *conn;
     bool active;
-    bool writing;
+    bool writing;  /* holds the store's write_lock (a STORE_WRITE transaction) */
     bool failed;   /* a statement failed: the transaction can only roll back */
     bool conflict; /* store_conflicted(): lost a race, nothing happened */
 } pg_txn_t;

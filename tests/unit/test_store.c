@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -607,6 +608,7 @@ TEST(store_open_fails_cleanly)
 
 typedef struct counter_arg {
     store_t *s;
+    store_mode_t mode; /* STORE_WRITE, or STORE_WRITE_ROW (beside the other writers) */
     int pause_us;  /* sleep between transactions, so that the threads interleave */
     int done;      /* transactions committed */
     int failures;  /* begin/get/put/commit errors */
@@ -615,10 +617,10 @@ typedef struct counter_arg {
 } counter_arg_t;
 
 /* One read-modify-write of the counter in its own write transaction. */
-static int counter_increment(store_t *s, ecs_error_t *err)
+static int counter_increment(store_t *s, store_mode_t mode, ecs_error_t *err)
 {
     store_txn_t *t = NULL;
-    if (store_begin(s, STORE_WRITE, &t, err) < 0)
+    if (store_begin(s, mode, &t, err) < 0)
         return -1;
     store_record_t rec = {0};
     int found = store_get(t, STORE_FAMILY, ACCOUNT, "counter", &rec, err);
@@ -646,7 +648,7 @@ static void *counter_thread(void *p)
         int rc;
         /* As api/dispatch.c does: again while the store says the
          * transaction lost a race and did nothing. */
-        for (int tries = 0; (rc = counter_increment(a->s, &err)) < 0 && tries < 100 && store_conflicted(a->s); tries++)
+        for (int tries = 0; (rc = counter_increment(a->s, a->mode, &err)) < 0 && tries < 100 && store_conflicted(a->s); tries++)
             a->conflicts++;
         if (rc == 0) {
             a->done++;
@@ -676,13 +678,13 @@ static int64_t counter_value(store_t *s)
 
 /* Runs the counter threads; returns the number of failed transactions and
  * sets *done (committed) and *value (the counter at the end). */
-static int run_counter(store_t *s, int pause_us, int *done, int64_t *value)
+static int run_counter_modes(store_t *s, int pause_us, store_mode_t second_mode, int *done, int64_t *value)
 {
     counter_arg_t args[COUNTER_THREADS];
     pthread_t th[COUNTER_THREADS];
     int started = 0;
     for (int i = 0; i < COUNTER_THREADS; i++) {
-        args[i] = (counter_arg_t){.s = s, .pause_us = pause_us};
+        args[i] = (counter_arg_t){.s = s, .mode = i == 0 ? STORE_WRITE : second_mode, .pause_us = pause_us};
         if (pthread_create(&th[i], NULL, counter_thread, &args[i]) != 0)
             break;
         started++;
@@ -699,6 +701,85 @@ static int run_counter(store_t *s, int pause_us, int *done, int64_t *value)
     }
     *value = counter_value(s);
     return failures;
+}
+
+static int run_counter(store_t *s, int pause_us, int *done, int64_t *value)
+{
+    return run_counter_modes(s, pause_us, STORE_WRITE, done, value);
+}
+
+STORE_TEST(store_row_writes_beside_writers_lose_no_update)
+{
+    /* A STORE_WRITE_ROW transaction (a heartbeat) and a STORE_WRITE one
+     * (a placement) on the same row: on PostgreSQL the first does not take
+     * the writers' lock, so they race, and SERIALIZABLE plus running the
+     * loser again must still count every increment once. */
+    fixture_t f;
+    REQUIRE(fixture_open(&f) == 0);
+    int done = 0;
+    int64_t v = 0;
+    int failures = run_counter_modes(f.s, 0, STORE_WRITE_ROW, &done, &v);
+    CHECK_INT(failures, 0);
+    CHECK_INT(v, done);
+    CHECK_INT(v, COUNTER_THREADS * COUNTER_ROUNDS);
+    fixture_close(&f);
+}
+
+typedef struct row_writer_arg {
+    store_t *s;
+    int rc;
+    double seconds;
+} row_writer_arg_t;
+
+static void *row_writer_thread(void *p)
+{
+    row_writer_arg_t *a = p;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ecs_error_t err;
+    store_txn_t *t = NULL;
+    a->rc = -1;
+    if (store_begin(a->s, STORE_WRITE_ROW, &t, &err) == 0) {
+        store_record_t r = {.key = "beat", .status = "ACTIVE", .doc = json_pack("{s:i}", "n", 1)};
+        a->rc = store_put(t, STORE_INSTANCE, ACCOUNT, &r, &err) < 0 ? -1 : store_commit(t, &err);
+        json_decref(r.doc);
+        if (a->rc < 0)
+            fprintf(stderr, "  row write: %s\n", err.message);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    a->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    return NULL;
+}
+
+STORE_TEST(store_row_write_does_not_wait_for_writers)
+{
+    /* PostgreSQL only: a row write commits while another thread's write
+     * transaction is open (it would wait for the writers' lock, up to its
+     * 10 s timeout, were it a STORE_WRITE). SQLite has one writer at a
+     * time, by design. */
+    if (!on_pg)
+        return;
+    fixture_t f;
+    REQUIRE(fixture_open(&f) == 0);
+    ecs_error_t err;
+    store_txn_t *t = NULL;
+    REQUIRE(store_begin(f.s, STORE_WRITE, &t, &err) == 0);
+    store_record_t got = {0}; /* the lock is held from the first statement on */
+    CHECK_INT(store_get(t, STORE_CLUSTER, ACCOUNT, "absent", &got, &err), 0);
+    row_writer_arg_t a = {.s = f.s};
+    pthread_t th;
+    REQUIRE(pthread_create(&th, NULL, row_writer_thread, &a) == 0);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 5;
+    int joined = pthread_timedjoin_np(th, NULL, &until) == 0; /* a row write waiting for us would wait forever */
+    CHECK(joined);
+    CHECK_INT(store_commit(t, &err), 0);
+    if (!joined)
+        pthread_join(th, NULL);
+    CHECK_INT(a.rc, 0);
+    CHECK(a.seconds < 5.0);
+    fixture_close(&f);
 }
 
 STORE_TEST(store_concurrent_write_transactions_serialise)
