@@ -165,6 +165,16 @@ static int dev_agent_start(const ecsd_config_t *cfg, int port, bool tls, credent
     return 0;
 }
 
+static int set_log_format(const ecsd_config_t *cfg)
+{
+    if (strcmp(cfg->log_format, "text") == 0 || strcmp(cfg->log_format, "json") == 0) {
+        log_set_format(strcmp(cfg->log_format, "json") == 0 ? LOG_FORMAT_JSON : LOG_FORMAT_TEXT);
+        return 0;
+    }
+    fprintf(stderr, "ecsd: --log-format must be text or json\n");
+    return -1;
+}
+
 static int run_server(const ecsd_config_t *cfg, const char *what)
 {
     int level = parse_log_level(cfg->log_level);
@@ -173,6 +183,8 @@ static int run_server(const ecsd_config_t *cfg, const char *what)
         return 2;
     }
     log_set_level((log_level_t)level);
+    if (set_log_format(cfg) < 0)
+        return 2;
     sigset_t stop;
     block_stop_signals(&stop);
     ecs_error_t err;
@@ -324,6 +336,8 @@ static int run_agent(const ecsd_config_t *cfg)
         return 2;
     }
     log_set_level((log_level_t)level);
+    if (set_log_format(cfg) < 0)
+        return 2;
     ecs_error_t err;
     agent_opts_t o;
     if (agent_opts_from_config(cfg, &o, &err) < 0) {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/auth.h"
 #include "api/logs_api.h"
@@ -34,6 +35,7 @@ typedef struct http_request {
     bool is_poll;          /* POST /v1/poll: an agent's blocking poll */
     bool is_logs;          /* X-Amz-Target Logs_20140328.*: signed for "logs", bodies up to LOGS_MAX_BODY */
     bool waiting;          /* suspended in the poll hub */
+    double t0_ms;          /* when it was read whole (monotonic), for its log line */
     poll_waiter_t waiter;
     struct MHD_Connection *conn;
     http_server_t *server;
@@ -55,6 +57,28 @@ static enum MHD_Result send_body(struct MHD_Connection *conn, int status, char *
     return ret;
 }
 
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* The operation of an X-Amz-Target ("Service.Operation"), NULL for none. */
+static const char *operation_of(const char *target)
+{
+    const char *dot = target ? strrchr(target, '.') : NULL;
+    return dot ? dot + 1 : target;
+}
+
+/* Sends the answer and writes the request's log line. */
+static enum MHD_Result answer(struct MHD_Connection *conn, const api_response_t *resp, const char *operation,
+                              const char *account, double t0)
+{
+    log_request(resp->request_id, operation, account, resp->status, t0 > 0 ? now_ms() - t0 : 0);
+    return send_body(conn, resp->status, resp->body, resp->body_len, API_CONTENT_TYPE, resp->request_id);
+}
+
 static enum MHD_Result send_error(struct MHD_Connection *conn, int status, const char *type,
                                   const char *msg)
 {
@@ -63,7 +87,8 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, int status, const
     ids_uuid4(resp.request_id);
     ecs_err(&err, status, type, "%s", msg);
     api_render_error(&err, &resp);
-    return send_body(conn, resp.status, resp.body, resp.body_len, API_CONTENT_TYPE, resp.request_id);
+    return answer(conn, &resp, operation_of(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Amz-Target")),
+                  "", 0);
 }
 
 static void suspend_conn(void *arg)
@@ -103,7 +128,7 @@ static enum MHD_Result answer_poll(http_server_t *h, http_request_t *req)
             api_poll(h->svc, req->account, req->region, req->body, req->len, true, &resp, &req->waiter);
         }
     }
-    return send_body(req->conn, resp.status, resp.body, resp.body_len, API_CONTENT_TYPE, resp.request_id);
+    return answer(req->conn, &resp, "Poll", req->account, req->t0_ms);
 }
 
 #define MAX_HEADERS 64
@@ -269,19 +294,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return send_error(conn, 413, "SerializationException",
                           req->is_logs ? "The request body is larger than the limit of 5242880 bytes."
                                        : "The request body is larger than the limit of 262144 bytes.");
+    const char *target = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Amz-Target");
     if (!req->waiting) { /* a resumed poll was authenticated before it waited */
+        req->t0_ms = now_ms();
         ecs_error_t err;
         if (authenticate(h, req, url, method, &err) < 0) {
             api_response_t resp = {0};
             ids_uuid4(resp.request_id);
             api_render_error(&err, &resp);
-            return send_body(conn, resp.status, resp.body, resp.body_len, API_CONTENT_TYPE, resp.request_id);
+            return answer(conn, &resp, req->is_poll ? "Poll" : operation_of(target), "", req->t0_ms);
         }
     }
     if (req->is_poll)
         return answer_poll(h, req);
     api_request_t areq = {
-        .target = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Amz-Target"),
+        .target = target,
         .content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
         .body = req->body,
         .body_len = req->len,
@@ -290,7 +317,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     };
     api_response_t resp = {0};
     api_dispatch(h->svc, &areq, &resp);
-    return send_body(conn, resp.status, resp.body, resp.body_len, API_CONTENT_TYPE, resp.request_id);
+    return answer(conn, &resp, operation_of(areq.target), req->account, req->t0_ms);
 }
 
 static void request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,

@@ -38,6 +38,8 @@ static const config_option_t options[] = {
      "seconds a client connection may stay silent before it is closed"},
     {"log-level", "ECSD_LOG_LEVEL", "info", OPT(log_level), CFG_SERVER | CFG_AGENT,
      "debug, info, warn or error"},
+    {"log-format", "ECSD_LOG_FORMAT", "text", OPT(log_format), CFG_SERVER | CFG_AGENT,
+     "text (one line an event) or json (one JSON object a line: time, level, msg; requests with their id)"},
     {"advertise-url", "ECSD_ADVERTISE_URL", "", OPT(advertise_url), CFG_SERVER,
      "base URL agents poll (empty: http://<listen address>)"},
     {"agent-timeout", "ECSD_AGENT_TIMEOUT", "60", OPT(agent_timeout), CFG_SERVER,

@@ -20,6 +20,7 @@ typedef struct ecsd_config {
     char *threads;     /* server: HTTP worker threads */
     char *idle_timeout; /* server: seconds a silent connection stays open */
     char *log_level;
+    char *log_format;  /* "text" or "json" */
     char *advertise_url;  /* server: base URL agents are told to poll */
     char *agent_timeout;  /* server: seconds of agent silence before agentConnected: false */
     char *host_lost_after; /* server: seconds past agent_timeout before a silent host is lost, "0": never */
