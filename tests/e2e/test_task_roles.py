@@ -26,6 +26,12 @@ OTHER = f"arn:aws:iam::{ACCOUNT2}:role/app"
 EXT_KEY, EXT_SECRET, EXT_TOKEN = "AKIDEXTERNAL", "external-secret-value", "external-token-value"
 
 
+def forge(token):
+    """The token with its last character changed (always a different one:
+    replacing it with a fixed character left it valid when it was that one)."""
+    return token[:-1] + ("1" if token[-1] == "0" else "0")
+
+
 def roles_file(text):
     fd, path = tempfile.mkstemp(prefix="ecsd-roles-")
     with os.fdopen(fd, "w") as f:
@@ -85,7 +91,7 @@ def test_roles_credentials_in_poll_token_checked_sighup_and_no_log(_server):
             ecs = client(server, rc["accessKeyId"], rc["secretAccessKey"], rc["sessionToken"])
             assert any(a.endswith("/" + cluster) for a in ecs.list_clusters()["clusterArns"])
             # ... a forged or an expired token does not
-            expect_error(lambda: client(server, KEY_ID, SECRET, rc["sessionToken"][:-1] + "0").list_clusters(),
+            expect_error(lambda: client(server, KEY_ID, SECRET, forge(rc["sessionToken"])).list_clusters(),
                          "UnrecognizedClientException", "The security token included in the request is invalid.")
             expect_error(lambda: client(server, KEY_ID, SECRET, "test").list_clusters(),
                          "UnrecognizedClientException")
