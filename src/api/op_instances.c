@@ -174,9 +174,11 @@ int op_deregister_container_instance(model_ctx_t *ctx, json_t *in, json_t **out,
             ecs_invalid_param(err, "Found running tasks on the instance.");
             goto done;
         }
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
+            task_set_stop_code(&tasks[i], TASK_STOP_USER);
             if (task_mark_stopped(ctx, &tasks[i], "Container instance deregistration forced by user", err) < 0)
                 goto done;
+        }
         /* the tasks' release changed the stored instance: read it again */
         store_record_clear(&rec);
         if (store_get(ctx->txn, STORE_INSTANCE, ctx->scope, id, &rec, err) <= 0)

@@ -273,7 +273,7 @@ int op_stop_task(model_ctx_t *ctx, json_t *in, json_t **out, ecs_error_t *err)
         ecs_invalid_param(err, "The referenced task was not found.");
         goto done;
     }
-    if (task_request_stop(ctx, &task, reason ? reason : "Task stopped by user", err) < 0)
+    if (task_request_stop(ctx, &task, TASK_STOP_USER, reason ? reason : "Task stopped by user", err) < 0)
         goto done;
     *out = json_pack("{s:o}", "task", task_view(&task));
     rc = 0;

@@ -50,7 +50,7 @@ int instance_set_state(model_ctx_t *ctx, const char *id, const char *status, sto
         rc = store_query(ctx->txn, &q, &tasks, &n, err);
         for (size_t i = 0; i < n && rc == 0; i++)
             if (tasks[i].service != NULL && strcmp(tasks[i].status, "PENDING") == 0)
-                rc = task_request_stop(ctx, &tasks[i], INSTANCE_DRAIN_REASON, err);
+                rc = task_request_stop(ctx, &tasks[i], TASK_STOP_SCHEDULER, INSTANCE_DRAIN_REASON, err);
         if (rc == 0)
             rc = touch_services(ctx, cluster, tasks, n, err);
         /* the stops changed the stored instance: read it again */

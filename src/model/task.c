@@ -203,10 +203,18 @@ static void bump_version(store_record_t *task)
     json_object_set_new(task->doc, "version", json_integer(json_integer_value(v) + 1));
 }
 
-int task_request_stop(model_ctx_t *ctx, store_record_t *task, const char *reason, ecs_error_t *err)
+void task_set_stop_code(store_record_t *task, const char *code)
+{
+    if (json_object_get(task->doc, "stopCode") == NULL)
+        json_object_set_new(task->doc, "stopCode", json_string(code));
+}
+
+int task_request_stop(model_ctx_t *ctx, store_record_t *task, const char *stop_code, const char *reason,
+                      ecs_error_t *err)
 {
     if (strcmp(task->desired, "STOPPED") == 0)
         return 0;
+    task_set_stop_code(task, stop_code);
     set_str(&task->desired, "STOPPED");
     json_object_set_new(task->doc, "desiredStatus", json_string("STOPPED"));
     if (json_object_get(task->doc, "stoppedReason") == NULL)
@@ -242,6 +250,8 @@ int task_mark_stopped(model_ctx_t *ctx, store_record_t *task, const char *reason
     json_object_set_new(task->doc, "stoppedAt", json_timestamp(ctx->now_ms));
     json_object_set_new(task->doc, "executionStoppedAt", json_timestamp(ctx->now_ms));
     fargate_task_stopped(task->doc);
+    task_set_stop_code(task, json_object_get(task->doc, "startedAt") != NULL ? TASK_STOP_ESSENTIAL_EXITED
+                                                                           : TASK_STOP_FAILED_TO_START);
     if (json_object_get(task->doc, "stoppedReason") == NULL)
         json_object_set_new(task->doc, "stoppedReason", json_string(reason));
     bump_version(task);

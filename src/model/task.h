@@ -61,11 +61,24 @@ void task_build(const model_ctx_t *ctx, const task_spec_t *spec, const store_rec
  * (model/service_health.h: the agent's health reports land here). */
 int task_put(model_ctx_t *ctx, const store_record_t *task, ecs_error_t *err);
 
-/* desiredStatus -> STOPPED with reason (kept if one was set before); the
- * agent is told at its next poll. Stored. */
-int task_request_stop(model_ctx_t *ctx, store_record_t *task, const char *reason, ecs_error_t *err);
+/* ECS's Task.stopCode values ecsd gives (TerminationNotice: model/instance_lost.h). */
+#define TASK_STOP_USER "UserInitiated"
+#define TASK_STOP_SCHEDULER "ServiceSchedulerInitiated"
+#define TASK_STOP_ESSENTIAL_EXITED "EssentialContainerExited"
+#define TASK_STOP_FAILED_TO_START "TaskFailedToStart"
+
+/* Sets the task's stopCode unless one was set before: the first cause of a
+ * stop is the one ECS shows, as with stoppedReason. */
+void task_set_stop_code(store_record_t *task, const char *code);
+
+/* desiredStatus -> STOPPED with stop_code and reason (each kept if one was
+ * set before); the agent is told at its next poll. Stored. */
+int task_request_stop(model_ctx_t *ctx, store_record_t *task, const char *stop_code, const char *reason,
+                      ecs_error_t *err);
 /* lastStatus -> STOPPED: stoppedAt, reason, resources back to the instance.
- * Stored. Does nothing to a task already STOPPED. */
+ * A task stopped without a stopCode (its agent reported it stopped on its
+ * own) gets EssentialContainerExited if it had started, TaskFailedToStart
+ * if not. Stored. Does nothing to a task already STOPPED. */
 int task_mark_stopped(model_ctx_t *ctx, store_record_t *task, const char *reason, ecs_error_t *err);
 
 /* Status order: PENDING < RUNNING < STOPPED; -1 for anything else. */

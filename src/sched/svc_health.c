@@ -86,7 +86,7 @@ int health_check(model_ctx_t *ctx, json_t *doc, const char *cluster, const char 
                 if (*due_ms == 0 || until < *due_ms)
                     *due_ms = until;
             } else {
-                if (write && task_request_stop(ctx, &t, HEALTH_REASON, err) < 0) {
+                if (write && task_request_stop(ctx, &t, TASK_STOP_SCHEDULER, HEALTH_REASON, err) < 0) {
                     store_record_clear(&t);
                     return -1;
                 }

@@ -198,7 +198,7 @@ static int stop_some(rc_t *s, int d, const char *status, int n, const char *reas
                 skipped++;
                 continue;
             }
-            rc = task_request_stop(s->ctx, &rows[i], reason, err);
+            rc = task_request_stop(s->ctx, &rows[i], TASK_STOP_SCHEDULER, reason, err);
             json_array_append_new(ids, json_string(rows[i].key));
             n--;
         }

@@ -133,7 +133,7 @@ static int stop_some(ts_pass_t *p, const char *set_id, int n, ecs_error_t *err)
             return -1;
         int rc = 0;
         for (size_t i = 0; i < k && rc == 0; i++, n--) {
-            rc = task_request_stop(p->ctx, &rows[i], reason, err);
+            rc = task_request_stop(p->ctx, &rows[i], TASK_STOP_SCHEDULER, reason, err);
             json_array_append_new(ids, json_string(rows[i].key));
         }
         store_records_free(rows, k);

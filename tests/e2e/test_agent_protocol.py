@@ -233,6 +233,7 @@ def test_out_of_order_reports_change_nothing(server):
     a.report_task(task, "STOPPED", reason="first")
     before = snapshot(ecs, cluster, task, a)
     assert (before[0]["lastStatus"], before[0]["stoppedReason"]) == ("STOPPED", "first")
+    assert before[0]["stopCode"] == "EssentialContainerExited", "it had started"
     for r in (a.report_task(task, "RUNNING"), a.report_container(task, "log", "RUNNING"),
               a.report_task(task, "STOPPED", reason="second"), a.report_container(task, "web", "STOPPED")):
         assert r["acknowledgment"]
@@ -282,6 +283,7 @@ def test_stopped_report_releases_and_sets_reason(server):
     t = a.describe_task(exited)
     assert (t["lastStatus"], t["desiredStatus"]) == ("STOPPED", "STOPPED")
     assert t["stoppedReason"] == "Essential container in task exited" and "stoppedAt" in t
+    assert t["stopCode"] == "EssentialContainerExited", t
     assert [c["lastStatus"] for c in t["containers"]] == ["STOPPED", "STOPPED"]
     assert (t["containers"][0]["exitCode"], t["containers"][0]["reason"]) == (137, "OutOfMemoryError: Container killed")
     assert a.remaining()["MEMORY"] == registered["MEMORY"] - 2 * 250
@@ -290,12 +292,14 @@ def test_stopped_report_releases_and_sets_reason(server):
     ecs.stop_task(cluster=cluster, task=by_user)
     a.stop_task(by_user)
     assert a.describe_task(by_user)["stoppedReason"] == "Task stopped by user"
+    assert a.describe_task(by_user)["stopCode"] == "UserInitiated"
     # a task that never ran (image pull failed): no exit code, the container's reason
     a.report_container(failed, "web", "STOPPED", reason="CannotPullContainerError: not found")
     a.report_task(failed, "STOPPED", reason="CannotPullContainerError: not found")
     t = a.describe_task(failed)
     assert t["lastStatus"] == "STOPPED" and "exitCode" not in t["containers"][0]
     assert t["stoppedReason"] == "CannotPullContainerError: not found"
+    assert t["stopCode"] == "TaskFailedToStart", t
     assert resources(a.describe()["remainingResources"]) == registered
     assert counts(ecs, cluster, a) == (0, 0, 0, 0)
     assert a.poll(index=0)["tasks"] == []

@@ -100,6 +100,7 @@ def test_create_run_replace(server):
         assert any(m.startswith(f"(service {name}) has started 1 tasks: (task ") for m in messages(s))
         dead = ecs.describe_tasks(cluster=cluster, tasks=[victim])["tasks"][0]
         assert dead["lastStatus"] == "STOPPED" and dead["stoppedReason"] == "Essential container in task exited"
+        assert dead["stopCode"] == "EssentialContainerExited", dead
         assert messages(s).count(f"(service {name}) has reached a steady state.") == 2
         running = [t for t in tasks_of(ecs, cluster, name) if t["lastStatus"] == "RUNNING"]
         assert s["runningCount"] == len(running) == 3, "counts are the tasks'"
@@ -151,6 +152,7 @@ def test_rolling_update_never_below_minimum(server):
         gone = tasks_of(ecs, cluster, name, desired="STOPPED")
         assert gone and {t["stoppedReason"] for t in gone if t["startedBy"] == old["id"]} == {
             f"Scaling activity initiated by (deployment {new['id']})"}
+        assert {t["stopCode"] for t in gone if t["startedBy"] == old["id"]} == {"ServiceSchedulerInitiated"}
         assert any("has stopped" in m and "running tasks: (task " in m for m in messages(s))
         # desiredCount alone: no new deployment
         s = ecs.update_service(cluster=cluster, service=name, desiredCount=2)["service"]

@@ -156,6 +156,9 @@ def test_stop_task(server):
     a.stop_task(running)
     done = ecs.stop_task(cluster=cluster, task=running)["task"]
     assert (done["lastStatus"], done["desiredStatus"], done["stoppedReason"]) == ("STOPPED", "STOPPED", "deploying v2")
+    assert done["stopCode"] == "UserInitiated", done
+    assert ecs.describe_tasks(cluster=cluster, tasks=[pending])["tasks"][0]["stopCode"] == "UserInitiated"
+    assert "stopCode" not in ecs.describe_tasks(cluster=cluster, tasks=[other])["tasks"][0]
     desired = {t["taskArn"]: t["desiredStatus"] for t in a.poll(index=0)["tasks"]}
     assert desired == {pending: "STOPPED", other: "RUNNING"}
     expect_error(lambda: ecs.stop_task(cluster=cluster, task="00000000-1111-4222-8333-444444444444"),
